@@ -1,0 +1,242 @@
+/**
+ * The deployment configuration: one file (`org-key-audit.config.json` at the repository root, or
+ * the path in cdk context `configFile`), or an object in cdk context `config`. Validated here so
+ * a wrong value fails `cdk synth` with the field's name and the fix, never a half-built template.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { ConfigExemptionSchema } from '@org-key-audit/functions/core/exemptions';
+import {
+  DEFAULT_THRESHOLDS,
+  resolveThresholds,
+  type Thresholds,
+} from '@org-key-audit/functions/core/thresholds';
+import { z } from 'zod';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CONFIG_FILE_NAME = 'org-key-audit.config.json';
+export const EXAMPLE_CONFIG_FILE_NAME = 'org-key-audit.config.example.json';
+
+const accountId = z
+  .string()
+  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id in quotes, like "123456789012"');
+const ouOrRootId = z
+  .string()
+  .regex(
+    /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/,
+    'must be an organization root id ("r-ab12") or OU id ("ou-ab12-cd34ef56"); see Organizations > AWS accounts',
+  );
+// IAM role names: 1-64 of [\w+=,.@-].
+const roleName = z
+  .string()
+  .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name: 1-64 letters, digits or +=,.@_-');
+const email = z
+  .string()
+  .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address like "secops@example.com"');
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// EventBridge Scheduler: cron has six fields (minutes hours day-of-month month day-of-week year).
+const scheduleExpression = z
+  .string()
+  .regex(
+    /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
+    'must be an EventBridge Scheduler expression with six cron fields, like "cron(0 8 * * ? *)", or "rate(1 day)"',
+  );
+
+export const ConfigSchema = z
+  .object({
+    /** Marks the example file: synth works, deploy is refused by a CloudFormation rule. @default false */
+    example: z.boolean().default(false),
+    /** The Organizations management account. */
+    managementAccountId: accountId,
+    /** Where the auditor stack runs: the management account or a delegated administrator. */
+    auditAccountId: accountId,
+    /** `o-...`, for the member role's `aws:PrincipalOrgID` trust condition. */
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'must be the organization id like "o-a1b2c3d4e5"'),
+    /** The region of the auditor stack and of the StackSet instances (IAM is global). @default us-east-1 */
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code like "us-east-1"')
+      .default('us-east-1'),
+    /** Name of the read-only role in every member account. @default OrgKeyAuditRole */
+    auditRoleName: roleName.default('OrgKeyAuditRole'),
+    /** Role in the management account that lets a delegated administrator list accounts. */
+    orgReaderRoleName: roleName.default('OrgKeyAuditOrgReader'),
+    /** @default true when the audit account is not the management account */
+    useOrgReaderRole: z.boolean().optional(),
+    rollout: z
+      .object({
+        /** OUs (or the root) the StackSet targets; accounts joining them get the role. */
+        targetOrganizationalUnitIds: z.array(ouOrRootId).min(1, 'must list at least one OU or root id'),
+        /** SELF from the management account, DELEGATED_ADMIN from a registered StackSets admin. */
+        callAs: z
+          .enum(['SELF', 'DELEGATED_ADMIN'], 'must be "SELF" (management account) or "DELEGATED_ADMIN"')
+          .default('SELF'),
+        maxConcurrentPercentage: z.number().int().min(1).max(100).default(25),
+        failureTolerancePercentage: z.number().int().min(0).max(100).default(10),
+      })
+      .strict(),
+    schedule: z
+      .object({
+        expression: scheduleExpression.default('cron(0 8 * * ? *)'),
+        timeZone: z
+          .string()
+          .refine(isTimeZone, 'must be an IANA time zone like "UTC" or "Europe/Berlin"')
+          .default('UTC'),
+        enabled: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    /** Policy thresholds over the built-in defaults; checked by the same rules the Lambdas use. */
+    thresholds: z.record(z.string(), z.unknown()).default({}),
+    digestEmails: z.array(email).default([]),
+    alarmEmails: z.array(email).default([]),
+    exemptions: z.array(ConfigExemptionSchema).default([]),
+    /** Parallel accounts in the Distributed Map. @default 40 */
+    mapMaxConcurrency: z.number().int().min(1).max(10_000).default(40),
+    /** STANDARD: exactly once, no 5-minute cap (credential reports can be slow). @default STANDARD */
+    childExecutionType: z
+      .enum(['STANDARD', 'EXPRESS'], 'must be "STANDARD" or "EXPRESS"')
+      .default('STANDARD'),
+    /** Days reports and per-run files stay in the bucket. @default 400 */
+    reportRetentionDays: z.number().int().min(1).max(3650).default(400),
+  })
+  .strict();
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+export interface OrgKeyAuditConfig
+  extends Omit<z.output<typeof ConfigSchema>, 'thresholds' | 'useOrgReaderRole'> {
+  readonly thresholds: Thresholds;
+  readonly useOrgReaderRole: boolean;
+}
+
+/** What to do about a bad value, by the first segment of its path. */
+const FIXES: Readonly<Record<string, string>> = {
+  managementAccountId: 'copy it from Organizations > AWS accounts (the one marked "management account")',
+  auditAccountId: 'use the account you deploy the auditor stack to',
+  organizationId: 'copy it from Organizations > Settings',
+  rollout: 'set rollout.targetOrganizationalUnitIds to your root id (r-...) or OU ids',
+  schedule: 'see https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html',
+  exemptions: 'each entry is {accountId, userName, accessKeyId?, reason, until: "YYYY-MM-DD"}',
+};
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map((p, i) =>
+    typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`,
+  );
+  const where = field.join('') || '(the config)';
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `has unknown field(s) ${issue.keys.join(', ')}; remove them or fix the spelling`
+      : issue.code === 'invalid_type'
+        ? // zod does not keep the input by default; its message says "received undefined" when missing.
+          issue.message.endsWith('received undefined')
+          ? 'is required'
+          : `must be a ${issue.expected} (${issue.message})`
+        : issue.message;
+  const fix = FIXES[String(issue.path[0])];
+  return `${where} ${message}${fix ? ` (${fix})` : ''}`;
+}
+
+/** Validates raw config; throws InvalidInputError naming every bad field. */
+export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(describeIssue);
+    throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${lines.join('\n  - ')}`);
+  }
+  const { thresholds: thresholdOverrides, useOrgReaderRole, ...rest } = parsed.data;
+  let thresholds: Thresholds;
+  try {
+    thresholds = resolveThresholds(DEFAULT_THRESHOLDS, thresholdOverrides, 'thresholds');
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${message}`, { cause: error });
+  }
+  return {
+    ...rest,
+    thresholds,
+    useOrgReaderRole: useOrgReaderRole ?? rest.auditAccountId !== rest.managementAccountId,
+  };
+}
+
+export interface LoadConfigOptions {
+  /** Value of cdk context `config`: an object or its JSON text. */
+  readonly contextConfig?: unknown;
+  /** Value of cdk context `configFile`: a path, relative to the repository root. */
+  readonly contextConfigFile?: unknown;
+  /** @default the repository root */
+  readonly rootDir?: string;
+}
+
+export interface LoadedConfig {
+  readonly config: OrgKeyAuditConfig;
+  /** Where it came from, for the synth log. */
+  readonly source: string;
+}
+
+function readJsonFile(path: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new InvalidInputError(`Cannot read ${path} as JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Finds and validates the config. Order: context `config`, context `configFile`,
+ * `org-key-audit.config.json`, then the example file, so a fresh clone synthesizes offline; the
+ * example sets `example: true`, which makes every stack refuse deployment.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const rootDir = options.rootDir ?? REPO_ROOT;
+  if (options.contextConfig !== undefined) {
+    const raw =
+      typeof options.contextConfig === 'string'
+        ? parseContextJson(options.contextConfig)
+        : options.contextConfig;
+    return { config: parseConfig(raw, 'cdk context "config"'), source: 'cdk context "config"' };
+  }
+  if (options.contextConfigFile !== undefined) {
+    if (typeof options.contextConfigFile !== 'string' || options.contextConfigFile === '') {
+      throw new InvalidInputError(
+        'cdk context "configFile" must be a file path, like -c configFile=prod.json',
+      );
+    }
+    const path = resolve(rootDir, options.contextConfigFile);
+    if (!existsSync(path)) {
+      throw new InvalidInputError(`cdk context "configFile" points to ${path}, which does not exist`);
+    }
+    return { config: parseConfig(readJsonFile(path), path), source: path };
+  }
+  for (const name of [CONFIG_FILE_NAME, EXAMPLE_CONFIG_FILE_NAME]) {
+    const path = resolve(rootDir, name);
+    if (existsSync(path)) return { config: parseConfig(readJsonFile(path), name), source: path };
+  }
+  throw new InvalidInputError(
+    `No ${CONFIG_FILE_NAME} in ${rootDir}: copy ${EXAMPLE_CONFIG_FILE_NAME} to ${CONFIG_FILE_NAME} and fill in your account ids`,
+  );
+}
+
+function parseContextJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`cdk context "config" must be JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}
