@@ -1,0 +1,419 @@
+/**
+ * The report bucket's layout (docs/contracts.md, "S3 layout"): what one run writes between its
+ * steps, and the Distributed Map's ResultWriter output. Everything read back is validated,
+ * because a half-written or hand-edited object must fail with its key, not deep in the digest.
+ */
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type ZodType, z } from 'zod';
+import { InvalidInputError, MalformedDataError } from '../core/errors';
+import { type AccountAudit, FINDING_TYPES, SCHEMA_VERSION, SEVERITIES } from '../core/model';
+
+/** One line of organization.json: every account of the organization and what this run does with it. */
+export interface OrganizationEntry {
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly state: string;
+  readonly decision: 'AUDIT' | 'SKIP';
+  readonly reason?: string;
+}
+
+export interface ReportKeys {
+  readonly reportKey: string;
+  readonly csvKey: string;
+  readonly digestKey: string;
+}
+
+/** Where the Distributed Map's ResultWriter put its manifest (the Map state's output). */
+export interface MapRunRef {
+  readonly MapRunArn?: string;
+  readonly ResultWriterDetails: { readonly Bucket: string; readonly Key: string };
+}
+
+/** One child execution of the Map Run, with its Input and Output already parsed from JSON strings. */
+export interface MapChildResult {
+  /** The result file it came from: SUCCEEDED, FAILED, PENDING (or any status AWS adds). */
+  readonly status: string;
+  readonly executionArn: string | null;
+  readonly input: unknown;
+  readonly output: unknown;
+  readonly error: string | null;
+  readonly cause: string | null;
+}
+
+export interface MapRunResults {
+  readonly mapRunArn: string;
+  readonly children: readonly MapChildResult[];
+}
+
+export interface RunStoreOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  /**
+   * Parallel GetObject calls when reading many objects: enough to hide S3 latency for 10,000
+   * accounts inside a Lambda, few enough not to exhaust its sockets (the SDK default is 50).
+   * @default 32
+   */
+  readonly concurrency?: number;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+// Step Functions execution names are 1-80 chars; we only need them to be a safe key segment.
+const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+
+export function runPrefix(executionName: string): string {
+  if (!EXECUTION_NAME.test(executionName) || executionName === '.' || executionName === '..') {
+    throw new InvalidInputError(
+      `executionName ${JSON.stringify(executionName)} cannot be used as an S3 key segment: ` +
+        'use 1-80 letters, digits, "-", "_" or ".".',
+    );
+  }
+  return `runs/${executionName}`;
+}
+
+export function runKeys(executionName: string) {
+  const run = runPrefix(executionName);
+  const reports = `reports/${executionName}`;
+  return {
+    items: `${run}/items.json`,
+    organization: `${run}/organization.json`,
+    account: (accountId: string) => {
+      if (!ACCOUNT_ID.test(accountId)) {
+        throw new InvalidInputError(`accountId ${JSON.stringify(accountId)} must be 12 digits.`);
+      }
+      return `${run}/accounts/${accountId}.json`;
+    },
+    report: `${reports}/report.json`,
+    csv: `${reports}/report.csv`,
+    digest: `${reports}/digest.txt`,
+  } as const;
+}
+
+/**
+ * Runs `fn` over `items` with at most `limit` calls in flight, keeping the input order.
+ * The first rejection rejects the whole call; calls not yet started are not started.
+ */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new InvalidInputError(`concurrency must be a whole number ≥ 1, got ${limit}.`);
+  }
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next++;
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+const count = z.number().int().nonnegative();
+const findingSchema = z.object({
+  accountId: z.string(),
+  userName: z.string(),
+  userArn: z.string(),
+  accessKeyId: z.string().nullable(),
+  keySlot: z.union([z.literal(1), z.literal(2)]).nullable(),
+  status: z.enum(['Active', 'Inactive']).nullable(),
+  createdAt: z.string().nullable(),
+  ageDays: z.number().nullable(),
+  lastUsedAt: z.string().nullable(),
+  lastUsedService: z.string().nullable(),
+  type: z.enum(FINDING_TYPES),
+  severity: z.enum(SEVERITIES),
+  exemption: z
+    .object({ source: z.enum(['tag', 'config']), reason: z.string(), until: z.string() })
+    .optional(),
+});
+
+export const accountAuditSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  accountId: z.string().regex(ACCOUNT_ID),
+  accountName: z.string(),
+  status: z.enum(['AUDITED', 'FAILED', 'SKIPPED']),
+  reason: z.string().optional(),
+  fix: z.string().optional(),
+  errorName: z.string().optional(),
+  strategy: z.enum(['credential-report', 'per-user', 'none']),
+  reportGeneratedAt: z.string().nullable(),
+  counts: z.object({
+    users: count,
+    activeKeys: count,
+    inactiveKeys: count,
+    findings: count,
+    exempted: count,
+    apiCalls: z.record(z.string(), count),
+  }),
+  findings: z.array(findingSchema),
+  exempted: z.array(findingSchema),
+  warnings: z.array(z.string()),
+}) satisfies ZodType<AccountAudit>;
+
+const organizationSchema = z.array(
+  z.object({
+    accountId: z.string().regex(ACCOUNT_ID),
+    accountName: z.string(),
+    state: z.string(),
+    decision: z.enum(['AUDIT', 'SKIP']),
+    reason: z.string().optional(),
+  }),
+);
+
+const itemsSchema = z.array(z.string().regex(ACCOUNT_ID));
+
+const resultFileRef = z.object({ Key: z.string().min(1), Size: z.number().optional() });
+const manifestSchema = z.object({
+  DestinationBucket: z.string().min(1),
+  MapRunArn: z.string(),
+  ResultFiles: z.record(z.string(), z.array(resultFileRef)),
+});
+
+const childSchema = z.object({
+  ExecutionArn: z.string().optional(),
+  Input: z.string().optional(),
+  Output: z.string().optional(),
+  Status: z.string().optional(),
+  Error: z.string().optional(),
+  Cause: z.string().optional(),
+});
+
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}
+
+export class RunStore {
+  readonly bucket: string;
+  readonly #s3: S3Client;
+  readonly #concurrency: number;
+
+  constructor(options: RunStoreOptions) {
+    if (options.bucket.trim() === '') {
+      throw new InvalidInputError('bucket is empty: set REPORT_BUCKET to the report bucket name.');
+    }
+    this.bucket = options.bucket;
+    this.#s3 = options.s3;
+    this.#concurrency = options.concurrency ?? 32;
+  }
+
+  async putItems(executionName: string, accountIds: readonly string[]): Promise<string> {
+    const key = runKeys(executionName).items;
+    const bad = accountIds.findIndex((id) => !ACCOUNT_ID.test(id));
+    if (bad !== -1) {
+      throw new InvalidInputError(`accountIds[${bad}] ${JSON.stringify(accountIds[bad])} must be 12 digits.`);
+    }
+    await this.#putJson(key, accountIds);
+    return key;
+  }
+
+  async getItems(executionName: string): Promise<string[]> {
+    const key = runKeys(executionName).items;
+    return this.#parse(key, await this.#getRequired(key), itemsSchema, 'a JSON array of account ids');
+  }
+
+  async putOrganization(executionName: string, entries: readonly OrganizationEntry[]): Promise<string> {
+    const key = runKeys(executionName).organization;
+    await this.#putJson(key, entries);
+    return key;
+  }
+
+  /** Reads organization.json by execution name, or by the exact key ListAccounts returned. */
+  async getOrganization(executionNameOrKey: string): Promise<OrganizationEntry[]> {
+    const key = executionNameOrKey.includes('/')
+      ? executionNameOrKey
+      : runKeys(executionNameOrKey).organization;
+    return this.#parse(key, await this.#getRequired(key), organizationSchema, 'the organization list');
+  }
+
+  async putAccountAudit(executionName: string, audit: AccountAudit): Promise<string> {
+    const key = runKeys(executionName).account(audit.accountId);
+    await this.#putJson(key, audit);
+    return key;
+  }
+
+  /** Null when the account has no stored result (it never finished, or was never started). */
+  async getAccountAudit(executionName: string, accountId: string): Promise<AccountAudit | null> {
+    const key = runKeys(executionName).account(accountId);
+    const text = await this.#getOptional(key);
+    if (text === null) return null;
+    const audit = this.#parse(key, text, accountAuditSchema, 'an AccountAudit');
+    if (audit.accountId !== accountId) {
+      throw new MalformedDataError(
+        `s3://${this.bucket}/${key} holds account ${audit.accountId}, not ${accountId}: ` +
+          'delete the object and rerun the audit for that account.',
+        { accountId },
+      );
+    }
+    return audit;
+  }
+
+  /** Reads many accounts' results with bounded concurrency; absent ones are missing from the map. */
+  async getAccountAudits(
+    executionName: string,
+    accountIds: readonly string[],
+  ): Promise<Map<string, AccountAudit>> {
+    const audits = await mapWithConcurrency(accountIds, this.#concurrency, (id) =>
+      this.getAccountAudit(executionName, id),
+    );
+    const found = new Map<string, AccountAudit>();
+    for (const audit of audits) if (audit !== null) found.set(audit.accountId, audit);
+    return found;
+  }
+
+  async putReportFiles(
+    executionName: string,
+    files: { readonly report: unknown; readonly csv: string; readonly digest: string },
+  ): Promise<ReportKeys> {
+    const keys = runKeys(executionName);
+    await Promise.all([
+      this.#putJson(keys.report, files.report),
+      this.#put(keys.csv, files.csv, 'text/csv; charset=utf-8'),
+      this.#put(keys.digest, files.digest, 'text/plain; charset=utf-8'),
+    ]);
+    return { reportKey: keys.report, csvKey: keys.csv, digestKey: keys.digest };
+  }
+
+  /** Any object as text; a missing one is a MalformedDataError naming the key. */
+  async getText(key: string): Promise<string> {
+    return this.#getRequired(key);
+  }
+
+  /**
+   * Reads a Map Run's ResultWriter output: the manifest, then every result file it lists
+   * (JSON array, or JSON Lines when the writer was configured so), with bounded concurrency.
+   */
+  async readMapResults(ref: MapRunRef): Promise<MapRunResults> {
+    const { Bucket, Key } = ref.ResultWriterDetails;
+    const store = Bucket === this.bucket ? this : new RunStore({ s3: this.#s3, bucket: Bucket });
+    const manifest = store.#parse(
+      Key,
+      await store.#getRequired(Key),
+      manifestSchema,
+      'a ResultWriter manifest',
+    );
+    const files = Object.entries(manifest.ResultFiles).flatMap(([status, refs]) =>
+      refs.map((file) => ({ status, key: file.Key })),
+    );
+    const resultStore =
+      manifest.DestinationBucket === store.bucket
+        ? store
+        : new RunStore({ s3: this.#s3, bucket: manifest.DestinationBucket });
+    const perFile = await mapWithConcurrency(files, this.#concurrency, async (file) =>
+      resultStore.#readResultFile(file.key, file.status),
+    );
+    return { mapRunArn: manifest.MapRunArn, children: perFile.flat() };
+  }
+
+  async #readResultFile(key: string, fileStatus: string): Promise<MapChildResult[]> {
+    const text = (await this.#getRequired(key)).trim();
+    let rows: unknown;
+    try {
+      rows =
+        text === ''
+          ? []
+          : text.startsWith('[')
+            ? JSON.parse(text)
+            : text.split('\n').map((l) => JSON.parse(l));
+    } catch (error) {
+      throw new MalformedDataError(`s3://${this.bucket}/${key} is not JSON or JSON Lines.`, { cause: error });
+    }
+    const parsed = this.#validate(key, rows, z.array(childSchema), 'a ResultWriter results file');
+    return parsed.map((row, index) => ({
+      status: row.Status ?? fileStatus,
+      executionArn: row.ExecutionArn ?? null,
+      input: this.#parseEmbedded(key, index, 'Input', row.Input),
+      output: this.#parseEmbedded(key, index, 'Output', row.Output),
+      error: row.Error ?? null,
+      cause: row.Cause ?? null,
+    }));
+  }
+
+  // ResultWriter stores each child's Input and Output as JSON *strings* inside the JSON file.
+  #parseEmbedded(key: string, index: number, field: string, value: string | undefined): unknown {
+    if (value === undefined) return null;
+    try {
+      return JSON.parse(value);
+    } catch (error) {
+      throw new MalformedDataError(
+        `s3://${this.bucket}/${key}: entry ${index} has a ${field} that is not JSON.`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+
+  #parse<T>(key: string, text: string, schema: ZodType<T>, what: string): T {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new MalformedDataError(`s3://${this.bucket}/${key} is not JSON (expected ${what}).`, {
+        cause: error,
+      });
+    }
+    return this.#validate(key, value, schema, what);
+  }
+
+  #validate<T>(key: string, value: unknown, schema: ZodType<T>, what: string): T {
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      throw new MalformedDataError(
+        `s3://${this.bucket}/${key} is not ${what}: ${describeIssues(result.error)}. ` +
+          'It was written by another version or edited by hand: rerun the step that writes it.',
+        { cause: result.error },
+      );
+    }
+    return result.data;
+  }
+
+  async #putJson(key: string, value: unknown): Promise<void> {
+    await this.#put(key, JSON.stringify(value), 'application/json');
+  }
+
+  async #put(key: string, body: string, contentType: string): Promise<void> {
+    await this.#s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async #getRequired(key: string): Promise<string> {
+    const text = await this.#getOptional(key);
+    if (text === null) {
+      throw new MalformedDataError(
+        `s3://${this.bucket}/${key} does not exist: the step that writes it did not run or wrote elsewhere.`,
+      );
+    }
+    return text;
+  }
+
+  async #getOptional(key: string): Promise<string | null> {
+    try {
+      const response = await this.#s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await response.Body?.transformToString('utf-8')) ?? '';
+    } catch (error) {
+      if (isNotFound(error)) return null;
+      throw error;
+    }
+  }
+}
+
+function isNotFound(error: unknown): boolean {
+  if (error instanceof NoSuchKey) return true;
+  // S3 models a missing key as NoSuchKey; a bare 404 (no error body) arrives unmodelled.
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return status === 404;
+}
