@@ -1,0 +1,254 @@
+/**
+ * Audits one account's access keys (DESIGN.md "Collecting one account"): the credential report
+ * for the whole account in about three calls, then ListAccessKeys / ListUserTags only for users
+ * with a finding, and GetAccountSummary for root keys. `auto` falls back to the per-user
+ * strategy when the report cannot be had for a reason retrying will not fix.
+ */
+import { GetAccountSummaryCommand, type IAMClient, ListUserTagsCommand } from '@aws-sdk/client-iam';
+import { parseCredentialReport, ROOT_ACCOUNT_USER } from '../core/credential-report';
+import { CredentialReportParseError } from '../core/errors';
+import type { ConfigExemption } from '../core/exemptions';
+import { reconcileKeys } from '../core/key-reconcile';
+import {
+  type AccountAudit,
+  type CollectionStrategy,
+  type Finding,
+  type PrincipalCredentials,
+  SCHEMA_VERSION,
+} from '../core/model';
+import { compareFindings, evaluateAccount } from '../core/policy';
+import type { Thresholds } from '../core/thresholds';
+import { ApiCallCounter, hasErrorName, isAccessDenied, ThrottledCaller } from './api-calls';
+import { type BackoffOptions, mapWithConcurrency, type Random, type Sleep } from './backoff';
+import {
+  collectPrincipalsPerUser,
+  DEFAULT_PER_USER_CONCURRENCY,
+  listUserAccessKeys,
+} from './per-user-collector';
+import { fetchCredentialReport } from './report-fetcher';
+
+export interface CollectorDeps {
+  readonly iam: IAMClient;
+  readonly now: () => Date;
+  readonly sleep?: Sleep;
+  readonly random?: Random;
+}
+
+export type StrategyChoice = 'auto' | 'credential-report' | 'per-user';
+
+export interface CollectParams {
+  readonly accountId: string;
+  readonly accountName: string;
+  readonly thresholds: Thresholds;
+  readonly configExemptions: readonly ConfigExemption[];
+  /** @default 'auto' */
+  readonly strategy?: StrategyChoice;
+  /** GenerateCredentialReport polling. @default DEFAULT_REPORT_POLLING */
+  readonly reportPolling?: BackoffOptions;
+  /** Our retries on IAM throttling, after the SDK's. @default DEFAULT_THROTTLE_RETRY */
+  readonly throttleRetry?: BackoffOptions;
+  /** Users looked up at once (per-user strategy and follow-up calls). @default 4 */
+  readonly concurrency?: number;
+}
+
+interface Collected {
+  readonly strategy: Exclude<CollectionStrategy, 'none'>;
+  readonly principals: readonly PrincipalCredentials[];
+  readonly reportGeneratedAt: string | null;
+  /** Report rows carry no key ids and may be hours old; per-user data is live. */
+  readonly needsReconcile: boolean;
+}
+
+export async function collectAccount(deps: CollectorDeps, params: CollectParams): Promise<AccountAudit> {
+  const { iam, sleep, random } = deps;
+  const { accountId } = params;
+  const counter = new ApiCallCounter();
+  const caller = new ThrottledCaller({
+    accountId,
+    counter,
+    ...(sleep ? { sleep } : {}),
+    ...(random ? { random } : {}),
+    ...(params.throttleRetry ? { throttleRetry: params.throttleRetry } : {}),
+  });
+  const concurrency = params.concurrency ?? DEFAULT_PER_USER_CONCURRENCY;
+  const warnings: string[] = [];
+
+  const collected = await collectPrincipals(deps, params, caller, warnings);
+  const ctx = {
+    accountId,
+    now: deps.now(),
+    thresholds: params.thresholds,
+    configExemptions: params.configExemptions,
+  };
+
+  // Follow-up calls only for users the first pass flagged: this keeps the cost per account at
+  // about 3 + 2 x (users with findings) calls instead of 2 per user.
+  const first = evaluateAccount(collected.principals, ctx);
+  const flagged = new Set(
+    [...first.findings, ...first.exempted]
+      .filter((f) => f.userName !== ROOT_ACCOUNT_USER)
+      .map((f) => f.userName),
+  );
+  const refreshed = await mapWithConcurrency(collected.principals, concurrency, async (principal) =>
+    principal.isRoot || !flagged.has(principal.userName)
+      ? principal
+      : refreshPrincipal(iam, caller, principal, collected.needsReconcile),
+  );
+
+  const rootKeysPresent = await rootAccessKeysPresent(iam, caller);
+  const principals = refreshed
+    .filter((p): p is PrincipalCredentials => p !== null)
+    // GetAccountSummary is live; a report row can be four hours old.
+    .map((p) => (p.isRoot && rootKeysPresent === false ? { ...p, keys: [] } : p));
+
+  const outcome = evaluateAccount(principals, ctx);
+  const findings = [...outcome.findings];
+  const root = principals.find((p) => p.isRoot);
+  if (rootKeysPresent === true && (root === undefined || root.keys.length === 0)) {
+    // Created after the report (or invisible to the per-user path): still critical, age unknown.
+    findings.push(unknownAgeRootFinding(accountId, root?.userArn));
+    findings.sort(compareFindings);
+  }
+  warnings.push(...outcome.warnings);
+
+  const keys = principals.flatMap((p) => p.keys);
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    accountId,
+    accountName: params.accountName,
+    status: 'AUDITED',
+    strategy: collected.strategy,
+    reportGeneratedAt: collected.reportGeneratedAt,
+    counts: {
+      users: principals.filter((p) => !p.isRoot).length,
+      activeKeys: keys.filter((k) => k.status === 'Active').length,
+      inactiveKeys: keys.filter((k) => k.status === 'Inactive').length,
+      findings: findings.length,
+      exempted: outcome.exempted.length,
+      apiCalls: counter.snapshot(),
+    },
+    findings,
+    exempted: outcome.exempted,
+    warnings,
+  };
+}
+
+async function collectPrincipals(
+  deps: CollectorDeps,
+  params: CollectParams,
+  caller: ThrottledCaller,
+  warnings: string[],
+): Promise<Collected> {
+  const strategy = params.strategy ?? 'auto';
+  const perUser = async (): Promise<Collected> => ({
+    strategy: 'per-user',
+    principals: await collectPrincipalsPerUser({
+      iam: deps.iam,
+      caller,
+      ...(params.concurrency ? { concurrency: params.concurrency } : {}),
+    }),
+    reportGeneratedAt: null,
+    needsReconcile: false,
+  });
+  if (strategy === 'per-user') return perUser();
+  try {
+    const report = await fetchCredentialReport({
+      iam: deps.iam,
+      caller,
+      accountId: params.accountId,
+      ...(params.reportPolling ? { polling: params.reportPolling } : {}),
+      ...(deps.sleep ? { sleep: deps.sleep } : {}),
+      ...(deps.random ? { random: deps.random } : {}),
+    });
+    return {
+      strategy: 'credential-report',
+      principals: parseCredentialReport(report.content),
+      reportGeneratedAt: report.generatedAt?.toISOString() ?? null,
+      needsReconcile: true,
+    };
+  } catch (error) {
+    // Only reasons a retry cannot fix justify the slower path; transient ones surface as typed errors.
+    const permanent = isAccessDenied(error) || error instanceof CredentialReportParseError;
+    if (strategy !== 'auto' || !permanent) throw error;
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    warnings.push(
+      `account ${params.accountId}: the credential report could not be used (${why}); audited user by user instead`,
+    );
+    return perUser();
+  }
+}
+
+/** Live keys (ids, status, deletions since the report) and tags, for one flagged user. */
+async function refreshPrincipal(
+  iam: IAMClient,
+  caller: ThrottledCaller,
+  principal: PrincipalCredentials,
+  needsReconcile: boolean,
+): Promise<PrincipalCredentials | null> {
+  let keys = principal.keys;
+  if (needsReconcile) {
+    const listed = await listUserAccessKeys({ iam, caller }, principal.userName);
+    if (listed === null) return null;
+    keys = reconcileKeys(
+      principal.keys,
+      listed
+        .filter((k) => k.AccessKeyId && k.CreateDate)
+        .map((k) => ({
+          accessKeyId: k.AccessKeyId as string,
+          status: k.Status === 'Active' ? ('Active' as const) : ('Inactive' as const),
+          createDate: k.CreateDate as Date,
+        })),
+    );
+  }
+  const tags = await listUserTags(iam, caller, principal.userName);
+  if (tags === null) return null;
+  return { ...principal, keys, tags };
+}
+
+async function listUserTags(
+  iam: IAMClient,
+  caller: ThrottledCaller,
+  userName: string,
+): Promise<Record<string, string> | null> {
+  const tags: Record<string, string> = {};
+  let marker: string | undefined;
+  try {
+    do {
+      const page = await caller.send('iam:ListUserTags', () =>
+        iam.send(new ListUserTagsCommand({ UserName: userName, Marker: marker })),
+      );
+      for (const tag of page.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
+      marker = page.IsTruncated ? page.Marker : undefined;
+    } while (marker !== undefined);
+  } catch (error) {
+    if (hasErrorName(error, ['NoSuchEntity', 'NoSuchEntityException'])) return null;
+    throw error;
+  }
+  return tags;
+}
+
+/** true / false from GetAccountSummary; null when the summary does not say (trust the report). */
+async function rootAccessKeysPresent(iam: IAMClient, caller: ThrottledCaller): Promise<boolean | null> {
+  const summary = await caller.send('iam:GetAccountSummary', () =>
+    iam.send(new GetAccountSummaryCommand({})),
+  );
+  const present = summary.SummaryMap?.['AccountAccessKeysPresent'];
+  return present === undefined ? null : present > 0;
+}
+
+function unknownAgeRootFinding(accountId: string, rootArn: string | undefined): Finding {
+  return {
+    accountId,
+    userName: ROOT_ACCOUNT_USER,
+    userArn: rootArn ?? `arn:aws:iam::${accountId}:root`,
+    accessKeyId: null,
+    keySlot: null,
+    status: null,
+    createdAt: null,
+    ageDays: null,
+    lastUsedAt: null,
+    lastUsedService: null,
+    type: 'ROOT_ACCESS_KEY',
+    severity: 'critical',
+  };
+}
