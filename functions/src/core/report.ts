@@ -1,0 +1,204 @@
+/**
+ * The full report of one run: JSON for machines and the digest, CSV for people with a
+ * spreadsheet. It is the only place where key ids appear in full (the email masks them).
+ */
+import { InvalidInputError } from './errors';
+import {
+  type AccountAudit,
+  FINDING_TYPES,
+  type Finding,
+  type FindingType,
+  SCHEMA_VERSION,
+  SEVERITIES,
+  type Severity,
+} from './model';
+
+/** Thresholds as configured for the run; any record, so that partial overrides render too. */
+export type ThresholdsRecord = Readonly<Record<string, unknown>>;
+
+export interface ReportMeta {
+  readonly executionName: string;
+  readonly executionArn: string | null;
+  readonly generatedAt: Date;
+  /** Why the run was started (console reruns); null for the schedule. */
+  readonly reason: string | null;
+  readonly dryRun: boolean;
+  readonly thresholds: ThresholdsRecord;
+}
+
+/**
+ * Counts over the whole run. `findings`, `bySeverity` and `byType` count findings that need
+ * attention; exempted findings are counted only in `exempted`, so the totals add up:
+ * sum(bySeverity) = sum(byType) = findings.
+ */
+export interface ReportTotals {
+  readonly accounts: number;
+  readonly audited: number;
+  readonly failed: number;
+  readonly skipped: number;
+  readonly findings: number;
+  readonly exempted: number;
+  readonly bySeverity: Readonly<Record<Severity, number>>;
+  readonly byType: Readonly<Record<FindingType, number>>;
+  /** Accounts with at least one finding that needs attention (exempted ones do not count). */
+  readonly accountsWithFindings: number;
+}
+
+export interface Report {
+  readonly schemaVersion: typeof SCHEMA_VERSION;
+  readonly executionName: string;
+  readonly executionArn: string | null;
+  /** ISO-8601, UTC. */
+  readonly generatedAt: string;
+  readonly reason: string | null;
+  readonly dryRun: boolean;
+  readonly thresholds: ThresholdsRecord;
+  readonly totals: ReportTotals;
+  /** Sorted by account id, so two runs over the same organization diff cleanly. */
+  readonly accounts: readonly AccountAudit[];
+}
+
+/**
+ * Aggregates per-account results into the report.
+ * @throws InvalidInputError when generatedAt is not a valid date or an account appears twice.
+ */
+export function buildReport(audits: readonly AccountAudit[], meta: ReportMeta): Report {
+  if (Number.isNaN(meta.generatedAt.getTime())) {
+    throw new InvalidInputError(
+      'buildReport: meta.generatedAt is an invalid Date; pass the run time as a Date.',
+    );
+  }
+  const seen = new Set<string>();
+  for (const audit of audits) {
+    if (seen.has(audit.accountId)) {
+      throw new InvalidInputError(
+        `buildReport: account ${audit.accountId} appears twice in the results; each account must end in exactly one result.`,
+        { accountId: audit.accountId },
+      );
+    }
+    seen.add(audit.accountId);
+  }
+  const accounts = [...audits].sort((a, b) => compareStrings(a.accountId, b.accountId));
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    executionName: meta.executionName,
+    executionArn: meta.executionArn,
+    generatedAt: meta.generatedAt.toISOString(),
+    reason: meta.reason,
+    dryRun: meta.dryRun,
+    thresholds: meta.thresholds,
+    totals: computeTotals(accounts),
+    accounts,
+  };
+}
+
+export function computeTotals(audits: readonly AccountAudit[]): ReportTotals {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  const byType = Object.fromEntries(FINDING_TYPES.map((t) => [t, 0])) as Record<FindingType, number>;
+  let audited = 0;
+  let failed = 0;
+  let skipped = 0;
+  let findings = 0;
+  let exempted = 0;
+  let accountsWithFindings = 0;
+  for (const audit of audits) {
+    if (audit.status === 'AUDITED') audited++;
+    else if (audit.status === 'FAILED') failed++;
+    else skipped++;
+    findings += audit.findings.length;
+    exempted += audit.exempted.length;
+    if (audit.findings.length > 0) accountsWithFindings++;
+    for (const finding of audit.findings) {
+      bySeverity[finding.severity]++;
+      byType[finding.type]++;
+    }
+  }
+  return {
+    accounts: audits.length,
+    audited,
+    failed,
+    skipped,
+    findings,
+    exempted,
+    bySeverity,
+    byType,
+    accountsWithFindings,
+  };
+}
+
+export const REPORT_CSV_COLUMNS = [
+  'accountId',
+  'accountName',
+  'userName',
+  'userArn',
+  'accessKeyId',
+  'keySlot',
+  'status',
+  'createdAt',
+  'ageDays',
+  'lastUsedAt',
+  'lastUsedService',
+  'type',
+  'severity',
+  'exempted',
+  'exemptionReason',
+  'exemptionUntil',
+] as const;
+
+type CsvCell = string | number | boolean | null;
+
+/**
+ * One row per finding, exempted ones included (column `exempted`); RFC 4180 (CRLF, quotes doubled).
+ * Text cells that a spreadsheet would run as a formula are prefixed with `'`: account and user
+ * names come from member accounts, which the audit team does not control.
+ */
+export function reportToCsv(report: Report): string {
+  const lines = [REPORT_CSV_COLUMNS.join(',')];
+  for (const account of report.accounts) {
+    const rows = [
+      ...account.findings.map((f) => [f, false] as const),
+      ...account.exempted.map((f) => [f, true] as const),
+    ];
+    for (const [finding, exempted] of rows) {
+      lines.push(csvRow(account, finding, exempted).map(csvCell).join(','));
+    }
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function csvRow(account: AccountAudit, f: Finding, exempted: boolean): CsvCell[] {
+  return [
+    account.accountId,
+    account.accountName,
+    f.userName,
+    f.userArn,
+    f.accessKeyId,
+    f.keySlot,
+    f.status,
+    f.createdAt,
+    f.ageDays,
+    f.lastUsedAt,
+    f.lastUsedService,
+    f.type,
+    f.severity,
+    exempted,
+    f.exemption?.reason ?? null,
+    f.exemption?.until ?? null,
+  ];
+}
+
+/** Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection"). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function csvCell(value: CsvCell): string {
+  if (value === null) return '';
+  // Numbers and booleans are written by us, never by a member account: no formula guard needed.
+  if (typeof value !== 'string') return String(value);
+  const guarded = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(guarded) ? `"${guarded.replaceAll('"', '""')}"` : guarded;
+}
+
+/** Code-unit order: locale-independent, so the same input sorts the same on every machine. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
