@@ -214,16 +214,18 @@ describe('resolveThresholds', () => {
     );
     fc.assert(
       fc.property(arbitraryOverride, (override) => {
+        let result: Thresholds;
         try {
-          const result = resolveThresholds(DEFAULTS, override);
-          // A success must be a fully valid, correctly ordered Thresholds.
-          expect(ThresholdsSchema.safeParse(result).success).toBe(true);
-          expect(result.rotationDueSoonDays).toBeLessThan(result.rotationOverdueDays);
-          expect(result.rotationOverdueDays).toBeLessThan(result.rotationCriticalDays);
+          result = resolveThresholds(DEFAULTS, override);
         } catch (e) {
           expect(e).toBeInstanceOf(InvalidInputError);
           expect((e as Error).message).toMatch(/^thresholds/);
+          return;
         }
+        // A success must be a fully valid, correctly ordered Thresholds.
+        expect(ThresholdsSchema.safeParse(result).success).toBe(true);
+        expect(result.rotationDueSoonDays).toBeLessThan(result.rotationOverdueDays);
+        expect(result.rotationOverdueDays).toBeLessThan(result.rotationCriticalDays);
       }),
       { numRuns: 2_000 },
     );
