@@ -1,0 +1,378 @@
+/**
+ * The daily email (DESIGN.md "The digest"): plain text, because SNS email delivers the message
+ * as it is. The subject is ASCII and at most 100 characters (SNS's limit for email subjects);
+ * the body never exceeds `maxBytes`, truncating lists with "… and N more" rather than failing
+ * the publish, and always keeps the totals, the accounts not audited and the links.
+ *
+ * Subject wording: "N keys need attention" counts distinct keys with at least one finding that
+ * is not exempted (a key overdue and unused is one key, not two findings), "in A of T accounts"
+ * counts accounts with such a key, and "M accounts not audited" counts FAILED plus SKIPPED
+ * accounts, the same accounts the body's "Accounts not audited" section lists.
+ */
+import { InvalidInputError } from './errors';
+import { maskAccessKeyId, maskAccessKeyIdsInText } from './mask';
+import type { AccountAudit, Finding } from './model';
+import { SEVERITIES } from './model';
+import { compareStrings, type Report } from './report';
+
+export interface DigestLinks {
+  /** Where the full report is (an S3 URI or console URL). */
+  readonly reportUri?: string;
+  /** The Step Functions console page of the execution. */
+  readonly executionUrl?: string;
+}
+
+export interface DigestOptions {
+  /**
+   * Largest body in UTF-8 bytes.
+   * @default 258_048 (SNS's 262,144-byte message limit less 4 KiB for the subject and envelope)
+   */
+  readonly maxBytes?: number;
+}
+
+export interface Digest {
+  readonly subject: string;
+  readonly body: string;
+}
+
+export const SNS_MESSAGE_LIMIT_BYTES = 262_144;
+export const DEFAULT_DIGEST_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 4_096;
+export const MAX_SUBJECT_LENGTH = 100;
+/** Below this the header and totals alone may not fit: a smaller limit is a configuration mistake. */
+export const MIN_DIGEST_MAX_BYTES = 1_024;
+
+const PRODUCT = 'org-key-audit';
+
+export function renderDigest(report: Report, links: DigestLinks, options: DigestOptions = {}): Digest {
+  const maxBytes = options.maxBytes ?? DEFAULT_DIGEST_MAX_BYTES;
+  if (!Number.isInteger(maxBytes) || maxBytes < MIN_DIGEST_MAX_BYTES) {
+    throw new InvalidInputError(
+      `renderDigest: options.maxBytes must be an integer of at least ${MIN_DIGEST_MAX_BYTES}, got ${maxBytes}; ` +
+        `omit it for the default of ${DEFAULT_DIGEST_MAX_BYTES}.`,
+    );
+  }
+  const keys = countKeysNeedingAttention(report);
+  const fixed = [...headerLines(report), '', ...totalsLines(report, keys), ''];
+  const linkLines = ['LINKS', ...linksLines(links)];
+  let budget = maxBytes - linesBytes(fixed) - linesBytes(linkLines);
+  const sections: string[][] = [];
+  // Priority order: an account nobody audited matters more than one more finding in the list.
+  for (const build of [notAuditedBlocks, findingBlocks, exemptedBlocks]) {
+    const section = fitBlocks(build(report), budget);
+    budget -= linesBytes(section);
+    sections.push(section);
+  }
+  const body = [...fixed, ...sections.flat(), ...linkLines].join('\n');
+  return { subject: renderSubject(report, keys), body: truncateToBytes(body, maxBytes) };
+}
+
+/** Distinct keys with at least one finding that needs attention (exempted findings excluded). */
+export function countKeysNeedingAttention(report: Report): number {
+  const keys = new Set<string>();
+  for (const account of report.accounts) {
+    for (const f of account.findings) {
+      keys.add(JSON.stringify([account.accountId, f.userArn, f.accessKeyId ?? f.keySlot]));
+    }
+  }
+  return keys.size;
+}
+
+// ---------------------------------------------------------------- subject
+
+export function renderSubject(report: Report, keys: number = countKeysNeedingAttention(report)): string {
+  const prefix = report.dryRun ? `[${PRODUCT}][dry run]` : `[${PRODUCT}]`;
+  const { accounts, audited, failed, skipped, accountsWithFindings } = report.totals;
+  const notAudited = failed + skipped;
+  const suffix = notAudited > 0 ? `; ${count(notAudited, 'account')} not audited` : '';
+  let candidates: string[];
+  if (accounts === 0) {
+    candidates = [`${prefix} No accounts to audit`];
+  } else if (keys > 0) {
+    const need = keys === 1 ? 'key needs' : 'keys need';
+    candidates = [
+      `${prefix} ${keys} ${need} attention in ${accountsWithFindings} of ${count(accounts, 'account')}${suffix}`,
+      `${prefix} ${keys} ${need} attention in ${accountsWithFindings}/${accounts} accounts; ${notAudited} not audited`,
+      `${prefix} ${keys} keys, ${accountsWithFindings}/${accounts} accts, ${notAudited} not audited`,
+    ];
+  } else if (notAudited === 0) {
+    candidates = [`${prefix} All clear: no keys need attention in ${count(accounts, 'account')}`];
+  } else {
+    candidates = [
+      `${prefix} No keys need attention in ${audited} of ${count(accounts, 'account')}${suffix}`,
+      `${prefix} No keys need attention in ${audited}/${accounts} accounts; ${notAudited} not audited`,
+    ];
+  }
+  const chosen = candidates.map(asciiLine).find((s) => s.length <= MAX_SUBJECT_LENGTH);
+  return chosen ?? asciiLine(candidates.at(-1) ?? prefix).slice(0, MAX_SUBJECT_LENGTH);
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${n === 1 ? noun : `${noun}s`}`;
+}
+
+/** Printable ASCII only: the subject is an email header, and SNS rejects control characters. */
+function asciiLine(text: string): string {
+  return text.replace(/[^\x20-\x7E]/g, '?');
+}
+
+// ---------------------------------------------------------------- fixed parts
+
+function headerLines(report: Report): string[] {
+  const lines = [
+    `${PRODUCT} digest`,
+    `Execution:  ${clean(report.executionName, 200)}`,
+    `Generated:  ${clean(report.generatedAt, 40)}`,
+    `Reason:     ${report.reason === null ? 'scheduled run' : clean(report.reason, 500)}`,
+  ];
+  if (report.dryRun) lines.push('Mode:       DRY RUN (this digest was not published)');
+  lines.push(`Thresholds: ${clean(formatThresholds(report.thresholds), 500)}`);
+  lines.push('Key ids are masked here; the full report has them in full.');
+  return lines;
+}
+
+function formatThresholds(thresholds: Report['thresholds']): string {
+  const parts = Object.entries(thresholds).map(([name, value]) => {
+    const shown = Array.isArray(value)
+      ? value.join(',')
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : value;
+    return `${name}=${String(shown)}`;
+  });
+  return parts.length === 0 ? '(defaults)' : parts.join(', ');
+}
+
+function totalsLines(report: Report, keys: number): string[] {
+  const t = report.totals;
+  const severities = SEVERITIES.map((s) => `${s} ${t.bySeverity[s] ?? 0}`).join(', ');
+  return [
+    'SUMMARY',
+    `  Keys needing attention: ${keys} in ${t.accountsWithFindings} of ${count(t.accounts, 'account')}`,
+    `  Findings: ${t.findings} (${severities})`,
+    `  Exempted findings: ${t.exempted}`,
+    `  Accounts: ${t.accounts} total, ${t.audited} audited, ${t.failed} failed, ${t.skipped} skipped`,
+  ];
+}
+
+function linksLines(links: DigestLinks): string[] {
+  return [
+    `  Full report: ${links.reportUri === undefined ? '(not available)' : clean(links.reportUri, 2_000)}`,
+    `  Execution:   ${links.executionUrl === undefined ? '(not available)' : clean(links.executionUrl, 2_000)}`,
+  ];
+}
+
+// ---------------------------------------------------------------- lists
+
+/** Lines that stay together; `items` is how many entries the "and N more" line counts for it. */
+interface Block {
+  readonly lines: readonly string[];
+  readonly items: number;
+}
+
+const DEFAULT_FIXES: Readonly<Record<string, string>> = {
+  AuditRoleMissingError:
+    'deploy the audit role: the StackSet has not reached this account, or the role does not trust the auditor',
+  IamThrottledError: 'IAM kept throttling: rerun the audit for this account later',
+  CredentialReportTimeoutError:
+    'the credential report was not ready in time: rerun the audit for this account',
+  CredentialReportParseError:
+    'the credential report could not be read: rerun, and report a bug if it persists',
+};
+
+function notAuditedBlocks(report: Report): Block[] {
+  const failed = report.accounts.filter((a) => a.status === 'FAILED');
+  const skipped = report.accounts.filter((a) => a.status === 'SKIPPED');
+  if (failed.length + skipped.length === 0) return [];
+  const blocks: Block[] = [{ lines: [`ACCOUNTS NOT AUDITED (${failed.length + skipped.length})`], items: 0 }];
+  for (const account of [...byId(failed), ...byId(skipped)]) {
+    const label =
+      account.status === 'FAILED' ? `FAILED${account.errorName ? `: ${account.errorName}` : ''}` : 'SKIPPED';
+    const lines = [`  - ${account.accountId}  ${clean(account.accountName, 100)}  [${clean(label, 100)}]`];
+    lines.push(
+      `      Reason: ${account.reason === undefined ? '(none recorded)' : clean(account.reason, 500)}`,
+    );
+    const fix =
+      account.fix ?? (account.errorName === undefined ? undefined : DEFAULT_FIXES[account.errorName]);
+    if (fix !== undefined) lines.push(`      Fix: ${clean(fix, 500)}`);
+    blocks.push({ lines, items: 1 });
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+function findingBlocks(report: Report): Block[] {
+  const total = report.accounts.reduce((n, a) => n + a.findings.length, 0);
+  if (total === 0) return [{ lines: ['FINDINGS', '  None: no key needs attention.', ''], items: 0 }];
+  const blocks: Block[] = [{ lines: [`FINDINGS NEEDING ATTENTION (${total})`], items: 0 }];
+  for (const severity of SEVERITIES) {
+    const groups = groupByAccount(report.accounts, (a) => a.findings.filter((f) => f.severity === severity));
+    const n = groups.reduce((sum, g) => sum + g.findings.length, 0);
+    if (n === 0) continue;
+    blocks.push({ lines: ['', `${severity.toUpperCase()} (${n})`], items: 0 });
+    for (const group of groups) {
+      blocks.push({ lines: [accountHeading(group.account)], items: 0 });
+      for (const f of group.findings) blocks.push({ lines: [findingLine(f)], items: 1 });
+    }
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+function exemptedBlocks(report: Report): Block[] {
+  const groups = groupByAccount(report.accounts, (a) => a.exempted);
+  if (groups.length === 0) return [];
+  const n = groups.reduce((sum, g) => sum + g.findings.length, 0);
+  const blocks: Block[] = [{ lines: [`EXEMPTED (${n})`], items: 0 }];
+  for (const group of groups) {
+    blocks.push({ lines: [accountHeading(group.account)], items: 0 });
+    for (const f of group.findings) {
+      const until =
+        f.exemption === undefined ? 'no exemption recorded' : `until ${clean(f.exemption.until, 20)}`;
+      const reason = f.exemption === undefined ? '' : `: ${clean(f.exemption.reason, 300)}`;
+      blocks.push({ lines: [`${findingLine(f)}  (exempt ${until}${reason})`], items: 1 });
+    }
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+interface AccountGroup {
+  readonly account: AccountAudit;
+  readonly findings: readonly Finding[];
+}
+
+/** Accounts ordered by their oldest finding, findings oldest first: the worst reads first. */
+function groupByAccount(accounts: readonly AccountAudit[], pick: (a: AccountAudit) => readonly Finding[]) {
+  const groups: AccountGroup[] = [];
+  for (const account of accounts) {
+    const findings = [...pick(account)].sort(compareFindings);
+    if (findings.length > 0) groups.push({ account, findings });
+  }
+  return groups.sort(
+    (a, b) =>
+      ageOrder(a.findings[0], b.findings[0]) || compareStrings(a.account.accountId, b.account.accountId),
+  );
+}
+
+function ageOrder(a: Finding | undefined, b: Finding | undefined): number {
+  // Unknown ages sort last; among known ages, older (larger) first.
+  return (b?.ageDays ?? -1) - (a?.ageDays ?? -1);
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  return (
+    ageOrder(a, b) ||
+    SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) ||
+    compareStrings(a.userName, b.userName) ||
+    (a.keySlot ?? 0) - (b.keySlot ?? 0) ||
+    compareStrings(a.type, b.type) ||
+    compareStrings(a.accessKeyId ?? '', b.accessKeyId ?? '')
+  );
+}
+
+function byId(accounts: readonly AccountAudit[]): AccountAudit[] {
+  return [...accounts].sort((a, b) => compareStrings(a.accountId, b.accountId));
+}
+
+function accountHeading(account: AccountAudit): string {
+  return `  ${account.accountId}  ${clean(account.accountName, 100)}`;
+}
+
+function findingLine(f: Finding): string {
+  const key = `${maskAccessKeyId(f.accessKeyId)}${f.keySlot === null ? '' : ` (key ${f.keySlot}${f.status ? `, ${f.status}` : ''})`}`;
+  const age = f.ageDays === null ? 'age unknown' : `${f.ageDays} ${f.ageDays === 1 ? 'day' : 'days'} old`;
+  const used =
+    f.lastUsedAt === null
+      ? 'never used'
+      : `last used ${day(f.lastUsedAt)}${f.lastUsedService ? ` via ${clean(f.lastUsedService, 60)}` : ''}`;
+  return `    - ${clean(f.userName, 128)}  ${key}  ${f.type} (${f.severity})  ${age}, ${used}`;
+}
+
+function day(iso: string): string {
+  return /^\d{4}-\d{2}-\d{2}/.test(iso) ? iso.slice(0, 10) : clean(iso, 40);
+}
+
+/**
+ * Takes whole blocks in order while they fit, then ends with "… and N more": stopping at the
+ * first block that does not fit (instead of skipping to smaller ones) keeps the order meaningful.
+ */
+function fitBlocks(blocks: readonly Block[], budget: number): string[] {
+  const total = blocks.reduce((n, b) => n + b.items, 0);
+  const all = blocks.flatMap((b) => b.lines);
+  if (linesBytes(all) <= budget) return all;
+  const more = (n: number) => `  … and ${n} more (see the full report)`;
+  const reserve = linesBytes([more(total), '']);
+  const taken: Block[] = [];
+  let used = 0;
+  for (const block of blocks) {
+    const size = linesBytes(block.lines);
+    if (used + size + reserve > budget) break;
+    taken.push(block);
+    used += size;
+  }
+  // A heading with nothing under it would read as "empty" rather than "cut".
+  while (taken.length > 1 && taken.at(-1)?.items === 0) taken.pop();
+  if (taken.length === 0) return [];
+  const shown = taken.reduce((n, b) => n + b.items, 0);
+  return [...taken.flatMap((b) => b.lines), more(total - shown), ''];
+}
+
+// ---------------------------------------------------------------- text safety
+
+/**
+ * Makes a value from the organization safe for one line of the body: names may hold any
+ * Unicode, so line breaks and control characters (which could forge lines), bidirectional
+ * overrides (which could disguise text) and lone surrogates (invalid UTF-8) are replaced,
+ * key ids typed into free text are masked, and the length is capped.
+ */
+function clean(text: string, maxChars: number): string {
+  const safe = maskAccessKeyIdsInText(
+    text
+      .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD')
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the purpose: they could forge lines.
+      .replace(/[\u0000-\u001F\u007F-\u009F\u2028\u2029]/g, ' ')
+      .replace(/[\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, ''),
+  );
+  const chars = Array.from(safe);
+  return chars.length <= maxChars ? safe : `${chars.slice(0, maxChars - 1).join('')}…`;
+}
+
+/** UTF-8 length without allocating; a lone surrogate counts 3 bytes, as TextEncoder writes U+FFFD. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Bytes of the lines once joined with '\n' (each line counted with its line break). */
+function linesBytes(lines: readonly string[]): number {
+  return lines.reduce((n, line) => n + utf8Length(line) + 1, 0);
+}
+
+/** Last resort when even the fixed parts are too long: cut at a code point boundary and say so. */
+function truncateToBytes(text: string, maxBytes: number): string {
+  if (utf8Length(text) <= maxBytes) return text;
+  const marker = '\n… (truncated; see the full report)';
+  const limit = maxBytes - utf8Length(marker);
+  let used = 0;
+  let end = 0;
+  for (const char of text) {
+    const size = utf8Length(char);
+    if (used + size > limit) break;
+    used += size;
+    end += char.length;
+  }
+  return text.slice(0, end) + marker;
+}
