@@ -1,0 +1,97 @@
+/**
+ * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations.
+ * Paths it does not own go to the messaging module (`/_emulator/{sns,sqs,s3,messaging}/…`).
+ */
+import type { Clock } from './clock';
+import type { Expected } from './expected';
+import type { Faults } from './faults';
+import type { EmulatorResponse } from './http/types';
+import { adminJson } from './server';
+import { noFaults } from './services/messaging/faults';
+import type { MessagingServices } from './services/messaging/index';
+import { ACCOUNT_STATES, type AccountState, type OrganizationRecord } from './state/model';
+import type { Stats } from './stats';
+
+export interface AdminDeps {
+  readonly org: OrganizationRecord;
+  readonly clock: Clock;
+  readonly faults: Faults;
+  readonly stats: Stats;
+  readonly expected: Expected;
+  readonly messaging: MessagingServices;
+}
+
+const ACCOUNT_STATE_PATH = /^\/_emulator\/accounts\/(\d{12})\/state$/;
+
+function objectBody(body: unknown, route: string): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new Error(`${route}: the body must be a JSON object`);
+  }
+  return body as Record<string, unknown>;
+}
+
+export function createAdminHandler(deps: AdminDeps) {
+  const { org, clock, faults, stats, messaging } = deps;
+
+  const applyFaults = (body: unknown): EmulatorResponse => {
+    const others = faults.merge(objectBody(body, 'POST /_emulator/faults'));
+    if (Object.keys(others).length > 0) {
+      const answer = messaging.admin('/_emulator/messaging/faults', 'POST', others);
+      if (answer !== undefined && answer.status >= 400) return answer;
+    }
+    return adminJson(200, { ...faults.config, messaging: messaging.faults });
+  };
+
+  return (pathWithQuery: string, method: string, body: unknown): EmulatorResponse | undefined => {
+    const url = new URL(pathWithQuery, 'http://emulator.invalid');
+    const path = url.pathname;
+    const route = `${method.toUpperCase()} ${path}`;
+    switch (route) {
+      case 'GET /_emulator/health':
+        return adminJson(200, { ok: true, accounts: org.accounts.size });
+      case 'GET /_emulator/faults':
+        return adminJson(200, { ...faults.config, messaging: messaging.faults });
+      case 'POST /_emulator/faults':
+        return applyFaults(body);
+      case 'DELETE /_emulator/faults':
+        faults.clear();
+        Object.assign(messaging.faults, noFaults());
+        return adminJson(200, { ...faults.config, messaging: messaging.faults });
+      case 'GET /_emulator/clock':
+        return adminJson(200, { now: clock.now().toISOString() });
+      case 'POST /_emulator/clock': {
+        const input = objectBody(body, route);
+        if (typeof input['now'] === 'string') {
+          const date = new Date(input['now']);
+          if (Number.isNaN(date.getTime()))
+            throw new Error(`${route}: now must be an ISO-8601 date, got ${input['now']}`);
+          clock.set(date);
+        } else if (typeof input['advanceMs'] === 'number') {
+          clock.advance(input['advanceMs']);
+        } else {
+          throw new Error(`${route}: give {"now": "2025-01-01T00:00:00Z"} or {"advanceMs": 3600000}`);
+        }
+        return adminJson(200, { now: clock.now().toISOString() });
+      }
+      case 'GET /_emulator/stats':
+        return adminJson(200, stats.snapshot());
+      case 'POST /_emulator/stats/reset':
+        stats.reset();
+        return adminJson(200, stats.snapshot());
+      case 'GET /_emulator/expected':
+        return adminJson(200, deps.expected);
+    }
+    const stateMatch = ACCOUNT_STATE_PATH.exec(path);
+    if (stateMatch !== null && method.toUpperCase() === 'POST') {
+      const account = org.accounts.get(stateMatch[1] ?? '');
+      if (account === undefined) return adminJson(404, { error: `no account ${stateMatch[1]}` });
+      const state = objectBody(body, route)['state'];
+      if (typeof state !== 'string' || !ACCOUNT_STATES.includes(state as AccountState)) {
+        throw new Error(`${route}: state must be one of ${ACCOUNT_STATES.join(', ')}`);
+      }
+      account.state = state as AccountState;
+      return adminJson(200, { accountId: account.id, state: account.state });
+    }
+    return messaging.admin(pathWithQuery, method, body);
+  };
+}

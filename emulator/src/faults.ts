@@ -1,0 +1,191 @@
+/**
+ * Faults and limits injected on request (admin API `POST /_emulator/faults`, or in-process).
+ * IAM throttling is ON by default, like IAM's unpublished per-account limits, so that the
+ * product's backoff is always exercised.
+ */
+import { z } from 'zod';
+import { createRandom, type Random } from './random';
+
+const accountList = z.array(z.string().regex(/^\d{12}$/, 'account ids are 12 digits'));
+
+export const faultPatchSchema = z
+  .object({
+    iamThrottling: z
+      .object({
+        enabled: z.boolean().optional(),
+        ratePerSecond: z.number().positive().optional(),
+        burst: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    latencyMs: z.number().int().min(0).max(60_000).optional(),
+    errorRate: z
+      .object({
+        rate: z.number().min(0).max(1),
+        kind: z.enum(['5xx', 'reset']).default('5xx'),
+        services: z.array(z.string()).optional(),
+        accounts: accountList.optional(),
+      })
+      .strict()
+      .nullable()
+      .optional(),
+    reportStuck: z.object({ accounts: accountList }).strict().nullable().optional(),
+    reportGenerationMs: z.number().int().min(0).optional(),
+    assumeRoleDenied: z.object({ accounts: accountList }).strict().nullable().optional(),
+    organizationsThrottling: z
+      .object({ rate: z.number().min(0).max(1).optional(), count: z.number().int().min(0).optional() })
+      .strict()
+      .nullable()
+      .optional(),
+  })
+  // Other keys (sns, sqs, s3 faults) belong to the messaging module and are passed to it.
+  .passthrough();
+
+export type FaultPatch = z.input<typeof faultPatchSchema>;
+
+export interface FaultConfig {
+  readonly iamThrottling: {
+    readonly enabled: boolean;
+    readonly ratePerSecond: number;
+    readonly burst: number;
+  };
+  readonly latencyMs: number;
+  readonly errorRate: {
+    readonly rate: number;
+    readonly kind: '5xx' | 'reset';
+    readonly services?: readonly string[] | undefined;
+    readonly accounts?: readonly string[] | undefined;
+  } | null;
+  readonly reportStuck: { readonly accounts: readonly string[] } | null;
+  readonly reportGenerationMs: number;
+  readonly assumeRoleDenied: { readonly accounts: readonly string[] } | null;
+  readonly organizationsThrottling: {
+    readonly rate?: number | undefined;
+    readonly count?: number | undefined;
+  } | null;
+}
+
+export const DEFAULT_FAULTS: FaultConfig = {
+  iamThrottling: { enabled: true, ratePerSecond: 10, burst: 20 },
+  latencyMs: 0,
+  errorRate: null,
+  reportStuck: null,
+  reportGenerationMs: 0,
+  assumeRoleDenied: null,
+  organizationsThrottling: null,
+};
+
+interface Bucket {
+  tokens: number;
+  last: number;
+}
+
+export class Faults {
+  private current: FaultConfig;
+  private readonly buckets = new Map<string, Bucket>();
+  private random: Random;
+  private organizationsThrottleLeft = 0;
+
+  constructor(
+    initial: FaultPatch = {},
+    private readonly realNow: () => number = () => performance.now(),
+    private readonly seed = 1,
+  ) {
+    this.current = DEFAULT_FAULTS;
+    this.random = createRandom(seed);
+    this.merge(initial);
+  }
+
+  get config(): FaultConfig {
+    return this.current;
+  }
+
+  /**
+   * Merges a patch (validated; a bad field throws an Error naming it). Returns the keys
+   * that are not the emulator's own, for the messaging module.
+   */
+  merge(patch: unknown): Record<string, unknown> {
+    const result = faultPatchSchema.safeParse(patch);
+    if (!result.success) {
+      const details = result.error.issues
+        .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+        .join('; ');
+      throw new Error(`invalid faults: ${details}`);
+    }
+    const parsed = result.data;
+    const { iamThrottling, organizationsThrottling, ...rest } = parsed;
+    const own: Record<string, unknown> = {};
+    const others: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(rest)) {
+      if (key in DEFAULT_FAULTS) own[key] = value;
+      else others[key] = value;
+    }
+    this.current = {
+      ...this.current,
+      ...(own as Partial<FaultConfig>),
+      iamThrottling: { ...this.current.iamThrottling, ...stripUndefined(iamThrottling ?? {}) },
+      organizationsThrottling:
+        organizationsThrottling === undefined
+          ? this.current.organizationsThrottling
+          : organizationsThrottling,
+    };
+    if (iamThrottling !== undefined) this.buckets.clear();
+    if (organizationsThrottling !== undefined)
+      this.organizationsThrottleLeft = organizationsThrottling?.count ?? 0;
+    return others;
+  }
+
+  clear(): void {
+    this.current = DEFAULT_FAULTS;
+    this.buckets.clear();
+    this.organizationsThrottleLeft = 0;
+    this.random = createRandom(this.seed);
+  }
+
+  /** Takes one token from the account's IAM bucket; false means answer `Throttling`. */
+  takeIamToken(accountId: string): boolean {
+    const { enabled, ratePerSecond, burst } = this.current.iamThrottling;
+    if (!enabled) return true;
+    const now = this.realNow();
+    const bucket = this.buckets.get(accountId) ?? { tokens: burst, last: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.last) / 1000) * ratePerSecond);
+    bucket.last = now;
+    this.buckets.set(accountId, bucket);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  /** The injected failure for this request, if any. */
+  injectedError(service: string, accountId: string | undefined): '5xx' | 'reset' | null {
+    const fault = this.current.errorRate;
+    if (fault === null || fault.rate <= 0) return null;
+    if (fault.services !== undefined && !fault.services.includes(service)) return null;
+    if (fault.accounts !== undefined && (accountId === undefined || !fault.accounts.includes(accountId))) {
+      return null;
+    }
+    return this.random.next() < fault.rate ? fault.kind : null;
+  }
+
+  throttleOrganizations(): boolean {
+    const fault = this.current.organizationsThrottling;
+    if (fault === null) return false;
+    if (this.organizationsThrottleLeft > 0) {
+      this.organizationsThrottleLeft -= 1;
+      return true;
+    }
+    return fault.rate !== undefined && this.random.next() < fault.rate;
+  }
+
+  isReportStuck(accountId: string): boolean {
+    return this.current.reportStuck?.accounts.includes(accountId) ?? false;
+  }
+
+  isAssumeRoleDenied(accountId: string): boolean {
+    return this.current.assumeRoleDenied?.accounts.includes(accountId) ?? false;
+  }
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

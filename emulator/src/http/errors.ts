@@ -1,0 +1,116 @@
+/**
+ * Error responses in each service's own protocol, for errors the server raises before a
+ * handler runs (bad credentials, throttling, injected failures) and for handler errors.
+ */
+import { JsonError, jsonError } from '../protocols/json';
+import { QueryError, queryError } from '../protocols/query';
+import { escapeXml } from '../protocols/xml';
+import type { EmulatorResponse } from './types';
+
+const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
+  iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
+  sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
+  sns: 'http://sns.amazonaws.com/doc/2010-03-31/',
+};
+
+const JSON_CONTENT_TYPES: Readonly<Record<string, string>> = {
+  organizations: 'application/x-amz-json-1.1',
+  sqs: 'application/x-amz-json-1.0',
+};
+
+export type ErrorKind = 'invalidToken' | 'expiredToken' | 'missingToken' | 'throttling' | 'internal';
+
+/** Each protocol names the same condition differently (IAM `Throttling`, JSON `…Exception`). */
+const NAMES: Readonly<
+  Record<
+    ErrorKind,
+    { query: string; json: string; s3: string; status: number; jsonStatus?: number; message: string }
+  >
+> = {
+  invalidToken: {
+    query: 'InvalidClientTokenId',
+    json: 'UnrecognizedClientException',
+    s3: 'InvalidAccessKeyId',
+    status: 403,
+    jsonStatus: 400,
+    message: 'The security token included in the request is invalid.',
+  },
+  expiredToken: {
+    query: 'ExpiredToken',
+    json: 'ExpiredTokenException',
+    s3: 'ExpiredToken',
+    status: 400,
+    message: 'The security token included in the request is expired',
+  },
+  missingToken: {
+    query: 'MissingAuthenticationToken',
+    json: 'MissingAuthenticationTokenException',
+    s3: 'AccessDenied',
+    status: 403,
+    message: 'Request is missing Authentication Token',
+  },
+  throttling: {
+    query: 'Throttling',
+    json: 'ThrottlingException',
+    s3: 'SlowDown',
+    status: 400,
+    message: 'Rate exceeded',
+  },
+  internal: {
+    query: 'ServiceFailure',
+    json: 'InternalFailure',
+    s3: 'InternalError',
+    status: 500,
+    message: 'We encountered an internal error. Please try again.',
+  },
+};
+
+export function serviceError(service: string, kind: ErrorKind, requestId: string): EmulatorResponse {
+  const names = NAMES[kind];
+  if (service in JSON_CONTENT_TYPES) {
+    return jsonError(
+      requestId,
+      { type: names.json, message: names.message, status: names.jsonStatus ?? names.status },
+      JSON_CONTENT_TYPES[service],
+    );
+  }
+  if (service === 's3') {
+    return s3Error(names.s3, names.message, kind === 'throttling' ? 503 : names.status, requestId);
+  }
+  const code = kind === 'internal' && service !== 'iam' ? 'InternalFailure' : names.query;
+  return queryError(namespaceFor(service), requestId, { code, message: names.message, status: names.status });
+}
+
+/** Renders what a handler threw: protocol errors as such, anything else as a 500. */
+export function handlerError(service: string, error: unknown, requestId: string): EmulatorResponse {
+  if (error instanceof QueryError) {
+    return queryError(namespaceFor(service), requestId, {
+      code: error.code,
+      message: error.message,
+      status: error.status,
+      type: error.type,
+    });
+  }
+  if (error instanceof JsonError) {
+    return jsonError(
+      requestId,
+      { type: error.type, message: error.message, status: error.status, extra: error.extra },
+      JSON_CONTENT_TYPES[service],
+    );
+  }
+  return serviceError(service, 'internal', requestId);
+}
+
+function namespaceFor(service: string): string {
+  return QUERY_NAMESPACES[service] ?? QUERY_NAMESPACES['iam']!;
+}
+
+function s3Error(code: string, message: string, status: number, requestId: string): EmulatorResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', 'x-amz-request-id': requestId },
+    body:
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${escapeXml(code)}</Code>` +
+      `<Message>${escapeXml(message)}</Message><RequestId>${requestId}</RequestId></Error>`,
+  };
+}

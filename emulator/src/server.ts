@@ -1,0 +1,271 @@
+/**
+ * The emulator's HTTP front door, on 127.0.0.1 only: `/_emulator/*` is the admin API; every
+ * other request is an AWS call whose service, region and access key come from its SigV4
+ * credential scope. Signatures are not verified: the emulator checks who is calling, not how
+ * well they sign.
+ */
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from './clock';
+import type { Faults } from './faults';
+import { handlerError, serviceError } from './http/errors';
+import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from './http/types';
+import { type CredentialRecord, type OrganizationRecord, principalArn } from './state/model';
+import type { Stats } from './stats';
+
+export type AdminHandler = (
+  path: string,
+  method: string,
+  body: unknown,
+) => EmulatorResponse | undefined | Promise<EmulatorResponse | undefined>;
+
+export interface ServerDeps {
+  readonly org: OrganizationRecord;
+  readonly clock: Clock;
+  readonly faults: Faults;
+  readonly stats: Stats;
+  readonly handlers: Readonly<Record<string, ServiceHandler>>;
+  readonly admin: AdminHandler;
+  readonly nextRequestId: () => string;
+}
+
+const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/;
+/** Accounts whose principals can no longer call AWS. */
+const CLOSED_STATES = new Set(['SUSPENDED', 'PENDING_CLOSURE', 'CLOSED']);
+
+interface Scope {
+  readonly accessKeyId: string;
+  readonly region: string;
+  readonly service: string;
+}
+
+export function parseCredentialScope(
+  headers: IncomingMessage['headers'],
+  query: URLSearchParams,
+): Scope | null {
+  const auth = headers.authorization ?? '';
+  const fromHeader = CREDENTIAL.exec(auth);
+  const fromQuery = CREDENTIAL.exec(`Credential=${query.get('X-Amz-Credential') ?? ''}`);
+  const match = fromHeader ?? fromQuery;
+  if (match === null) return null;
+  return { accessKeyId: match[1] ?? '', region: match[3] ?? '', service: match[4] ?? '' };
+}
+
+/** The operation name for stats: the query Action, the JSON target, or the S3 verb. */
+export function actionName(request: EmulatorRequest): string {
+  const target = request.headers['x-amz-target'];
+  if (target !== undefined) return target.slice(target.lastIndexOf('.') + 1);
+  const fromQuery = request.query.get('Action');
+  if (fromQuery !== null) return fromQuery;
+  const contentType = request.headers['content-type'] ?? '';
+  if (contentType.startsWith('application/x-www-form-urlencoded')) {
+    const action = new URLSearchParams(request.body.toString('utf8')).get('Action');
+    if (action !== null) return action;
+  }
+  if (request.service === 's3') {
+    const hasKey = request.path.split('/').filter(Boolean).length > 1;
+    if (request.method === 'PUT') return 'PutObject';
+    if (request.method === 'HEAD') return hasKey ? 'HeadObject' : 'HeadBucket';
+    if (request.method === 'GET')
+      return request.query.get('list-type') === '2' ? 'ListObjectsV2' : 'GetObject';
+    if (request.method === 'DELETE') return 'DeleteObject';
+  }
+  return `${request.method} ${request.path}`;
+}
+
+export function createEmulatorServer(deps: ServerDeps): Server {
+  const server = createHttpServer((req, res) => {
+    handle(deps, req, res).catch((error: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`emulator error: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    });
+  });
+  // The SDK keeps sockets alive; a short keep-alive keeps stop() from waiting on idle ones.
+  server.keepAliveTimeout = 1000;
+  return server;
+}
+
+export async function listen(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+export async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, response: EmulatorResponse): void {
+  const body = response.body ?? '';
+  const buffer = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  res.writeHead(response.status, { ...response.headers, 'content-length': String(buffer.length) });
+  res.end(buffer);
+}
+
+function lowerHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return out;
+}
+
+async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const body = await readBody(req);
+  const method = req.method ?? 'GET';
+  const path = decodeURIComponent(url.pathname);
+
+  if (path.startsWith('/_emulator/')) {
+    // The admin handlers read their own query parameters (e.g. ?queue=…).
+    send(res, await adminResponse(deps, path + url.search, method, body));
+    return;
+  }
+
+  const requestId = deps.nextRequestId();
+  const scope = parseCredentialScope(req.headers, url.searchParams);
+  if (scope === null) {
+    send(res, serviceError('iam', 'missingToken', requestId));
+    return;
+  }
+  const request: EmulatorRequest = {
+    method,
+    path,
+    query: url.searchParams,
+    headers: lowerHeaders(req),
+    body,
+    service: scope.service,
+    region: scope.region,
+  };
+  const handler = deps.handlers[scope.service];
+  if (handler === undefined) {
+    send(res, {
+      status: 501,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ __type: 'NotImplemented', Message: `service ${scope.service} is not emulated` }),
+    });
+    return;
+  }
+
+  const credential = deps.org.credentials.get(scope.accessKeyId);
+  const denial = credentialProblem(deps, credential, request);
+  if (denial !== null || credential === undefined) {
+    send(res, serviceError(scope.service, denial ?? 'invalidToken', requestId));
+    return;
+  }
+  const caller: Caller = {
+    accountId: credential.principal.accountId,
+    arn: principalArn(credential.principal),
+    accessKeyId: credential.accessKeyId,
+  };
+  const action = actionName(request);
+  deps.stats.record(caller.accountId, scope.service, action);
+  recordKeyUse(deps, credential, scope);
+
+  const latency = deps.faults.config.latencyMs;
+  if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+
+  const injected = deps.faults.injectedError(scope.service, caller.accountId);
+  if (injected === 'reset') {
+    req.socket.destroy();
+    return;
+  }
+  if (injected === '5xx') {
+    send(res, serviceError(scope.service, 'internal', requestId));
+    return;
+  }
+  if (scope.service === 'iam' && !deps.faults.takeIamToken(caller.accountId)) {
+    deps.stats.markThrottled(caller.accountId, scope.service, action);
+    send(res, serviceError('iam', 'throttling', requestId));
+    return;
+  }
+
+  let response: EmulatorResponse;
+  try {
+    response = await handler(request, caller);
+  } catch (error) {
+    response = handlerError(scope.service, error, requestId);
+  }
+  send(res, response);
+}
+
+function credentialProblem(
+  deps: ServerDeps,
+  credential: CredentialRecord | undefined,
+  request: EmulatorRequest,
+): 'invalidToken' | 'expiredToken' | null {
+  if (credential === undefined) return 'invalidToken';
+  const principal = credential.principal;
+  if (principal.kind === 'role' && principal.sessionToken !== null) {
+    if (request.headers['x-amz-security-token'] !== principal.sessionToken) return 'invalidToken';
+    if (principal.expiresAt !== null && deps.clock.nowMs() >= principal.expiresAt) return 'expiredToken';
+  }
+  const account = deps.org.accounts.get(principal.accountId);
+  if (account === undefined || CLOSED_STATES.has(account.state)) return 'invalidToken';
+  return null;
+}
+
+/** A request signed with an IAM user's (or root's) key updates that key's last use, as in AWS. */
+function recordKeyUse(deps: ServerDeps, credential: CredentialRecord, scope: Scope): void {
+  const principal = credential.principal;
+  if (principal.kind === 'role') return;
+  const account = deps.org.accounts.get(principal.accountId);
+  const keys =
+    principal.kind === 'root'
+      ? account?.rootKeys
+      : account?.users.find((u) => u.userName === principal.userName)?.keys;
+  const key = keys?.find((k) => k.accessKeyId === credential.accessKeyId);
+  if (key === undefined) return;
+  key.lastUsedAt = deps.clock.nowMs();
+  key.lastUsedService = scope.service;
+  key.lastUsedRegion = scope.service === 'iam' ? 'us-east-1' : scope.region;
+}
+
+async function adminResponse(
+  deps: ServerDeps,
+  path: string,
+  method: string,
+  raw: Buffer,
+): Promise<EmulatorResponse> {
+  let body: unknown = {};
+  const text = raw.toString('utf8');
+  if (text.trim() !== '') {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return adminJson(400, { error: 'the request body is not valid JSON' });
+    }
+  }
+  try {
+    return (
+      (await deps.admin(path, method, body)) ?? adminJson(404, { error: `no admin route ${method} ${path}` })
+    );
+  } catch (error) {
+    return adminJson(400, { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+export function adminJson(status: number, body: unknown): EmulatorResponse {
+  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
