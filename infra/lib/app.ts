@@ -1,0 +1,64 @@
+/** Builds every stack of the app from a validated config; shared by bin/app.ts and the tests. */
+import { type App, BootstraplessSynthesizer, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { AuditorStack, type AuditorStackProps } from './auditor-stack';
+import type { OrgKeyAuditConfig } from './config';
+import { MemberRoleStack } from './member-role-stack';
+import { accountListerRoleArn, auditorRoleArn, refuseDeploymentOfExample } from './names';
+import { RoleRolloutStack } from './role-rollout-stack';
+
+export interface OrgKeyAuditStacks {
+  readonly auditor: AuditorStack;
+  readonly managementRole: MemberRoleStack;
+  readonly rollout: RoleRolloutStack;
+}
+
+export interface BuildAppOptions {
+  readonly handlersDir?: AuditorStackProps['handlersDir'];
+  readonly definitionPath?: AuditorStackProps['definitionPath'];
+  /** @default true */
+  readonly nag?: boolean;
+}
+
+export function buildApp(
+  app: App,
+  config: OrgKeyAuditConfig,
+  options: BuildAppOptions = {},
+): OrgKeyAuditStacks {
+  const auditor = new AuditorStack(app, 'OrgKeyAuditAuditor', {
+    env: { account: config.auditAccountId, region: config.region },
+    description: 'org-key-audit: daily IAM access-key audit of the organization (audit account)',
+    config,
+    ...(options.handlersDir === undefined ? {} : { handlersDir: options.handlersDir }),
+    ...(options.definitionPath === undefined ? {} : { definitionPath: options.definitionPath }),
+  });
+
+  // StackSets never deploy to the management account, so it gets the role from a plain stack.
+  // No assets: it deploys without bootstrapping the management account.
+  const managementRole = new MemberRoleStack(app, 'OrgKeyAuditManagementRole', {
+    env: { account: config.managementAccountId, region: config.region },
+    description: 'org-key-audit: the audit role (and org reader) in the management account',
+    synthesizer: new BootstraplessSynthesizer(),
+    auditRoleName: config.auditRoleName,
+    trustedRoleArn: auditorRoleArn(config),
+    organizationId: config.organizationId,
+    ...(config.useOrgReaderRole
+      ? { orgReader: { roleName: config.orgReaderRoleName, trustedRoleArn: accountListerRoleArn(config) } }
+      : {}),
+  });
+  refuseDeploymentOfExample(managementRole, config);
+
+  const rollout = new RoleRolloutStack(app, 'OrgKeyAuditRoleRollout', {
+    // SELF runs from the management account; DELEGATED_ADMIN from the audit account.
+    env: {
+      account: config.rollout.callAs === 'SELF' ? config.managementAccountId : config.auditAccountId,
+      region: config.region,
+    },
+    description: 'org-key-audit: StackSet that keeps the audit role in every member account',
+    synthesizer: new BootstraplessSynthesizer(),
+    config,
+  });
+
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { auditor, managementRole, rollout };
+}

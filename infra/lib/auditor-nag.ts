@@ -1,0 +1,89 @@
+/**
+ * The AwsSolutions findings the auditor stack accepts, each with the reason it is acceptable.
+ * cdk-nag v3 matches a granular finding only by its full id (no prefix matching), so wildcard
+ * findings are acknowledged one by one, on the construct that owns them.
+ */
+import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { AuditorStack } from './auditor-stack';
+import { FUNCTION_NAMES, STATE_MACHINE_NAME } from './names';
+
+/** `<LogicalId.Arn>` as cdk-nag writes a resource reference in a finding id. */
+function arnRef(construct: IConstruct): string {
+  const resource = construct.node.defaultChild as CfnResource;
+  return `<${Stack.of(construct).resolve(resource.logicalId)}.Arn>`;
+}
+
+function iam5(scope: IConstruct, resource: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
+}
+
+export function acknowledgeAuditorFindings(stack: AuditorStack, accessLogsBucket: IConstruct): void {
+  Validations.of(accessLogsBucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: "This is the report bucket's access-log bucket; logging it into itself would loop.",
+  });
+  for (const queue of Object.values(stack.queues)) {
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a DLQ (of the scheduler, a Catch, or the failed-execution rule); nothing consumes it automatically, an operator reads it after the alarm.',
+    });
+  }
+
+  const functions = stack.functions;
+  Validations.of(functions).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'Node.js 22 is the runtime the code is built and tested for (esbuild target node22); moving on is a tested change.',
+  });
+  iam5(
+    functions,
+    '*',
+    'X-Ray PutTraceSegments/PutTelemetryRecords (and organizations:ListAccounts for the lister) support no resource-level permissions.',
+  );
+  iam5(
+    stack.stateMachineRole,
+    '*',
+    'X-Ray and CloudWatch Logs vended-log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.',
+  );
+
+  const bucket = arnRef(stack.reportBucket);
+  const roles = functions.roles;
+  for (const name of FUNCTION_NAMES) {
+    iam5(
+      roles[name],
+      `${arnRef(functions.functions[name].logGroup)}:log-stream:*`,
+      "Log streams are created at run time with generated names, inside the function's own log group only.",
+    );
+  }
+  const runsReason =
+    'Per-run objects (runs/<executionName>/...) get names at run time; access is limited to the runs/ prefix of the report bucket.';
+  for (const role of [
+    roles['list-accounts'],
+    roles['audit-account'],
+    roles['build-digest'],
+    stack.stateMachineRole,
+  ]) {
+    iam5(role, `${bucket}/runs/*`, runsReason);
+  }
+  const mapReason =
+    "The Distributed Map's ResultWriter names its files by Map Run id; access is limited to the map/ prefix.";
+  iam5(roles['build-digest'], `${bucket}/map/*`, mapReason);
+  iam5(stack.stateMachineRole, `${bucket}/map/*`, mapReason);
+  const reportsReason =
+    'Reports are written per execution (reports/<executionName>/...); only the reports/ prefix.';
+  iam5(roles['build-digest'], `${bucket}/reports/*`, reportsReason);
+  iam5(roles['publish-digest'], `${bucket}/reports/*`, reportsReason);
+
+  iam5(
+    roles['audit-account'],
+    `arn:<AWS::Partition>:iam::*:role/${stack.auditRoleName}`,
+    'The audit role has one fixed name in every member account; accounts join the organization over time, and each role trusts only this Lambda role within the organization.',
+  );
+  iam5(
+    stack.stateMachineRole,
+    `arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_NAME}/*`,
+    'Distributed Map child executions get generated names under this state machine; Step Functions needs to describe, stop and redrive them.',
+  );
+}

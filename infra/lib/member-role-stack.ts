@@ -1,0 +1,105 @@
+/**
+ * The read-only audit role every member account gets (through the StackSet), and, in the
+ * management account, optionally the org-reader role a delegated administrator needs to list
+ * accounts. Plain IAM, no assets, so the template works as a StackSet body as it is.
+ */
+import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  ArnPrincipal,
+  Effect,
+  type IPrincipal,
+  PolicyDocument,
+  PolicyStatement,
+  Role,
+} from 'aws-cdk-lib/aws-iam';
+import type { Construct } from 'constructs';
+
+/** Exactly what the collector calls; no wildcards, no managed policies (DESIGN.md, "Infrastructure"). */
+export const AUDIT_ROLE_ACTIONS = [
+  'iam:GenerateCredentialReport',
+  'iam:GetCredentialReport',
+  'iam:ListUsers',
+  'iam:ListAccessKeys',
+  'iam:GetAccessKeyLastUsed',
+  'iam:GetAccountSummary',
+  'iam:ListUserTags',
+] as const;
+
+export interface OrgReaderRoleProps {
+  readonly roleName: string;
+  /** The auditor's account-listing Lambda role. */
+  readonly trustedRoleArn: string;
+}
+
+export interface MemberRoleStackProps extends StackProps {
+  readonly auditRoleName: string;
+  /** The auditor's audit-account Lambda role: the one principal the role trusts. */
+  readonly trustedRoleArn: string;
+  /** `o-...`: the caller must also belong to this organization. */
+  readonly organizationId: string;
+  /** Only for the management account when the auditor runs in a delegated administrator. @default none */
+  readonly orgReader?: OrgReaderRoleProps;
+}
+
+function trustedPrincipal(roleArn: string, organizationId: string): IPrincipal {
+  return new ArnPrincipal(roleArn).withConditions({
+    StringEquals: { 'aws:PrincipalOrgID': organizationId },
+  });
+}
+
+export class MemberRoleStack extends Stack {
+  readonly auditRole: Role;
+  readonly orgReaderRole: Role | undefined;
+
+  constructor(scope: Construct, id: string, props: MemberRoleStackProps) {
+    super(scope, id, props);
+
+    this.auditRole = new Role(this, 'AuditRole', {
+      roleName: props.auditRoleName,
+      description: 'org-key-audit: read-only access-key audit, assumed by the auditor in the audit account',
+      assumedBy: trustedPrincipal(props.trustedRoleArn, props.organizationId),
+      // Role chaining from Lambda caps sessions at one hour anyway; say so explicitly.
+      maxSessionDuration: Duration.hours(1),
+      inlinePolicies: {
+        ReadAccessKeyMetadata: new PolicyDocument({
+          statements: [
+            new PolicyStatement({ effect: Effect.ALLOW, actions: [...AUDIT_ROLE_ACTIONS], resources: ['*'] }),
+          ],
+        }),
+      },
+    });
+    Validations.of(this.auditRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'The credential report and GetAccountSummary are account-level (no resource ARNs), and the role must read every user; the actions are seven named read-only calls, none a wildcard.',
+    });
+
+    if (props.orgReader) {
+      this.orgReaderRole = new Role(this, 'OrgReaderRole', {
+        roleName: props.orgReader.roleName,
+        description:
+          'org-key-audit: lets the auditor in a delegated administrator account list the organization',
+        assumedBy: trustedPrincipal(props.orgReader.trustedRoleArn, props.organizationId),
+        maxSessionDuration: Duration.hours(1),
+        inlinePolicies: {
+          ListAccounts: new PolicyDocument({
+            statements: [
+              new PolicyStatement({
+                effect: Effect.ALLOW,
+                actions: ['organizations:ListAccounts'],
+                resources: ['*'],
+              }),
+            ],
+          }),
+        },
+      });
+      Validations.of(this.orgReaderRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'organizations:ListAccounts supports no resource-level permissions; it is the only action granted.',
+      });
+    } else {
+      this.orgReaderRole = undefined;
+    }
+  }
+}

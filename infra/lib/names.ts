@@ -1,0 +1,56 @@
+/**
+ * Physical names shared across stacks and accounts. They are fixed (not generated) because a
+ * member account's trust policy must name the auditor's role before the two ever meet, and the
+ * state machine's own role must name its child executions without a circular reference.
+ */
+import { CfnRule, Fn, type Stack } from 'aws-cdk-lib';
+import type { OrgKeyAuditConfig } from './config';
+
+export const STATE_MACHINE_NAME = 'AuditOrganization';
+
+/** The five Lambdas, by the handler file name in functions/src/handlers. */
+export const FUNCTION_NAMES = [
+  'validate-input',
+  'list-accounts',
+  'audit-account',
+  'build-digest',
+  'publish-digest',
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** IAM role name of one auditor Lambda; member roles trust `audit-account`'s. */
+export function functionRoleName(fn: FunctionName): string {
+  return `org-key-audit-${fn}`;
+}
+
+export function roleArn(accountId: string, name: string): string {
+  return `arn:aws:iam::${accountId}:role/${name}`;
+}
+
+/** The only principal the member accounts' audit role trusts. */
+export function auditorRoleArn(config: Pick<OrgKeyAuditConfig, 'auditAccountId'>): string {
+  return roleArn(config.auditAccountId, functionRoleName('audit-account'));
+}
+
+/** The only principal the management account's org-reader role trusts. */
+export function accountListerRoleArn(config: Pick<OrgKeyAuditConfig, 'auditAccountId'>): string {
+  return roleArn(config.auditAccountId, functionRoleName('list-accounts'));
+}
+
+/**
+ * The example config synthesizes (so a fresh clone can run `pnpm synth`) but must never deploy:
+ * a CloudFormation rule that cannot hold makes create/update fail before any resource exists,
+ * with a message that says what to do.
+ */
+export function refuseDeploymentOfExample(stack: Stack, config: Pick<OrgKeyAuditConfig, 'example'>): void {
+  if (!config.example) return;
+  new CfnRule(stack, 'ExampleConfigGuard', {
+    assertions: [
+      {
+        assert: Fn.conditionEquals('example-config', 'real-config'),
+        assertDescription:
+          'Synthesized from org-key-audit.config.example.json (placeholder account ids). Copy it to org-key-audit.config.json, fill in your accounts, remove "example": true, and synthesize again.',
+      },
+    ],
+  });
+}
