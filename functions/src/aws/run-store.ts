@@ -15,6 +15,8 @@ export interface OrganizationEntry {
   readonly state: string;
   readonly decision: 'AUDIT' | 'SKIP';
   readonly reason?: string;
+  /** For skipped accounts: what an operator can do about it (an addition to the contract). */
+  readonly fix?: string;
 }
 
 export interface ReportKeys {
@@ -167,6 +169,7 @@ const organizationSchema = z.array(
     state: z.string(),
     decision: z.enum(['AUDIT', 'SKIP']),
     reason: z.string().optional(),
+    fix: z.string().optional(),
   }),
 );
 

@@ -1,0 +1,95 @@
+/**
+ * The Lambda environment (docs/contracts.md, "Lambda environment"), read once per cold start.
+ * A wrong value is an InvalidInputError naming the variable, so a misdeployed function fails
+ * on its first invocation with the fix in the message, not deep inside an audit.
+ */
+import { InvalidInputError } from '../../core/errors';
+import { type ConfigExemption, parseConfigExemptions } from '../../core/exemptions';
+import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from '../../core/thresholds';
+
+export const DEFAULT_AUDIT_ROLE_NAME = 'OrgKeyAuditRole';
+/** The inline Map's ceiling; a Distributed Map allows more, set MAP_MAX_CONCURRENCY for that. */
+export const DEFAULT_MAP_MAX_CONCURRENCY = 40;
+export const MAX_MAP_CONCURRENCY = 10_000;
+
+export interface HandlerConfig {
+  /** Null until required: ValidateInput runs without a bucket. */
+  readonly reportBucket: string | null;
+  readonly auditRoleName: string;
+  /** Null where no Lambda needs it (only PublishDigest does). */
+  readonly digestTopicArn: string | null;
+  readonly orgReaderRoleArn: string | null;
+  /** The deployed defaults; an execution's override is merged onto these. */
+  readonly thresholds: Thresholds;
+  readonly exemptions: readonly ConfigExemption[];
+  readonly mapMaxConcurrency: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function optional(env: Env, name: string): string | null {
+  const value = env[name]?.trim();
+  return value ? value : null;
+}
+
+function parseJson(env: Env, name: string, example: string): unknown {
+  const raw = optional(env, name);
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new InvalidInputError(
+      `${name} is not valid JSON; set it to a JSON value like ${example}, or unset it`,
+    );
+  }
+}
+
+function parseConcurrency(env: Env): number {
+  const raw = optional(env, 'MAP_MAX_CONCURRENCY');
+  if (raw === null) return DEFAULT_MAP_MAX_CONCURRENCY;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > MAX_MAP_CONCURRENCY) {
+    throw new InvalidInputError(
+      `MAP_MAX_CONCURRENCY must be a whole number from 1 to ${MAX_MAP_CONCURRENCY} (got "${raw}"); ` +
+        `unset it for the default ${DEFAULT_MAP_MAX_CONCURRENCY}`,
+    );
+  }
+  return value;
+}
+
+export function configFromEnv(env: Env = process.env): HandlerConfig {
+  return {
+    reportBucket: optional(env, 'REPORT_BUCKET'),
+    auditRoleName: optional(env, 'AUDIT_ROLE_NAME') ?? DEFAULT_AUDIT_ROLE_NAME,
+    digestTopicArn: optional(env, 'DIGEST_TOPIC_ARN'),
+    orgReaderRoleArn: optional(env, 'ORG_READER_ROLE_ARN'),
+    thresholds: resolveThresholds(
+      DEFAULT_THRESHOLDS,
+      parseJson(env, 'THRESHOLDS_JSON', '{"rotationOverdueDays": 90}'),
+      'THRESHOLDS_JSON',
+    ),
+    exemptions: parseConfigExemptions(
+      parseJson(
+        env,
+        'EXEMPTIONS_JSON',
+        '[{"accountId": "...", "userName": "...", "reason": "...", "until": "2030-01-31"}]',
+      ),
+      'EXEMPTIONS_JSON',
+    ),
+    mapMaxConcurrency: parseConcurrency(env),
+  };
+}
+
+export function requireReportBucket(config: Pick<HandlerConfig, 'reportBucket'>): string {
+  if (config.reportBucket === null) {
+    throw new InvalidInputError('REPORT_BUCKET is not set; set it to the name of the report bucket');
+  }
+  return config.reportBucket;
+}
+
+export function requireDigestTopicArn(config: Pick<HandlerConfig, 'digestTopicArn'>): string {
+  if (config.digestTopicArn === null) {
+    throw new InvalidInputError('DIGEST_TOPIC_ARN is not set; set it to the ARN of the digest SNS topic');
+  }
+  return config.digestTopicArn;
+}
