@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   CREDENTIAL_REPORT_COLUMNS,
@@ -328,5 +329,103 @@ describe('parseIsoDate', () => {
     expect(parseIsoDate('2024-01-01T24:00:00Z')).toBeNull();
     expect(parseIsoDate('2024-01-01T00:60:00Z')).toBeNull();
     expect(parseIsoDate('2024-01-01T00:00:00+25:00')).toBeNull();
+  });
+});
+
+describe('parseCredentialReport properties', () => {
+  /** A test-only writer, independent of the parser: quotes every field, as RFC 4180 allows. */
+  const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
+  const isoSeconds = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, '+00:00');
+  const ABSENT = ['N/A', 'n/a', 'no_information', 'not_supported', ''];
+  const noAbsentValue = (s: string) =>
+    !['n/a', 'no_information', 'not_supported', ''].includes(s.trim().toLowerCase());
+  const text = fc
+    .string({ unit: 'binary', minLength: 1, maxLength: 30 })
+    .filter((s) => s.trim() === s && noAbsentValue(s));
+  const date = fc
+    .date({ min: new Date(Date.UTC(2006, 0, 1)), max: new Date(Date.UTC(2099, 11, 31)), noInvalidDate: true })
+    .map((d) => new Date(Math.floor(d.getTime() / 1000) * 1000));
+  const key = fc.option(
+    fc.record({
+      active: fc.boolean(),
+      createdAt: date,
+      used: fc.option(fc.record({ at: date, region: text, service: text }), { nil: null }),
+    }),
+    { nil: null },
+  );
+  const user = fc.record({
+    name: text.filter((s) => s !== '<root_account>'),
+    arn: text,
+    keys: fc.tuple(key, key),
+    mfa: fc.option(fc.boolean(), { nil: null }),
+    absent: fc.constantFrom(...ABSENT),
+    upper: fc.boolean(),
+  });
+
+  it('reads back what an independent writer wrote, in any column order, with extra columns', () => {
+    fc.assert(
+      fc.property(
+        fc.array(user, { maxLength: 8 }),
+        fc.shuffledSubarray([...CREDENTIAL_REPORT_COLUMNS, 'extra_a', 'extra_b'], {
+          minLength: 24,
+          maxLength: 24,
+        }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        (users, columns, eol, bom) => {
+          const cells = (u: (typeof users)[number]): Record<string, string> => {
+            const bool = (b: boolean) => (u.upper ? String(b).toUpperCase() : String(b));
+            const out: Record<string, string> = {
+              user: u.name,
+              arn: u.arn,
+              mfa_active: u.mfa === null ? u.absent : bool(u.mfa),
+            };
+            u.keys.forEach((k, i) => {
+              const p = `access_key_${i + 1}_`;
+              out[`${p}active`] = k === null ? bool(false) : bool(k.active);
+              out[`${p}last_rotated`] = k === null ? u.absent : isoSeconds(k.createdAt);
+              out[`${p}last_used_date`] = k?.used ? isoSeconds(k.used.at) : u.absent;
+              out[`${p}last_used_region`] = k?.used ? k.used.region : u.absent;
+              out[`${p}last_used_service`] = k?.used ? k.used.service : u.absent;
+            });
+            return out;
+          };
+          const lines = [
+            columns.map(quote).join(','),
+            ...users.map((u) => columns.map((c) => quote(cells(u)[c] ?? u.absent)).join(',')),
+          ];
+          const content = `${bom ? '\uFEFF' : ''}${lines.join(eol)}${eol}`;
+
+          const parsed = parseCredentialReport(content);
+
+          expect(parsed).toEqual(
+            users.map((u) => ({
+              userName: u.name,
+              userArn: u.arn,
+              isRoot: false,
+              userCreationTime: null,
+              passwordEnabled: null,
+              mfaActive: u.mfa,
+              keys: u.keys.flatMap((k, i) =>
+                k === null
+                  ? []
+                  : [
+                      {
+                        slot: i + 1,
+                        accessKeyId: null,
+                        status: k.active ? 'Active' : 'Inactive',
+                        createdAt: k.createdAt,
+                        lastUsedAt: k.used?.at ?? null,
+                        lastUsedRegion: k.used?.region ?? null,
+                        lastUsedService: k.used?.service ?? null,
+                      },
+                    ],
+              ),
+            })),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
