@@ -200,7 +200,7 @@ describe('SQS ReceiveMessage', () => {
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
         VisibilityTimeout: 5,
-        AttributeNames: ['SentTimestamp'],
+        MessageSystemAttributeNames: ['SentTimestamp'],
       }),
     );
     now = START + 4_999;
@@ -212,6 +212,17 @@ describe('SQS ReceiveMessage', () => {
     expect(hidden.Messages).toBeUndefined();
     expect(visible.Messages?.[0]?.Body).toBe('short');
     expect(visible.Messages?.[0]?.Attributes).toBeUndefined();
+  });
+
+  it('accepts the legacy AttributeNames field of ReceiveMessage', async () => {
+    await send('legacy');
+
+    const received = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+    );
+
+    expect(received.Messages?.[0]?.Attributes?.SentTimestamp).toBe(String(START));
+    expect(received.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
   });
 
   it('long polls: a message sent while waiting is returned', async () => {
