@@ -1,0 +1,181 @@
+/**
+ * Runs the real audit workflow on this machine: the ASL file through the local runner, every
+ * Task bound to the real Lambda handler factories. `keyaudit demo` points the clients at the
+ * emulator, `keyaudit run` at real AWS; the e2e tests, the reliability suite and the
+ * benchmarks use this too, so there is one way to assemble the product locally.
+ */
+import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { GLOBAL_REGION, RETRY_CONFIG, type TemporaryCredentials } from '@org-key-audit/functions/aws/clients';
+import type { CollectParams } from '@org-key-audit/functions/aws/collector';
+import type { ConfigExemption } from '@org-key-audit/functions/core/exemptions';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '@org-key-audit/functions/core/thresholds';
+import { makeAuditAccountHandler } from '@org-key-audit/functions/handlers/audit-account';
+import { makeBuildDigestHandler } from '@org-key-audit/functions/handlers/build-digest';
+import { makeListAccountsHandler } from '@org-key-audit/functions/handlers/list-accounts';
+import { makePublishDigestHandler } from '@org-key-audit/functions/handlers/publish-digest';
+import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
+import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/handlers/shared/telemetry';
+import { runWorkflow, type WorkflowResult, type WorkflowTasks } from '@org-key-audit/statemachine/runner';
+
+/** Where each AWS service is reached, and as whom. */
+export interface Connection {
+  readonly region: string;
+  /** Unset: the SDK's own resolution (AWS_ENDPOINT_URL or the real AWS endpoints). */
+  readonly endpoint?: string;
+  /** Unset: the SDK's default credential chain (profile, SSO, environment, ...). */
+  readonly credentials?: STSClientConfig['credentials'];
+}
+
+export interface LocalAuditOptions {
+  readonly input: unknown;
+  readonly executionName?: string;
+  /** IAM, STS and Organizations: the organization being audited. */
+  readonly aws: Connection;
+  /** S3 and SQS for the run's scratch data and DLQs; SNS for the digest. @default aws */
+  readonly storage?: Connection;
+  readonly reportBucket: string;
+  readonly queues: {
+    readonly accountFailures: string;
+    readonly digestFailures: string;
+    readonly executionFailures?: string;
+  };
+  /** Unset: nothing can be published (the run must be a dry run or PublishDigest fails). */
+  readonly digestTopicArn?: string;
+  readonly roleName: string;
+  readonly orgReaderRoleArn?: string;
+  readonly thresholds?: Thresholds;
+  readonly exemptions?: readonly ConfigExemption[];
+  /** Map concurrency (ListAccounts returns it to the Map). @default 40 */
+  readonly concurrency?: number;
+  readonly telemetry?: Telemetry;
+  readonly now?: () => Date;
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Shortens every state-machine Retry wait (tests). */
+  readonly retryDelayMs?: number;
+  /** Collector tuning (tests shorten the credential-report polling). */
+  readonly collectOptions?: Pick<CollectParams, 'strategy' | 'reportPolling' | 'throttleRetry' | 'concurrency'>;
+  readonly collector?: { readonly sleep?: (ms: number) => Promise<void>; readonly random?: () => number };
+  /** Wraps the bound handlers, so the reliability suite can inject a crash into one of them. */
+  readonly wrapTasks?: (tasks: WorkflowTasks) => WorkflowTasks;
+}
+
+export interface LocalAuditClients {
+  readonly organizations: OrganizationsClient;
+  readonly sts: STSClient;
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly sns: SNSClient;
+  readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
+}
+
+function clientConfig(connection: Connection, region = connection.region) {
+  return {
+    region,
+    ...RETRY_CONFIG,
+    ...(connection.endpoint === undefined ? {} : { endpoint: connection.endpoint }),
+    ...(connection.credentials === undefined ? {} : { credentials: connection.credentials }),
+  };
+}
+
+export function buildClients(aws: Connection, storage: Connection = aws): LocalAuditClients {
+  const iamEndpoint = aws.endpoint === undefined ? {} : { endpoint: aws.endpoint };
+  return {
+    organizations: new OrganizationsClient(clientConfig(aws, GLOBAL_REGION)),
+    sts: new STSClient(clientConfig(aws)),
+    // S3 on an IP endpoint (the emulator) needs path-style addressing; AWS accepts it too.
+    s3: new S3Client({ ...clientConfig(storage), forcePathStyle: storage.endpoint !== undefined }),
+    sqs: new SQSClient(clientConfig(storage)),
+    sns: new SNSClient(clientConfig(storage)),
+    iamFor: (credentials) =>
+      new IAMClient({
+        region: GLOBAL_REGION,
+        ...RETRY_CONFIG,
+        ...iamEndpoint,
+        credentials: {
+          accessKeyId: credentials.accessKeyId,
+          secretAccessKey: credentials.secretAccessKey,
+          sessionToken: credentials.sessionToken,
+        },
+      }),
+  };
+}
+
+const LOCAL_ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function:org-key-audit-';
+
+export function buildTasks(options: LocalAuditOptions, clients: LocalAuditClients): WorkflowTasks {
+  const telemetry = options.telemetry ?? silentTelemetry;
+  const now = options.now ?? (() => new Date());
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  const config = {
+    reportBucket: options.reportBucket,
+    auditRoleName: options.roleName,
+    digestTopicArn: options.digestTopicArn ?? null,
+    orgReaderRoleArn: options.orgReaderRoleArn ?? null,
+    thresholds,
+    exemptions: options.exemptions ?? [],
+    mapMaxConcurrency: options.concurrency ?? 40,
+  };
+  const tasks: WorkflowTasks = {
+    validateInput: makeValidateInputHandler({ thresholds, telemetry }),
+    listAccounts: makeListAccountsHandler({
+      organizations: clients.organizations,
+      sts: clients.sts,
+      s3: clients.s3,
+      config,
+      telemetry,
+    }),
+    auditAccount: makeAuditAccountHandler({
+      sts: clients.sts,
+      s3: clients.s3,
+      iamFor: clients.iamFor,
+      config,
+      telemetry,
+      now,
+      ...(options.collector === undefined ? {} : { collector: options.collector }),
+      ...(options.collectOptions === undefined ? {} : { collectOptions: options.collectOptions }),
+    }),
+    buildDigest: makeBuildDigestHandler({ s3: clients.s3, thresholds, telemetry, now, consoleRegion: null }),
+    publishDigest: makePublishDigestHandler({
+      s3: clients.s3,
+      sns: clients.sns,
+      digestTopicArn: options.digestTopicArn ?? null,
+      telemetry,
+    }),
+  };
+  return options.wrapTasks ? options.wrapTasks(tasks) : tasks;
+}
+
+export async function runLocalAudit(
+  options: LocalAuditOptions,
+  clients: LocalAuditClients = buildClients(options.aws, options.storage),
+): Promise<WorkflowResult> {
+  return runWorkflow({
+    input: options.input,
+    ...(options.executionName === undefined ? {} : { executionName: options.executionName }),
+    tasks: buildTasks(options, clients),
+    s3: clients.s3,
+    sqs: clients.sqs,
+    substitutions: {
+      ValidateInputFunctionArn: `${LOCAL_ARN_PREFIX}ValidateInput`,
+      ListAccountsFunctionArn: `${LOCAL_ARN_PREFIX}ListAccounts`,
+      AuditAccountFunctionArn: `${LOCAL_ARN_PREFIX}AuditAccount`,
+      BuildDigestFunctionArn: `${LOCAL_ARN_PREFIX}BuildDigest`,
+      PublishDigestFunctionArn: `${LOCAL_ARN_PREFIX}PublishDigest`,
+      AccountFailuresQueueUrl: options.queues.accountFailures,
+      DigestFailuresQueueUrl: options.queues.digestFailures,
+      ReportBucket: options.reportBucket,
+      ChildExecutionType: 'STANDARD',
+    },
+    ...(options.queues.executionFailures === undefined
+      ? {}
+      : { executionFailuresQueueUrl: options.queues.executionFailures }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+}
