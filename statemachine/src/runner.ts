@@ -1,0 +1,299 @@
+/**
+ * The local runner: executes the real `audit-organization.asl.json` with aws-local-stepfunctions,
+ * every Task bound to a local function or a real SDK call (S3, SQS against whatever
+ * AWS_ENDPOINT_URL points to), and the Distributed Map implemented in ./distributed-map.
+ * `keyaudit demo`, `keyaudit run`, the e2e tests and the benchmarks all run the workflow through here.
+ */
+import './polyfill';
+import { randomBytes } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { bindLambda, bindSqsSendMessage, type TaskFunction } from './bindings';
+import {
+  FUNCTION_PLACEHOLDERS,
+  loadDefinition,
+  type Substitutions,
+  substitute,
+  type TaskName,
+} from './definition';
+import { describeFailure, makeDistributedMapHandler, parseStateMachineArn } from './distributed-map';
+import { RunnerConfigError } from './errors';
+import type { ContextObject, JsonObject, JsonValue } from './json-path';
+import { type EventLog, MetricsRecorder, type RunMetrics } from './metrics';
+
+export type { TaskFunction } from './bindings';
+export type { RunMetrics } from './metrics';
+
+/** The Lambda handlers, by role; callers pass the real ones (`makeHandler(deps)`), tests pass doubles. */
+export type WorkflowTasks = Readonly<Record<TaskName, TaskFunction>>;
+
+export interface RunWorkflowOptions {
+  /** The execution input, as the console or the schedule would send it. */
+  readonly input: unknown;
+  /** 1–80 of `[A-Za-z0-9_-]`. @default `local-<UTC timestamp>-<random>` */
+  readonly executionName?: string;
+  readonly tasks: WorkflowTasks;
+  /** Reads the Map items and writes the ResultWriter files. */
+  readonly s3: S3Client;
+  /** Sends the DLQ messages the definition's sqs:sendMessage states send. */
+  readonly sqs: SQSClient;
+  /** A value for every placeholder (see PLACEHOLDERS); function ARNs only name the task locally. */
+  readonly substitutions: Substitutions;
+  /** On FAILED, sends what the deployed EventBridge rule sends to the execution-failures DLQ. */
+  readonly executionFailuresQueueUrl?: string;
+  /** Called each time a Map child finishes: accounts done out of total. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** A local cap on Map concurrency, on top of the definition's MaxConcurrency. @default none */
+  readonly mapConcurrencyLimit?: number;
+  /** Replaces every Retry wait with this many milliseconds (tests, demo). @default the definition's backoff */
+  readonly retryDelayMs?: number;
+  /** @default arn:aws:states:us-east-1:000000000000:stateMachine:AuditOrganization */
+  readonly stateMachineArn?: string;
+  /** The raw (unsubstituted) definition to run. @default the product's audit-organization.asl.json */
+  readonly definition?: unknown;
+  readonly now?: () => Date;
+}
+
+export interface WorkflowResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly executionArn: string;
+  readonly executionName: string;
+  readonly output?: JsonValue;
+  readonly error?: string;
+  readonly cause?: string;
+  readonly metrics: RunMetrics;
+}
+
+export const DEFAULT_STATE_MACHINE_ARN =
+  'arn:aws:states:us-east-1:000000000000:stateMachine:AuditOrganization';
+const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+// Long enough for any Map Run, short enough for setTimeout (at most 2^31-1 ms, about 24.8 days).
+const MAP_TASK_TIMEOUT_SECONDS = 2_000_000;
+
+type Handler = (input: JsonValue) => Promise<JsonValue>;
+
+interface StateEntry {
+  readonly name: string;
+  readonly state: JsonObject;
+  readonly raw: JsonObject;
+}
+
+/** Executes the workflow once and reports its outcome and metrics; never calls real Lambda. */
+export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
+  const now = options.now ?? (() => new Date());
+  const executionName = options.executionName ?? defaultExecutionName(now());
+  if (!EXECUTION_NAME.test(executionName)) {
+    throw new RunnerConfigError(
+      `executionName '${executionName}' is invalid: use 1-80 letters, digits, '-' or '_' (it becomes part of S3 keys)`,
+    );
+  }
+  const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
+  const { region, account, name: stateMachineName } = parseStateMachineArn(stateMachineArn);
+  const executionArn = `arn:aws:states:${region}:${account}:execution:${stateMachineName}:${executionName}`;
+
+  const raw = (options.definition ?? loadDefinition()) as JsonObject;
+  const definition = substitute(raw, options.substitutions as Readonly<Record<string, string>>);
+  const entries = collectStates(definition, raw);
+  const distributedMaps = new Set(
+    entries.filter((entry) => isDistributedMap(entry.state)).map((e) => e.name),
+  );
+  const recorder = new MetricsRecorder(distributedMaps);
+
+  const input = (options.input === undefined ? null : JSON.parse(JSON.stringify(options.input))) as JsonValue;
+  const startTime = now().toISOString();
+  const context = {
+    Execution: { Id: executionArn, Name: executionName },
+    StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+  };
+  const parentContext = (): ContextObject => ({
+    ...context,
+    Execution: { ...context.Execution, Input: input, StartTime: startTime },
+  });
+
+  const handlers: Record<string, Handler> = {};
+  const retryIntervalOverrides: Record<string, number> = {};
+  const runOptions = () => ({
+    overrides: {
+      taskResourceLocalHandlers: handlers,
+      ...(options.retryDelayMs === undefined ? {} : { retryIntervalOverrides }),
+    },
+  });
+  for (const entry of entries) {
+    if (Array.isArray(entry.state['Retry']) && options.retryDelayMs !== undefined) {
+      retryIntervalOverrides[entry.name] = options.retryDelayMs;
+    }
+    if (distributedMaps.has(entry.name)) {
+      handlers[entry.name] = makeDistributedMapHandler({
+        stateName: entry.name,
+        state: entry.state,
+        s3: options.s3,
+        stateMachineArn,
+        parentContext,
+        childRunOptions: runOptions,
+        ...(options.mapConcurrencyLimit === undefined
+          ? {}
+          : { concurrencyLimit: options.mapConcurrencyLimit }),
+        onChildStarted: () => recorder.childStarted(),
+        onChildEvent: (event) => recorder.observeChild(event),
+        ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+        now,
+      });
+    } else if (entry.state['Type'] === 'Task') {
+      handlers[entry.name] = bindTask(entry, options);
+    }
+  }
+
+  const machine = new StateMachine(
+    replaceDistributedMaps(definition, distributedMaps) as unknown as StateMachineDefinition,
+    {
+      // The product definition is checked by asl-validator 4 in the tests; the library's bundled
+      // validator is older and would also see the local stand-in tasks.
+      validationOptions: { noValidate: true },
+    },
+  );
+  const execution = machine.run(input, { ...runOptions(), context });
+  const drained = drain(execution.eventLogs, (event) => recorder.observeParent(event));
+  let result: WorkflowResult;
+  try {
+    const output = (await execution.result) as JsonValue;
+    await drained;
+    result = { status: 'SUCCEEDED', executionArn, executionName, output, metrics: recorder.snapshot() };
+  } catch (error) {
+    if (!(error instanceof ExecutionError)) throw error;
+    await drained;
+    const failure = describeFailure(error);
+    result = {
+      status: 'FAILED',
+      executionArn,
+      executionName,
+      error: failure.Error,
+      cause: failure.Cause,
+      metrics: recorder.snapshot(),
+    };
+  }
+  if (result.status === 'FAILED' && options.executionFailuresQueueUrl !== undefined) {
+    const body = {
+      kind: 'execution-failure',
+      executionArn,
+      status: 'FAILED',
+      error: result.error,
+      cause: result.cause,
+    };
+    await options.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: options.executionFailuresQueueUrl,
+        MessageBody: JSON.stringify(body),
+      }),
+    );
+  }
+  return result;
+}
+
+function bindTask(entry: StateEntry, options: RunWorkflowOptions): Handler {
+  const resource = entry.state['Resource'];
+  if (resource === LAMBDA_INVOKE) {
+    const rawFunction = (entry.raw['Parameters'] as JsonObject | undefined)?.['FunctionName'];
+    const placeholder = typeof rawFunction === 'string' ? /^\$\{(\w+)\}$/.exec(rawFunction)?.[1] : undefined;
+    const taskName = placeholder
+      ? FUNCTION_PLACEHOLDERS[placeholder as keyof typeof FUNCTION_PLACEHOLDERS]
+      : undefined;
+    if (taskName === undefined) {
+      throw new RunnerConfigError(
+        `Task ${entry.name}: Parameters.FunctionName must be exactly one of ` +
+          `${Object.keys(FUNCTION_PLACEHOLDERS)
+            .map((n) => `\${${n}}`)
+            .join(', ')} so the runner can bind it`,
+      );
+    }
+    const task = options.tasks[taskName];
+    if (typeof task !== 'function') {
+      throw new RunnerConfigError(`tasks.${taskName} is missing: pass a function for Task ${entry.name}`);
+    }
+    return bindLambda(task);
+  }
+  if (resource === SQS_SEND_MESSAGE) return bindSqsSendMessage(options.sqs);
+  throw new RunnerConfigError(
+    `Task ${entry.name}: Resource ${String(resource)} has no local binding (only lambda:invoke and sqs:sendMessage)`,
+  );
+}
+
+/** Every state, nested ones included, with its raw twin; names must be unique (overrides are keyed by name). */
+function collectStates(definition: JsonObject, raw: JsonObject): StateEntry[] {
+  const entries: StateEntry[] = [];
+  const seen = new Set<string>();
+  const visit = (machine: JsonObject, rawMachine: JsonObject): void => {
+    const states = (machine['States'] ?? {}) as Record<string, JsonObject>;
+    const rawStates = (rawMachine['States'] ?? {}) as Record<string, JsonObject>;
+    for (const [name, rawState] of Object.entries(rawStates)) {
+      // State names hold no placeholders, so the substituted twin has the same name.
+      const state = states[name] as JsonObject;
+      if (seen.has(name)) {
+        throw new RunnerConfigError(`state name ${name} is used twice: the runner binds tasks by state name`);
+      }
+      seen.add(name);
+      entries.push({ name, state, raw: rawState });
+      const processor = (state['ItemProcessor'] ?? state['Iterator']) as JsonObject | undefined;
+      const rawProcessor = (rawState['ItemProcessor'] ?? rawState['Iterator']) as JsonObject | undefined;
+      if (processor && rawProcessor) visit(processor, rawProcessor);
+      const branches = (state['Branches'] ?? []) as JsonObject[];
+      const rawBranches = (rawState['Branches'] ?? []) as JsonObject[];
+      for (const [index, branch] of branches.entries()) visit(branch, rawBranches[index] ?? branch);
+    }
+  };
+  visit(definition, raw);
+  return entries;
+}
+
+function isDistributedMap(state: JsonObject): boolean {
+  const processor = state['ItemProcessor'] as JsonObject | undefined;
+  return (
+    state['Type'] === 'Map' &&
+    (processor?.['ProcessorConfig'] as JsonObject | undefined)?.['Mode'] === 'DISTRIBUTED'
+  );
+}
+
+/** A copy of the definition where each Distributed Map is a Task that the runner handles locally. */
+function replaceDistributedMaps(definition: JsonObject, names: ReadonlySet<string>): JsonObject {
+  const states = definition['States'] as Record<string, JsonObject>;
+  const replaced: Record<string, JsonObject> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (!names.has(name)) {
+      replaced[name] = state;
+      continue;
+    }
+    const task: JsonObject = {
+      Type: 'Task',
+      Resource: LAMBDA_INVOKE,
+      TimeoutSeconds: MAP_TASK_TIMEOUT_SECONDS,
+    };
+    // Everything the Map does with its own input and result stays with the library.
+    for (const field of [
+      'Comment',
+      'InputPath',
+      'ResultSelector',
+      'ResultPath',
+      'OutputPath',
+      'Retry',
+      'Catch',
+      'Next',
+      'End',
+    ]) {
+      const value = state[field];
+      if (value !== undefined) task[field] = value;
+    }
+    replaced[name] = task;
+  }
+  return { ...definition, States: replaced };
+}
+
+async function drain(events: AsyncGenerator<EventLog>, observe: (event: EventLog) => void): Promise<void> {
+  for await (const event of events) observe(event);
+}
+
+function defaultExecutionName(date: Date): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `local-${stamp}-${randomBytes(3).toString('hex')}`;
+}
