@@ -88,12 +88,10 @@ describe('AuditAccount handler', () => {
 
   function plantIam(): void {
     iam.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-    iam
-      .on(GetCredentialReportCommand)
-      .resolves({
-        Content: new TextEncoder().encode(REPORT),
-        GeneratedTime: new Date('2024-05-31T22:00:00Z'),
-      });
+    iam.on(GetCredentialReportCommand).resolves({
+      Content: new TextEncoder().encode(REPORT),
+      GeneratedTime: new Date('2024-05-31T22:00:00Z'),
+    });
     iam.on(ListAccessKeysCommand, { UserName: 'alice' }).resolves({
       AccessKeyMetadata: [
         {
