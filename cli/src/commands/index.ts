@@ -1,4 +1,9 @@
 import type { Command } from 'commander';
+import { register as registerDemo } from './demo';
+import { register as registerDlq } from './dlq';
+import { register as registerRedrive } from './redrive';
+import { register as registerRerun } from './rerun';
+import { register as registerStatus } from './status';
 
 /**
  * Every `keyaudit` sub-command registers itself here. Add one line per command module;
@@ -6,4 +11,9 @@ import type { Command } from 'commander';
  */
 export function registerCommands(program: Command): void {
   void program;
+  registerDemo(program);
+  registerRerun(program);
+  registerRedrive(program);
+  registerDlq(program);
+  registerStatus(program);
 }

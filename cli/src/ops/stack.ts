@@ -1,0 +1,90 @@
+/**
+ * Finds the deployed resources from the AuditorStack's CloudFormation outputs, so operators
+ * type a stack name (or nothing) instead of ARNs and queue URLs.
+ */
+import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { awsErrorName, OperationError } from './errors';
+
+/** The stack name `infra/lib/app.ts` gives the audit-account stack. */
+export const DEFAULT_STACK_NAME = 'OrgKeyAuditAuditor';
+
+/** Output keys of the AuditorStack (infra/lib/auditor-stack.ts). */
+export const OUTPUT_KEYS = {
+  stateMachineArn: 'StateMachineArn',
+  reportBucket: 'ReportBucketName',
+  accountFailuresQueue: 'AccountFailuresQueueUrl',
+  digestFailuresQueue: 'DigestFailuresQueueUrl',
+  executionFailuresQueue: 'ExecutionFailuresQueueUrl',
+  schedulerDlq: 'SchedulerDlqUrl',
+} as const;
+export type OutputName = keyof typeof OUTPUT_KEYS;
+
+/** The DLQs in the order `dlq list` shows them, with their output key. */
+export const QUEUE_OUTPUTS = [
+  ['account-failures', OUTPUT_KEYS.accountFailuresQueue],
+  ['digest-failures', OUTPUT_KEYS.digestFailuresQueue],
+  ['execution-failures', OUTPUT_KEYS.executionFailuresQueue],
+  ['scheduler', OUTPUT_KEYS.schedulerDlq],
+] as const;
+export type QueueName = (typeof QUEUE_OUTPUTS)[number][0];
+
+export type StackOutputs = ReadonlyMap<string, string>;
+
+export async function readStackOutputs(cfn: CloudFormationClient, stackName: string): Promise<StackOutputs> {
+  try {
+    const result = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = result.Stacks?.[0];
+    if (stack === undefined) throw new Error(`stack ${stackName} not found`);
+    const outputs = new Map<string, string>();
+    for (const output of stack.Outputs ?? []) {
+      if (output.OutputKey !== undefined && output.OutputValue !== undefined) {
+        outputs.set(output.OutputKey, output.OutputValue);
+      }
+    }
+    return outputs;
+  } catch (error) {
+    if (error instanceof OperationError) throw error;
+    const name = awsErrorName(error);
+    if (name === 'ValidationError' || (error instanceof Error && error.message.includes('not found'))) {
+      throw new OperationError(
+        `The CloudFormation stack "${stackName}" does not exist in this account and region.`,
+        {
+          fix: 'Pass --stack with the name you deployed, or set AWS_REGION/AWS_PROFILE to the audit account.',
+          cause: error,
+        },
+      );
+    }
+    throw error;
+  }
+}
+
+export function requireOutput(outputs: StackOutputs, stackName: string, key: string, flag: string): string {
+  const value = outputs.get(key);
+  if (value === undefined || value === '') {
+    throw new OperationError(`The stack "${stackName}" has no output "${key}".`, {
+      fix: `Pass ${flag} explicitly, or redeploy the AuditorStack so it exports ${key}.`,
+    });
+  }
+  return value;
+}
+
+/** Either the explicit flag or the stack output, read lazily so a flag avoids the CloudFormation call. */
+export class StackResolver {
+  private outputs: Promise<StackOutputs> | undefined;
+
+  constructor(
+    private readonly cfn: () => CloudFormationClient,
+    readonly stackName: string,
+  ) {}
+
+  async get(key: string, flag: string, explicit?: string): Promise<string> {
+    if (explicit !== undefined && explicit !== '') return explicit;
+    this.outputs ??= readStackOutputs(this.cfn(), this.stackName);
+    return requireOutput(await this.outputs, this.stackName, key, flag);
+  }
+
+  async find(key: string): Promise<string | undefined> {
+    this.outputs ??= readStackOutputs(this.cfn(), this.stackName);
+    return (await this.outputs).get(key);
+  }
+}
