@@ -12,22 +12,34 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_ACCOUNT_ID, type Harness, REGION, startMessagingHarness } from './messaging-harness';
+import { type RunningEmulator, startEmulator } from '../src/index';
+import { auditorCredentials } from './helpers';
 
-const BUCKET = `org-key-audit-reports-${AUDIT_ACCOUNT_ID}`;
-const NOW = Date.parse('2026-03-01T06:00:00.000Z');
+const REGION = 'eu-west-1';
 
-let harness: Harness;
+let emu: RunningEmulator;
 let s3: S3Client;
+let BUCKET: string;
 
 beforeEach(async () => {
-  harness = await startMessagingHarness({ now: () => NOW });
-  s3 = new S3Client(harness.clientConfig);
+  emu = await startEmulator({
+    accounts: 2,
+    users: 1,
+    region: REGION,
+    now: new Date('2026-03-01T06:00:00.000Z'),
+  });
+  s3 = new S3Client({
+    region: emu.region,
+    endpoint: emu.url,
+    credentials: auditorCredentials(emu),
+    maxAttempts: 1,
+  });
+  BUCKET = `org-key-audit-reports-${emu.auditAccountId}`;
 });
 
 afterEach(async () => {
   s3.destroy();
-  await harness.stop();
+  await emu.stop();
 });
 
 type AwsError = { name: string; message: string; $metadata: { httpStatusCode?: number } };
@@ -54,7 +66,7 @@ describe('S3 buckets', () => {
     const head = await s3.send(new HeadBucketCommand({ Bucket: BUCKET }));
     const buckets = await s3.send(new ListBucketsCommand({}));
 
-    expect(harness.services.resources.reportBucket).toBe(BUCKET);
+    expect(emu.messaging.resources.reportBucket).toBe(BUCKET);
     expect(head.$metadata.httpStatusCode).toBe(200);
     expect(buckets.Buckets?.map((bucket) => bucket.Name)).toEqual([BUCKET]);
   });
@@ -73,7 +85,7 @@ describe('S3 buckets', () => {
 
     expect(error.name).toBe('BucketAlreadyOwnedByYou');
     expect(error.$metadata.httpStatusCode).toBe(409);
-    expect(harness.services.objects('test-bucket').get('k')?.toString()).toBe('v');
+    expect(emu.messaging.objects('test-bucket').get('k')?.toString()).toBe('v');
   });
 
   it('refuses an invalid bucket name', async () => {
@@ -120,14 +132,14 @@ describe('S3 PutObject and GetObject', () => {
     const bytes = Buffer.from([0, 1, 2, 254, 255]);
     await put('bin', bytes);
 
-    expect(harness.services.objects(BUCKET).get('bin')).toEqual(bytes);
+    expect(emu.messaging.objects(BUCKET).get('bin')).toEqual(bytes);
   });
 
   it('decodes an aws-chunked stream body with a trailing checksum', async () => {
     const stream = Readable.from([Buffer.from('hello '), Buffer.from('world')]);
     await put('streamed.txt', stream, { ContentLength: 11 });
 
-    expect(harness.services.objects(BUCKET).get('streamed.txt')?.toString()).toBe('hello world');
+    expect(emu.messaging.objects(BUCKET).get('streamed.txt')?.toString()).toBe('hello world');
   });
 
   it('refuses a body whose checksum does not match (BadDigest)', async () => {
@@ -135,7 +147,7 @@ describe('S3 PutObject and GetObject', () => {
 
     expect(error.name).toBe('BadDigest');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    expect(harness.services.objects(BUCKET).has('bad.txt')).toBe(false);
+    expect(emu.messaging.objects(BUCKET).has('bad.txt')).toBe(false);
   });
 
   it('checks SHA256 checksums and Content-MD5 too', async () => {
@@ -145,7 +157,7 @@ describe('S3 PutObject and GetObject', () => {
     const error = await failure(put('md5-bad.txt', 'hello', { ContentMD5: 'AAAAAAAAAAAAAAAAAAAAAA==' }));
 
     expect(error.name).toBe('BadDigest');
-    expect([...harness.services.objects(BUCKET).keys()].sort()).toEqual(['md5.txt', 'sha.txt']);
+    expect([...emu.messaging.objects(BUCKET).keys()].sort()).toEqual(['md5.txt', 'sha.txt']);
   });
 
   it('keeps user metadata and serves byte ranges', async () => {
@@ -157,9 +169,36 @@ describe('S3 PutObject and GetObject', () => {
     );
 
     expect(head.Metadata).toEqual({ run: 'e1' });
-    expect(head.ContentLength).toBe(6);
+    expect(head.ETag).toBe('"e80b5017098950fc58aad83c8c14978e"');
     expect(await range.Body?.transformToString()).toBe('bcd');
     expect(range.ContentRange).toBe('bytes 1-3/6');
+  });
+
+  it('answers HEAD with the object length and no body (handler level)', async () => {
+    // Through the HTTP server the length header is the server's to write; the handler states it.
+    await put('len.txt', 'abcdef');
+    const caller = {
+      accountId: emu.auditAccountId,
+      arn: emu.auditor.roleArn,
+      accessKeyId: emu.auditor.accessKeyId,
+    };
+
+    const response = await emu.messaging.handlers.s3(
+      {
+        method: 'HEAD',
+        path: `/${BUCKET}/len.txt`,
+        query: new URLSearchParams(),
+        headers: {},
+        body: Buffer.alloc(0),
+        service: 's3',
+        region: REGION,
+      },
+      caller,
+    );
+
+    expect(response.status).toBe(200);
+    expect(response.headers?.['content-length']).toBe('6');
+    expect(response.body?.length ?? 0).toBe(0);
   });
 
   it('round-trips keys with spaces, unicode and nested slashes', async () => {
@@ -167,7 +206,7 @@ describe('S3 PutObject and GetObject', () => {
     await put(key, '{"ok":true}');
 
     expect(await getText(key)).toBe('{"ok":true}');
-    expect([...harness.services.objects(BUCKET).keys()]).toEqual([key]);
+    expect([...emu.messaging.objects(BUCKET).keys()]).toEqual([key]);
   });
 
   it('answers NoSuchKey (404) from GetObject and NotFound from HeadObject', async () => {
@@ -193,11 +232,11 @@ describe('S3 PutObject and GetObject', () => {
 
   it('works through AWS_ENDPOINT_URL alone: the SDK uses path style for an IP endpoint', async () => {
     const previous = process.env['AWS_ENDPOINT_URL'];
-    process.env['AWS_ENDPOINT_URL'] = harness.url;
+    process.env['AWS_ENDPOINT_URL'] = emu.url;
     try {
       const fromEnv = new S3Client({
         region: REGION,
-        credentials: harness.clientConfig.credentials,
+        credentials: auditorCredentials(emu),
         maxAttempts: 1,
       });
       await fromEnv.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'env.txt', Body: 'via env' }));
@@ -207,7 +246,7 @@ describe('S3 PutObject and GetObject', () => {
       else process.env['AWS_ENDPOINT_URL'] = previous;
     }
 
-    expect(harness.services.objects(BUCKET).get('env.txt')?.toString()).toBe('via env');
+    expect(emu.messaging.objects(BUCKET).get('env.txt')?.toString()).toBe('via env');
   });
 });
 
@@ -334,7 +373,7 @@ describe('S3 ListObjectsV2', () => {
 
 describe('S3 write fault', () => {
   it('fails writes under a key prefix for N requests with InternalError 500', async () => {
-    harness.services.faults.s3WriteFailure = { count: 1, keyPrefix: 'reports/' };
+    emu.messaging.faults.s3WriteFailure = { count: 1, keyPrefix: 'reports/' };
 
     await put('runs/e1/items.json', '[]');
     const error = await failure(put('reports/e1/report.json', '{}'));
@@ -342,27 +381,27 @@ describe('S3 write fault', () => {
 
     expect(error.name).toBe('InternalError');
     expect(error.$metadata.httpStatusCode).toBe(500);
-    expect([...harness.services.objects(BUCKET).keys()].sort()).toEqual([
+    expect([...emu.messaging.objects(BUCKET).keys()].sort()).toEqual([
       'reports/e1/report.json',
       'runs/e1/items.json',
     ]);
-    expect(harness.services.faults.s3WriteFailure).toBe(false);
+    expect(emu.messaging.faults.s3WriteFailure).toBe(false);
   });
 
   it('fails every write under a prefix when no count is given, and every write when true', async () => {
-    harness.services.faults.s3WriteFailure = { keyPrefix: 'reports/' };
+    emu.messaging.faults.s3WriteFailure = { keyPrefix: 'reports/' };
     for (let i = 0; i < 3; i++) expect((await failure(put(`reports/${i}`, 'x'))).name).toBe('InternalError');
     await put('runs/ok', 'x');
 
-    harness.services.faults.s3WriteFailure = true;
+    emu.messaging.faults.s3WriteFailure = true;
     expect((await failure(put('runs/ok-2', 'x'))).name).toBe('InternalError');
 
-    expect([...harness.services.objects(BUCKET).keys()]).toEqual(['runs/ok']);
+    expect([...emu.messaging.objects(BUCKET).keys()]).toEqual(['runs/ok']);
   });
 
   it('leaves reads alone', async () => {
     await put('r.txt', 'readable');
-    harness.services.faults.s3WriteFailure = true;
+    emu.messaging.faults.s3WriteFailure = true;
 
     expect(await getText('r.txt')).toBe('readable');
   });

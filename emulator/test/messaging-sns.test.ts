@@ -1,22 +1,33 @@
 import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_ACCOUNT_ID, type Harness, REGION, startMessagingHarness } from './messaging-harness';
+import { type RunningEmulator, startEmulator } from '../src/index';
+import { auditorCredentials } from './helpers';
 
-const DIGEST_ARN = `arn:aws:sns:${REGION}:${AUDIT_ACCOUNT_ID}:org-key-audit-digest`;
-const ALARM_ARN = `arn:aws:sns:${REGION}:${AUDIT_ACCOUNT_ID}:org-key-audit-alarms`;
-const FIXED_NOW = Date.parse('2026-03-01T06:00:00.000Z');
+const REGION = 'eu-west-1';
+const START = new Date('2026-03-01T06:00:00.000Z');
 
-let harness: Harness;
+let emu: RunningEmulator;
 let sns: SNSClient;
+let DIGEST_ARN: string;
+let ALARM_ARN: string;
+
+const clientConfig = (maxAttempts = 1) => ({
+  region: emu.region,
+  endpoint: emu.url,
+  credentials: auditorCredentials(emu),
+  maxAttempts,
+});
 
 beforeEach(async () => {
-  harness = await startMessagingHarness({ now: () => FIXED_NOW });
-  sns = new SNSClient(harness.clientConfig);
+  emu = await startEmulator({ accounts: 2, users: 1, region: REGION, now: START });
+  sns = new SNSClient(clientConfig());
+  DIGEST_ARN = `arn:aws:sns:${REGION}:${emu.auditAccountId}:org-key-audit-digest`;
+  ALARM_ARN = `arn:aws:sns:${REGION}:${emu.auditAccountId}:org-key-audit-alarms`;
 });
 
 afterEach(async () => {
   sns.destroy();
-  await harness.stop();
+  await emu.stop();
 });
 
 async function publishError(input: ConstructorParameters<typeof PublishCommand>[0]) {
@@ -32,15 +43,16 @@ describe('SNS pre-created topics', () => {
   it('names the digest and alarm topics in the audit account', async () => {
     const listed = await sns.send(new ListTopicsCommand({}));
 
-    expect(harness.services.resources.digestTopicArn).toBe(DIGEST_ARN);
-    expect(harness.services.resources.alarmTopicArn).toBe(ALARM_ARN);
+    expect(emu.messaging.resources.digestTopicArn).toBe(DIGEST_ARN);
+    expect(emu.messaging.resources.alarmTopicArn).toBe(ALARM_ARN);
     expect(listed.Topics?.map((topic) => topic.TopicArn).sort()).toEqual([ALARM_ARN, DIGEST_ARN]);
     expect(listed.NextToken).toBeUndefined();
   });
 });
 
 describe('SNS Publish', () => {
-  it('records the message, subject, id and the injected time', async () => {
+  it('records the message, subject, id and the emulator clock time', async () => {
+    const before = emu.clock.nowMs();
     const result = await sns.send(
       new PublishCommand({
         TopicArn: DIGEST_ARN,
@@ -49,16 +61,21 @@ describe('SNS Publish', () => {
       }),
     );
 
+    const after = emu.clock.nowMs();
+
     expect(result.MessageId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(harness.services.published()).toEqual([
+    expect(emu.messaging.published()).toEqual([
       {
         topicArn: DIGEST_ARN,
         subject: '[org-key-audit] 2 keys',
         message: 'line 1\nline 2',
         messageId: result.MessageId,
-        at: '2026-03-01T06:00:00.000Z',
+        at: expect.any(String),
       },
     ]);
+    const at = Date.parse(emu.messaging.published()[0]?.at ?? '');
+    expect(at).toBeGreaterThanOrEqual(before);
+    expect(at).toBeLessThanOrEqual(after);
   });
 
   it('publishes without a subject and keeps message attributes', async () => {
@@ -70,7 +87,7 @@ describe('SNS Publish', () => {
       }),
     );
 
-    const [message] = harness.services.published();
+    const [message] = emu.messaging.published();
     expect(message?.subject).toBeUndefined();
     expect(message?.attributes).toEqual({ kind: { dataType: 'String', value: 'alarm' } });
   });
@@ -82,7 +99,7 @@ describe('SNS Publish', () => {
     expect(error.name).toBe('InvalidParameterException');
     expect(error.message).toBe('Invalid parameter: Subject');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    expect(harness.services.published()).toHaveLength(1);
+    expect(emu.messaging.published()).toHaveLength(1);
   });
 
   it.each([
@@ -103,7 +120,7 @@ describe('SNS Publish', () => {
 
     expect(error.name).toBe('InvalidParameterException');
     expect(error.message).toBe('Invalid parameter: Message too long');
-    expect(harness.services.published()[0]?.message).toHaveLength(262_144);
+    expect(emu.messaging.published()[0]?.message).toHaveLength(262_144);
   });
 
   it('counts the limit in UTF-8 bytes: 131,073 two-byte characters are too long', async () => {
@@ -121,7 +138,7 @@ describe('SNS Publish', () => {
 
   it('answers NotFound (404) for a topic that does not exist', async () => {
     const error = await publishError({
-      TopicArn: `arn:aws:sns:${REGION}:${AUDIT_ACCOUNT_ID}:nope`,
+      TopicArn: `arn:aws:sns:${REGION}:${emu.auditAccountId}:nope`,
       Message: 'm',
     });
 
@@ -144,7 +161,7 @@ describe('SNS Publish', () => {
     });
 
     expect(error.name).toBe('InvalidParameterException');
-    expect(harness.services.published()[0]?.messageStructure).toBe('json');
+    expect(emu.messaging.published()[0]?.messageStructure).toBe('json');
   });
 });
 
@@ -154,9 +171,9 @@ describe('SNS CreateTopic and ListTopics', () => {
     const second = await sns.send(new CreateTopicCommand({ Name: 'my-topic' }));
     await sns.send(new PublishCommand({ TopicArn: first.TopicArn, Message: 'hello' }));
 
-    expect(first.TopicArn).toBe(`arn:aws:sns:${REGION}:${AUDIT_ACCOUNT_ID}:my-topic`);
+    expect(first.TopicArn).toBe(`arn:aws:sns:${REGION}:${emu.auditAccountId}:my-topic`);
     expect(second.TopicArn).toBe(first.TopicArn);
-    expect(harness.services.published().map((m) => m.topicArn)).toEqual([first.TopicArn]);
+    expect(emu.messaging.published().map((m) => m.topicArn)).toEqual([first.TopicArn]);
   });
 
   it('refuses an invalid topic name', async () => {
@@ -187,7 +204,7 @@ describe('SNS CreateTopic and ListTopics', () => {
 
 describe('SNS publish fault', () => {
   it('fails the next N publishes with InternalError 500, then recovers', async () => {
-    harness.services.faults.snsPublishFailure = { count: 2 };
+    emu.messaging.faults.snsPublishFailure = { count: 2 };
 
     const first = await publishError({ TopicArn: DIGEST_ARN, Message: 'm1' });
     const second = await publishError({ TopicArn: DIGEST_ARN, Message: 'm2' });
@@ -196,32 +213,32 @@ describe('SNS publish fault', () => {
     expect(first.name).toBe('InternalErrorException');
     expect(first.$metadata.httpStatusCode).toBe(500);
     expect(second.name).toBe('InternalErrorException');
-    expect(harness.services.published().map((m) => m.message)).toEqual(['m3']);
-    expect(harness.services.faults.snsPublishFailure).toBe(false);
+    expect(emu.messaging.published().map((m) => m.message)).toEqual(['m3']);
+    expect(emu.messaging.faults.snsPublishFailure).toBe(false);
   });
 
   it('fails every publish while true', async () => {
-    harness.services.faults.snsPublishFailure = true;
+    emu.messaging.faults.snsPublishFailure = true;
 
     for (const message of ['a', 'b', 'c']) {
       expect((await publishError({ TopicArn: DIGEST_ARN, Message: message })).name).toBe(
         'InternalErrorException',
       );
     }
-    harness.services.faults.snsPublishFailure = false;
+    emu.messaging.faults.snsPublishFailure = false;
     await sns.send(new PublishCommand({ TopicArn: DIGEST_ARN, Message: 'd' }));
 
-    expect(harness.services.published().map((m) => m.message)).toEqual(['d']);
+    expect(emu.messaging.published().map((m) => m.message)).toEqual(['d']);
   });
 
   it('is retried by the SDK: one injected failure and default retries still publish once', async () => {
-    harness.services.faults.snsPublishFailure = { count: 1 };
-    const retrying = new SNSClient({ ...harness.clientConfig, maxAttempts: 2 });
+    emu.messaging.faults.snsPublishFailure = { count: 1 };
+    const retrying = new SNSClient(clientConfig(2));
 
     const result = await retrying.send(new PublishCommand({ TopicArn: DIGEST_ARN, Message: 'after retry' }));
     retrying.destroy();
 
     expect(result.$metadata.attempts).toBe(2);
-    expect(harness.services.published().map((m) => m.messageId)).toEqual([result.MessageId]);
+    expect(emu.messaging.published().map((m) => m.messageId)).toEqual([result.MessageId]);
   });
 });

@@ -13,25 +13,31 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUDIT_ACCOUNT_ID, type Harness, startMessagingHarness } from './messaging-harness';
+import { type RunningEmulator, startEmulator } from '../src/index';
+import { auditorCredentials } from './helpers';
 
 const START = Date.parse('2026-03-01T06:00:00.000Z');
 
-let harness: Harness;
+let emu: RunningEmulator;
 let sqs: SQSClient;
-let now: number;
 let queueUrl: string;
+let AUDIT_ACCOUNT_ID: string;
 
 beforeEach(async () => {
-  now = START;
-  harness = await startMessagingHarness({ now: () => now });
-  sqs = new SQSClient(harness.clientConfig);
-  queueUrl = harness.services.resources.queues.accountFailures;
+  emu = await startEmulator({ accounts: 2, users: 1, region: 'eu-west-1', now: new Date(START) });
+  sqs = new SQSClient({
+    region: emu.region,
+    endpoint: emu.url,
+    credentials: auditorCredentials(emu),
+    maxAttempts: 1,
+  });
+  queueUrl = emu.messaging.resources.queues.accountFailures;
+  AUDIT_ACCOUNT_ID = emu.auditAccountId;
 });
 
 afterEach(async () => {
   sqs.destroy();
-  await harness.stop();
+  await emu.stop();
 });
 
 type AwsError = { name: string; message: string; Code?: string; $metadata: { httpStatusCode?: number } };
@@ -56,7 +62,7 @@ describe('SQS pre-created queues', () => {
       'org-key-audit-execution-failures',
       'org-key-audit-scheduler-dlq',
     ];
-    const { queues } = harness.services.resources;
+    const { queues } = emu.messaging.resources;
     const listed = await sqs.send(new ListQueuesCommand({}));
     const byName = await sqs.send(new GetQueueUrlCommand({ QueueName: 'org-key-audit-scheduler-dlq' }));
 
@@ -65,9 +71,9 @@ describe('SQS pre-created queues', () => {
       queues.digestFailures,
       queues.executionFailures,
       queues.scheduler,
-    ]).toEqual(names.map((name) => `${harness.url}/${AUDIT_ACCOUNT_ID}/${name}`));
+    ]).toEqual(names.map((name) => `${emu.url}/${AUDIT_ACCOUNT_ID}/${name}`));
     expect(listed.QueueUrls?.slice().sort()).toEqual(
-      names.map((name) => `${harness.url}/${AUDIT_ACCOUNT_ID}/${name}`),
+      names.map((name) => `${emu.url}/${AUDIT_ACCOUNT_ID}/${name}`),
     );
     expect(byName.QueueUrl).toBe(queues.scheduler);
   });
@@ -128,7 +134,7 @@ describe('SQS SendMessage', () => {
   it('answers QueueDoesNotExist with the query-compatible code for an unknown queue', async () => {
     const error = await failure(
       sqs.send(
-        new SendMessageCommand({ QueueUrl: `${harness.url}/${AUDIT_ACCOUNT_ID}/missing`, MessageBody: 'x' }),
+        new SendMessageCommand({ QueueUrl: `${emu.url}/${AUDIT_ACCOUNT_ID}/missing`, MessageBody: 'x' }),
       ),
     );
 
@@ -138,9 +144,10 @@ describe('SQS SendMessage', () => {
   });
 
   it('holds a delayed message back until DelaySeconds have passed', async () => {
-    await send('later', { DelaySeconds: 10 });
+    await send('later', { DelaySeconds: 600 });
 
-    now = START + 9_999;
+    // Half the delay on the emulator clock: real time between calls cannot close the gap.
+    emu.clock.advance(300_000);
     const early = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
     const attributes = await sqs.send(
       new GetQueueAttributesCommand({
@@ -148,7 +155,7 @@ describe('SQS SendMessage', () => {
         AttributeNames: ['ApproximateNumberOfMessagesDelayed'],
       }),
     );
-    now = START + 10_000;
+    emu.clock.advance(300_000);
     const onTime = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
 
     expect(early.Messages).toBeUndefined();
@@ -170,26 +177,36 @@ describe('SQS ReceiveMessage', () => {
   });
 
   it('hides a received message for the queue visibility timeout (30 s) and counts receives', async () => {
+    const sentAfter = emu.clock.nowMs();
     await send('retry me');
     const receive = () =>
       sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MessageSystemAttributeNames: ['All'] }));
 
-    now = START + 1_000;
+    emu.clock.advance(1_000);
     const first = await receive();
-    now = START + 30_999;
     const hidden = await receive();
-    now = START + 31_000;
+    emu.clock.advance(30_000);
     const again = await receive();
 
-    expect(first.Messages?.[0]?.Attributes).toEqual({
-      SenderId: AUDIT_ACCOUNT_ID,
-      SentTimestamp: String(START),
-      ApproximateReceiveCount: '1',
-      ApproximateFirstReceiveTimestamp: String(START + 1_000),
-    });
+    const attributes = first.Messages?.[0]?.Attributes ?? {};
+    expect(Object.keys(attributes).sort()).toEqual([
+      'ApproximateFirstReceiveTimestamp',
+      'ApproximateReceiveCount',
+      'SenderId',
+      'SentTimestamp',
+    ]);
+    expect(attributes.SenderId).toBe(AUDIT_ACCOUNT_ID);
+    expect(attributes.ApproximateReceiveCount).toBe('1');
+    // Sent on the emulator clock, received at least the advanced second later.
+    expect(Number(attributes.SentTimestamp)).toBeGreaterThanOrEqual(sentAfter);
+    expect(Number(attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThanOrEqual(
+      Number(attributes.SentTimestamp) + 1_000,
+    );
     expect(hidden.Messages).toBeUndefined();
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
-    expect(again.Messages?.[0]?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(String(START + 1_000));
+    expect(again.Messages?.[0]?.Attributes?.ApproximateFirstReceiveTimestamp).toBe(
+      attributes.ApproximateFirstReceiveTimestamp,
+    );
     expect(again.Messages?.[0]?.ReceiptHandle).not.toBe(first.Messages?.[0]?.ReceiptHandle);
   });
 
@@ -199,16 +216,16 @@ describe('SQS ReceiveMessage', () => {
     const first = await sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: queueUrl,
-        VisibilityTimeout: 5,
+        VisibilityTimeout: 600,
         MessageSystemAttributeNames: ['SentTimestamp'],
       }),
     );
-    now = START + 4_999;
+    emu.clock.advance(300_000);
     const hidden = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
-    now = START + 5_000;
+    emu.clock.advance(300_000);
     const visible = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }));
 
-    expect(first.Messages?.[0]?.Attributes).toEqual({ SentTimestamp: String(START) });
+    expect(Object.keys(first.Messages?.[0]?.Attributes ?? {})).toEqual(['SentTimestamp']);
     expect(hidden.Messages).toBeUndefined();
     expect(visible.Messages?.[0]?.Body).toBe('short');
     expect(visible.Messages?.[0]?.Attributes).toBeUndefined();
@@ -221,7 +238,7 @@ describe('SQS ReceiveMessage', () => {
       new ReceiveMessageCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
     );
 
-    expect(received.Messages?.[0]?.Attributes?.SentTimestamp).toBe(String(START));
+    expect(received.Messages?.[0]?.Attributes?.SentTimestamp).toMatch(/^\d{13}$/);
     expect(received.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
   });
 
@@ -262,10 +279,10 @@ describe('SQS DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility, PurgeQ
     await sqs.send(
       new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: received.Messages?.[0]?.ReceiptHandle }),
     );
-    now = START + 60_000;
+    emu.clock.advance(3_600_000);
 
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).Messages).toBeUndefined();
-    expect(harness.services.queueMessages(queueUrl)).toEqual([]);
+    expect(emu.messaging.queueMessages(queueUrl)).toEqual([]);
   });
 
   it('refuses a receipt handle it never issued', async () => {
@@ -300,7 +317,7 @@ describe('SQS DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility, PurgeQ
     expect(result.Failed).toEqual([
       expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }),
     ]);
-    expect(harness.services.queueMessages(queueUrl)).toEqual([]);
+    expect(emu.messaging.queueMessages(queueUrl)).toEqual([]);
   });
 
   it.each([
@@ -349,7 +366,7 @@ describe('SQS DeleteMessage, DeleteMessageBatch, ChangeMessageVisibility, PurgeQ
 
     await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
 
-    expect(harness.services.queueMessages(queueUrl)).toEqual([]);
+    expect(emu.messaging.queueMessages(queueUrl)).toEqual([]);
   });
 });
 
@@ -380,8 +397,9 @@ describe('SQS GetQueueAttributes', () => {
       QueueArn: `arn:aws:sqs:eu-west-1:${AUDIT_ACCOUNT_ID}:org-key-audit-account-failures`,
       VisibilityTimeout: '30',
       ApproximateNumberOfMessages: '0',
-      CreatedTimestamp: String(START / 1000),
     });
+    expect(Number(result.Attributes?.CreatedTimestamp)).toBeGreaterThanOrEqual(START / 1000);
+    expect(Number(result.Attributes?.CreatedTimestamp)).toBeLessThanOrEqual(emu.clock.nowMs() / 1000);
   });
 
   it('refuses an unknown attribute name', async () => {
@@ -396,15 +414,19 @@ describe('SQS GetQueueAttributes', () => {
 describe('SQS CreateQueue, GetQueueUrl, ListQueues', () => {
   it('creates a queue whose VisibilityTimeout attribute is honoured', async () => {
     const created = await sqs.send(
-      new CreateQueueCommand({ QueueName: 'mine', Attributes: { VisibilityTimeout: '10' } }),
+      new CreateQueueCommand({ QueueName: 'mine', Attributes: { VisibilityTimeout: '600' } }),
     );
     await sqs.send(new SendMessageCommand({ QueueUrl: created.QueueUrl, MessageBody: 'm' }));
     await sqs.send(new ReceiveMessageCommand({ QueueUrl: created.QueueUrl }));
 
-    now = START + 10_000;
+    // The default 30 s has passed, the queue's 600 s has not.
+    emu.clock.advance(300_000);
+    const hidden = await sqs.send(new ReceiveMessageCommand({ QueueUrl: created.QueueUrl }));
+    emu.clock.advance(300_000);
     const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: created.QueueUrl }));
 
-    expect(created.QueueUrl).toBe(`${harness.url}/${AUDIT_ACCOUNT_ID}/mine`);
+    expect(created.QueueUrl).toBe(`${emu.url}/${AUDIT_ACCOUNT_ID}/mine`);
+    expect(hidden.Messages).toBeUndefined();
     expect(again.Messages?.[0]?.Body).toBe('m');
   });
 
@@ -456,10 +478,10 @@ describe('SQS CreateQueue, GetQueueUrl, ListQueues', () => {
     );
 
     expect(first.QueueUrls).toEqual([
-      `${harness.url}/${AUDIT_ACCOUNT_ID}/p-1`,
-      `${harness.url}/${AUDIT_ACCOUNT_ID}/p-2`,
+      `${emu.url}/${AUDIT_ACCOUNT_ID}/p-1`,
+      `${emu.url}/${AUDIT_ACCOUNT_ID}/p-2`,
     ]);
-    expect(second.QueueUrls).toEqual([`${harness.url}/${AUDIT_ACCOUNT_ID}/p-3`]);
+    expect(second.QueueUrls).toEqual([`${emu.url}/${AUDIT_ACCOUNT_ID}/p-3`]);
     expect(second.NextToken).toBeUndefined();
   });
 });
