@@ -1,0 +1,78 @@
+/** Command-line flags of `pnpm emulator`, parsed and validated (one clear error per mistake). */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { StartEmulatorOptions } from './index';
+
+const USAGE =
+  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--no-throttling]';
+
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+function integer(name: string, text: string | undefined, min: number, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}; got "${text}"`);
+  return value;
+}
+
+export function parseCommandLine(argv: readonly string[]): {
+  options: StartEmulatorOptions;
+  expectOut: string | undefined;
+} {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        accounts: { type: 'string' },
+        users: { type: 'string' },
+        seed: { type: 'string' },
+        'org-file': { type: 'string' },
+        'expect-out': { type: 'string' },
+        now: { type: 'string' },
+        region: { type: 'string' },
+        'no-throttling': { type: 'boolean' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  const str = (name: string) => values[name] as string | undefined;
+  const port = integer('port', str('port'), 0, 0);
+  if (port > 65535) throw new UsageError(`--port must be at most 65535; got ${port}`);
+  const nowText = str('now');
+  const now = nowText === undefined ? undefined : new Date(nowText);
+  if (now !== undefined && Number.isNaN(now.getTime())) {
+    throw new UsageError(`--now must be an ISO-8601 date like 2025-06-01T12:00:00Z; got "${nowText}"`);
+  }
+  const orgFile = str('org-file');
+  let orgSpec: unknown;
+  if (orgFile !== undefined) {
+    try {
+      orgSpec = JSON.parse(readFileSync(orgFile, 'utf8'));
+    } catch (error) {
+      throw new UsageError(
+        `--org-file ${orgFile}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+  const seedText = str('seed');
+  const seed = seedText === undefined ? 1 : /^\d+$/.test(seedText) ? Number(seedText) : seedText;
+  const options: StartEmulatorOptions = {
+    port,
+    accounts: integer('accounts', str('accounts'), 2, 5),
+    users: integer('users', str('users'), 0, 4),
+    seed,
+    ...(orgSpec === undefined ? {} : { orgSpec }),
+    ...(now === undefined ? {} : { now }),
+    ...(str('region') === undefined ? {} : { region: str('region') as string }),
+    ...(values['no-throttling'] === true ? { faults: { iamThrottling: { enabled: false } } } : {}),
+  };
+  return { options, expectOut: str('expect-out') };
+}
