@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerDemo } from './demo';
 import { register as registerDlq } from './dlq';
 import { register as registerRedrive } from './redrive';
+import { register as registerRun } from './run';
 import { register as registerRerun } from './rerun';
 import { register as registerStatus } from './status';
 
@@ -12,6 +13,7 @@ import { register as registerStatus } from './status';
 export function registerCommands(program: Command): void {
   void program;
   registerDemo(program);
+  registerRun(program);
   registerRerun(program);
   registerRedrive(program);
   registerDlq(program);

@@ -18,8 +18,8 @@ import { makeAuditAccountHandler } from '@org-key-audit/functions/handlers/audit
 import { makeBuildDigestHandler } from '@org-key-audit/functions/handlers/build-digest';
 import { makeListAccountsHandler } from '@org-key-audit/functions/handlers/list-accounts';
 import { makePublishDigestHandler } from '@org-key-audit/functions/handlers/publish-digest';
-import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
 import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/handlers/shared/telemetry';
+import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
 import { runWorkflow, type WorkflowResult, type WorkflowTasks } from '@org-key-audit/statemachine/runner';
 
 /** Where each AWS service is reached, and as whom. */
@@ -58,7 +58,10 @@ export interface LocalAuditOptions {
   /** Shortens every state-machine Retry wait (tests). */
   readonly retryDelayMs?: number;
   /** Collector tuning (tests shorten the credential-report polling). */
-  readonly collectOptions?: Pick<CollectParams, 'strategy' | 'reportPolling' | 'throttleRetry' | 'concurrency'>;
+  readonly collectOptions?: Pick<
+    CollectParams,
+    'strategy' | 'reportPolling' | 'throttleRetry' | 'concurrency'
+  >;
   readonly collector?: { readonly sleep?: (ms: number) => Promise<void>; readonly random?: () => number };
   /** Wraps the bound handlers, so the reliability suite can inject a crash into one of them. */
   readonly wrapTasks?: (tasks: WorkflowTasks) => WorkflowTasks;

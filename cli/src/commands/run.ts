@@ -1,0 +1,148 @@
+/**
+ * `keyaudit run`: the very same workflow (ASL + handlers, through the local runner) against real
+ * AWS from a laptop, with the standard credential chain. The run's scratch data (account list,
+ * per-account results, Map results) and its DLQ messages live in a local, in-process store on
+ * 127.0.0.1, so the command needs no bucket or queue in the account; the report ends up in --out.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
+import { RETRY_CONFIG } from '@org-key-audit/functions/aws/clients';
+import { DEFAULT_AUDIT_ROLE_NAME } from '@org-key-audit/functions/handlers/shared/config';
+import type { Command } from 'commander';
+import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
+import { buildClients, type Connection, runLocalAudit } from '../workflow/local-audit';
+import { parseAccountList, parseIntegerOption } from '../workflow/options';
+import { progressReporter } from '../workflow/progress';
+
+export interface RunOptions {
+  readonly profile?: string;
+  readonly region?: string;
+  readonly roleName: string;
+  readonly accounts?: readonly string[];
+  readonly dryRun: boolean;
+  readonly json: boolean;
+  readonly out?: string;
+  readonly concurrency: number;
+  readonly publish?: string;
+  readonly orgReaderRole?: string;
+  readonly reason?: string;
+}
+
+const REPORT_FILES = ['report.json', 'report.csv', 'digest.txt'] as const;
+
+export async function runAudit(options: RunOptions, io: Io, isTty: boolean): Promise<number> {
+  const region = options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const aws: Connection = {
+    region,
+    ...(options.profile === undefined ? {} : { credentials: fromIni({ profile: options.profile }) }),
+  };
+  // Scratch only: the emulator's S3 and SQS on 127.0.0.1; the organization it generates is unused.
+  const scratch = await startEmulator({ accounts: 3, users: 0, region });
+  try {
+    return await auditWithScratch(options, aws, scratch, io, isTty);
+  } finally {
+    await scratch.stop();
+  }
+}
+
+async function auditWithScratch(
+  options: RunOptions,
+  aws: Connection,
+  scratch: RunningEmulator,
+  io: Io,
+  isTty: boolean,
+): Promise<number> {
+  const storage: Connection = { region: aws.region, endpoint: scratch.url, credentials: scratch.auditor };
+  const clients = buildClients(aws, storage);
+  const sns = new SNSClient({ region: aws.region, ...RETRY_CONFIG, ...(aws.credentials ? { credentials: aws.credentials } : {}) });
+  const input = {
+    ...(options.accounts ? { accountIds: options.accounts } : {}),
+    // Without a topic there is nowhere to publish: build the digest and print it instead.
+    dryRun: options.dryRun || options.publish === undefined,
+    ...(options.reason === undefined ? {} : { reason: options.reason }),
+  };
+  const progress = progressReporter({ write: (text) => process.stderr.write(text), isTty });
+  const result = await runLocalAudit(
+    {
+      input,
+      aws,
+      storage,
+      reportBucket: scratch.resources.reportBucket,
+      queues: {
+        accountFailures: scratch.resources.queues.accountFailures,
+        digestFailures: scratch.resources.queues.digestFailures,
+      },
+      ...(options.publish === undefined ? {} : { digestTopicArn: options.publish }),
+      roleName: options.roleName,
+      ...(options.orgReaderRole === undefined ? {} : { orgReaderRoleArn: options.orgReaderRole }),
+      concurrency: options.concurrency,
+      onProgress: progress.update,
+    },
+    { ...clients, sns },
+  );
+  progress.finish();
+
+  if (result.status === 'FAILED') {
+    io.err(`${paint(io, 'red', 'error:')} the audit failed with ${result.error ?? 'an unknown error'}: ${result.cause ?? ''}`);
+    return EXIT.ERROR;
+  }
+  const objects = scratch.messaging.objects(scratch.resources.reportBucket);
+  const file = (name: string) => objects.get(`reports/${result.executionName}/${name}`);
+  if (options.out !== undefined) {
+    await mkdir(resolve(options.out), { recursive: true });
+    for (const name of REPORT_FILES) {
+      const body = file(name);
+      if (body !== undefined) await writeFile(join(resolve(options.out), name), body);
+    }
+    io.err(`wrote the report to ${options.out}`);
+  }
+  if (options.json) io.out(file('report.json')?.toString('utf8') ?? 'null');
+  else io.out(file('digest.txt')?.toString('utf8') ?? '');
+
+  const summary = result.output as { totals?: { failed?: number } } | undefined;
+  return (summary?.totals?.failed ?? 0) > 0 ? EXIT.PARTIAL : EXIT.OK;
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'Run the audit workflow from this machine against real AWS (standard credential chain); ' +
+        'needs organizations:ListAccounts and sts:AssumeRole into the audit role of each member account',
+    )
+    .option('--profile <name>', 'AWS profile from ~/.aws/config (default: the standard chain)')
+    .option('--region <region>', 'AWS region (default: AWS_REGION, else us-east-1)')
+    .option('--role-name <name>', 'the audit role in member accounts', DEFAULT_AUDIT_ROLE_NAME)
+    .option('--accounts <ids>', 'only these accounts, comma-separated 12-digit ids (the rest are skipped)')
+    .option('--dry-run', 'never publish, even with --publish', false)
+    .option('--json', 'print the full report JSON (key ids unmasked) instead of the digest', false)
+    .option('--out <dir>', 'write report.json, report.csv and digest.txt here')
+    .option('--concurrency <n>', 'accounts audited in parallel', '10')
+    .option('--publish <topicArn>', 'publish the digest to this SNS topic')
+    .option('--org-reader-role <arn>', 'role to assume for ListAccounts (when not in the management account)')
+    .option('--reason <text>', 'free text shown in the digest')
+    .addHelpText('after', '\nExit codes:\n  0  the run completed (findings or not)\n  1  usage or fatal error\n  2  some accounts could not be audited')
+    .action(async (raw: Record<string, unknown>) => {
+      const io = processIo();
+      process.exitCode = await runCommand(io, async () => {
+        const str = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
+        const options: RunOptions = {
+          ...(str('profile') === undefined ? {} : { profile: str('profile') as string }),
+          ...(str('region') === undefined ? {} : { region: str('region') as string }),
+          roleName: String(raw['roleName']),
+          ...(str('accounts') === undefined ? {} : { accounts: parseAccountList(str('accounts')) }),
+          dryRun: raw['dryRun'] === true,
+          json: raw['json'] === true,
+          ...(str('out') === undefined ? {} : { out: str('out') as string }),
+          concurrency: parseIntegerOption('--concurrency', raw['concurrency'], 1, 1000),
+          ...(str('publish') === undefined ? {} : { publish: str('publish') as string }),
+          ...(str('orgReaderRole') === undefined ? {} : { orgReaderRole: str('orgReaderRole') as string }),
+          ...(str('reason') === undefined ? {} : { reason: str('reason') as string }),
+        };
+        return runAudit(options, io, process.stderr.isTTY === true);
+      });
+    });
+}
