@@ -81,7 +81,8 @@ export function lazyHandler<E, R>(
   make: (runtime: Runtime) => (event: E) => Promise<R>,
 ): (event: E) => Promise<R> {
   let built: ((event: E) => Promise<R>) | undefined;
-  return (event) => {
+  // async: a composition error (a bad environment variable) rejects like any handler error.
+  return async (event) => {
     built ??= make(getRuntime());
     return built(event);
   };
