@@ -47,7 +47,7 @@ describe('pnpm start on a fresh clone', () => {
     execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repo, clone]);
     // The store is warm after the outer install; --offline proves the lockfile alone suffices.
     execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], { cwd: clone, stdio: 'pipe' });
-    run = spawnSync('pnpm', ['start', '--', '--expect-out', 'out/planted.json'], {
+    run = spawnSync('pnpm', ['start', '--expect-out', 'out/planted.json'], {
       cwd: clone,
       encoding: 'utf8',
       timeout: 150_000,

@@ -3,7 +3,7 @@
  * organization on the local emulator, run through the real state machine and the real handlers.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
 import { type Command, Option } from 'commander';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
@@ -41,6 +41,7 @@ export async function runDemo(options: DemoOptions, io: Io, isTty: boolean): Pro
   });
   try {
     if (options.expectOut !== undefined) {
+      await mkdir(dirname(resolve(options.expectOut)), { recursive: true });
       await writeFile(options.expectOut, `${JSON.stringify(emulator.expected, null, 2)}\n`);
     }
     return await auditDemoOrganization(emulator, options, io, isTty);
