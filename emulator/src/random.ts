@@ -42,10 +42,12 @@ export function hashString(text: string): number {
 const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
+/** One flat string per call: concatenating char by char would leave a rope of tiny objects per id. */
 function randomString(random: Random, alphabet: string, length: number): string {
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(random.next() * alphabet.length)];
-  return out;
+  const codes = new Array<number>(length);
+  for (let i = 0; i < length; i++)
+    codes[i] = alphabet.charCodeAt(Math.floor(random.next() * alphabet.length));
+  return String.fromCharCode(...codes);
 }
 
 /** AWS ids are a 4-letter prefix (AKIA, ASIA, AIDA, AROA) plus 16 base32 characters. */
