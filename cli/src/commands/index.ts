@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as registerDemo } from './demo';
 import { register as registerDlq } from './dlq';
 import { register as registerRedrive } from './redrive';
+import { register as registerReport } from './report';
 import { register as registerRun } from './run';
 import { register as registerRerun } from './rerun';
 import { register as registerStatus } from './status';
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerRedrive(program);
   registerDlq(program);
   registerStatus(program);
+  registerReport(program);
 }
