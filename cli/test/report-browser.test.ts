@@ -60,7 +60,7 @@ describe('HTML report in headless Chromium', () => {
     expect(problems).toEqual([]);
     expect(requests).toEqual([url]);
     // Hostile account names and exemption reasons stayed text.
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('#accounts-table tbody td:nth-child(2)').first().textContent()).toBe(
       'prod <script>window.__pwned=1</script>',
     );
