@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     `export EXECUTION_FAILURES_QUEUE_URL=${emu.resources.queues.executionFailures}`,
     `emulator listening on ${emu.url}`,
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // Handlers first: whoever reads the listening line may signal us at once.
   let stopping = false;
   const shutdown = () => {
     if (stopping) return;
@@ -38,6 +38,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((error: unknown) => {
