@@ -1,0 +1,48 @@
+/** Shared set-up of the fault-matrix files: one fresh 200-account emulator per case. */
+import { afterEach } from 'vitest';
+import { type AuditEnv, startAuditEnv } from './harness';
+import type { FailureExpectation } from './invariants';
+
+export const ACCOUNTS = 200;
+export const CASE_TIMEOUT_MS = 150_000;
+
+type Faults = Parameters<typeof startAuditEnv>[0]['faults'];
+
+/** Starts a case's emulator and stops it after the case, whatever the case did. */
+export function useCaseEmulator(): (seed: number, faults?: Faults) => Promise<AuditEnv> {
+  let env: AuditEnv | undefined;
+  afterEach(async () => {
+    await env?.stop();
+    env = undefined;
+  });
+  return async (seed, faults) => {
+    env = await startAuditEnv({ accounts: ACCOUNTS, seed, ...(faults === undefined ? {} : { faults }) });
+    return env;
+  };
+}
+
+/** Accounts the organization expects to audit, spread out so they are not all in one Map batch. */
+export function auditable(e: AuditEnv, count: number, offset = 0): string[] {
+  const ids = e.emulator.expected.accounts
+    .filter((a) => a.expectedStatus === 'AUDITED')
+    .map((a) => a.accountId);
+  const step = Math.floor(ids.length / count);
+  return Array.from({ length: count }, (_, i) => ids[(offset + i * step) % ids.length] as string);
+}
+
+export function failing(
+  ids: readonly string[],
+  expectation: FailureExpectation,
+): Map<string, FailureExpectation> {
+  return new Map(ids.map((id) => [id, expectation]));
+}
+
+export function callCount(
+  e: AuditEnv,
+  filter: (c: { service: string; action: string; throttled: number; count: number }) => boolean,
+): number {
+  return e.emulator.stats
+    .snapshot()
+    .calls.filter(filter)
+    .reduce((sum, c) => sum + c.count, 0);
+}

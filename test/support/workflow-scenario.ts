@@ -1,0 +1,94 @@
+/**
+ * The hand-written organization the named workflow cases run on. Every outcome a case expects
+ * is written next to the data that plants it, from the rules in DESIGN.md ("Findings"), with the
+ * default thresholds (due soon 80, overdue 90, critical 365, reminder day 90, unused 45, never
+ * used after 7, inactive lingering after 30).
+ */
+export const NOW = '2025-06-15T12:00:00.000Z';
+
+export const MANAGEMENT = '111100000000';
+export const SECURITY = '111100000001';
+export const TEAM_A = '111100000002';
+export const TEAM_B = '111100000003';
+export const NO_ROLE = '111100000004';
+export const SUSPENDED = '111100000005';
+export const BUSY = '111100000006';
+
+export const ORGANIZATION_SIZE = 7;
+/** Users in BUSY, each with one overdue key: every one of them costs follow-up IAM calls. */
+export const BUSY_USERS = 12;
+
+const EXEMPT_TAG = { 'org-key-audit:exempt': 'vendor integration until=2025-12-31' };
+
+export const SCENARIO = {
+  now: NOW,
+  accounts: [
+    { id: MANAGEMENT, name: 'management' },
+    {
+      id: SECURITY,
+      name: 'security-tooling',
+      // 10 days old, used today: nothing to say.
+      users: [{ name: 'ci-bot', keys: [{ ageDays: 10, lastUsedDaysAgo: 0 }] }],
+    },
+    {
+      id: TEAM_A,
+      name: 'team-a-prod',
+      // ROOT_ACCESS_KEY (critical)
+      rootKeys: [{ ageDays: 30, lastUsedDaysAgo: 5 }],
+      users: [
+        // ROTATION_OVERDUE (high)
+        { name: 'alice', keys: [{ ageDays: 120, lastUsedDaysAgo: 1 }] },
+        // ROTATION_DUE_SOON (low)
+        { name: 'bob', keys: [{ ageDays: 85, lastUsedDaysAgo: 2 }] },
+        // UNUSED (medium)
+        { name: 'carol', keys: [{ ageDays: 60, lastUsedDaysAgo: 50 }] },
+        // NEVER_USED (medium)
+        { name: 'dave', keys: [{ ageDays: 20, lastUsedDaysAgo: null }] },
+        // INACTIVE_KEY_LINGERING (info)
+        { name: 'erin', keys: [{ ageDays: 40, lastUsedDaysAgo: 35, status: 'Inactive' }] },
+        // ROTATION_OVERDUE, exempted by a current tag: listed under EXEMPTED, not counted.
+        { name: 'frank', tags: EXEMPT_TAG, keys: [{ ageDays: 200, lastUsedDaysAgo: 1 }] },
+        // 30 days old, used yesterday: nothing.
+        { name: 'grace', keys: [{ ageDays: 30, lastUsedDaysAgo: 1 }] },
+      ],
+    },
+    {
+      id: TEAM_B,
+      name: 'team-b-dev',
+      users: [
+        // The older of two active keys: ROTATION_OVERDUE (high) and TWO_ACTIVE_KEYS (low); the newer: nothing.
+        {
+          name: 'hank',
+          keys: [
+            { ageDays: 100, lastUsedDaysAgo: 1 },
+            { ageDays: 5, lastUsedDaysAgo: 1 },
+          ],
+        },
+        // 400 days: ROTATION_OVERDUE at critical severity.
+        { name: 'ivy', keys: [{ ageDays: 400, lastUsedDaysAgo: 3 }] },
+      ],
+    },
+    {
+      id: NO_ROLE,
+      name: 'team-c-sandbox',
+      auditRole: false,
+      // Would be overdue, but nobody can look: the account is FAILED, and this is never reported.
+      users: [{ name: 'judy', keys: [{ ageDays: 300, lastUsedDaysAgo: 1 }] }],
+    },
+    {
+      id: SUSPENDED,
+      name: 'old-project',
+      state: 'SUSPENDED',
+      users: [{ name: 'ken', keys: [{ ageDays: 500, lastUsedDaysAgo: 400 }] }],
+    },
+    {
+      id: BUSY,
+      name: 'data-lake',
+      users: Array.from({ length: BUSY_USERS }, (_, i) => ({
+        name: `loader-${String(i).padStart(2, '0')}`,
+        // ROTATION_OVERDUE (high), one per user.
+        keys: [{ ageDays: 95, lastUsedDaysAgo: 1 }],
+      })),
+    },
+  ],
+} as const;
