@@ -276,6 +276,28 @@ export class RunStore {
     return found;
   }
 
+  /**
+   * Like getAccountAudits, but one unreadable object does not fail the lot: its message is
+   * returned under `malformed`, so the digest can report that account instead of dying on it.
+   */
+  async readAccountResults(
+    executionName: string,
+    accountIds: readonly string[],
+  ): Promise<{ readonly audits: Map<string, AccountAudit>; readonly malformed: Map<string, string> }> {
+    const audits = new Map<string, AccountAudit>();
+    const malformed = new Map<string, string>();
+    await mapWithConcurrency(accountIds, this.#concurrency, async (id) => {
+      try {
+        const audit = await this.getAccountAudit(executionName, id);
+        if (audit !== null) audits.set(id, audit);
+      } catch (error) {
+        if (!(error instanceof MalformedDataError)) throw error;
+        malformed.set(id, error.message);
+      }
+    });
+    return { audits, malformed };
+  }
+
   async putReportFiles(
     executionName: string,
     files: { readonly report: unknown; readonly csv: string; readonly digest: string },

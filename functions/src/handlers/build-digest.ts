@@ -117,8 +117,13 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
             : (await store.readMapResults(event.map as MapRunRef)).children;
       const { byAccount, warnings } = outcomesFromMap(children);
       const toAudit = organization.filter((e) => e.decision === 'AUDIT').map((e) => e.accountId);
-      const stored = await store.getAccountAudits(event.executionName, toAudit);
-      const audits = reconcileAccounts({ organization, outcomes: byAccount, stored });
+      const stored = await store.readAccountResults(event.executionName, toAudit);
+      const audits = reconcileAccounts({
+        organization,
+        outcomes: byAccount,
+        stored: stored.audits,
+        malformed: stored.malformed,
+      });
 
       const report = buildReport(audits, {
         executionName: event.executionName,

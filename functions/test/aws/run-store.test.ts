@@ -120,6 +120,23 @@ describe('RunStore', () => {
     });
   });
 
+  describe('readAccountResults', () => {
+    it('returns unreadable results apart, each with its key, instead of failing them all', async () => {
+      await store.putAccountAudit(RUN, auditedAccount('111111111111'));
+      s3.put(BUCKET, 'runs/daily-2024-05-01/accounts/222222222222.json', '{"status":');
+      const { audits, malformed } = await store.readAccountResults(RUN, [
+        '111111111111',
+        '222222222222',
+        '333333333333',
+      ]);
+      expect([...audits.keys()]).toEqual(['111111111111']);
+      expect([...malformed.keys()]).toEqual(['222222222222']);
+      expect(malformed.get('222222222222')).toContain(
+        'runs/daily-2024-05-01/accounts/222222222222.json is not JSON',
+      );
+    });
+  });
+
   describe('report files', () => {
     it('writes report.json, report.csv and digest.txt under reports/<executionName>/', async () => {
       const keys = await store.putReportFiles(RUN, {

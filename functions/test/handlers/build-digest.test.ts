@@ -277,6 +277,16 @@ describe('BuildDigest handler', () => {
     expect(reasons[CRASHED]).toBe('IAM kept throttling iam:GenerateCredentialReport in account 100000000003');
   });
 
+  it('reports an account whose stored result is corrupt as FAILED instead of failing the digest', async () => {
+    plantRun(s3);
+    s3.put(BUCKET, `runs/${RUN}/accounts/${AUDITED}.json`, { schemaVersion: 1, accountId: AUDITED });
+    const { summary } = await handler()(event);
+    expect(summary.totals).toMatchObject({ accounts: 6, audited: 0, failed: 5, skipped: 1, findings: 0 });
+    const corrupt = summary.failedAccounts.find((f) => f.accountId === AUDITED);
+    expect(corrupt?.errorName).toBe('MalformedDataError');
+    expect(corrupt?.reason).toContain(`runs/${RUN}/accounts/${AUDITED}.json is not an AccountAudit`);
+  });
+
   it('caps the failed accounts in the summary at 500 and says so', async () => {
     const many = Array.from({ length: 501 }, (_, i) => ({
       accountId: String(200000000000 + i),

@@ -177,7 +177,11 @@ export interface ReconcileInput {
   readonly outcomes: ReadonlyMap<string, MapOutcome>;
   /** Results stored by AuditAccount, by account id. */
   readonly stored: ReadonlyMap<string, AccountAudit>;
+  /** Stored results that could not be read, with the reason (naming the S3 key). */
+  readonly malformed?: ReadonlyMap<string, string>;
 }
+
+export const MALFORMED_FIX = 'delete the stored result object and rerun the audit for this account';
 
 /** One AccountAudit per organization entry, in organization order. */
 export function reconcileAccounts(input: ReconcileInput): AccountAudit[] {
@@ -201,7 +205,10 @@ export function reconcileAccounts(input: ReconcileInput): AccountAudit[] {
       continue;
     }
     const outcome = input.outcomes.get(entry.accountId);
-    if (outcome === undefined) {
+    const unreadable = input.malformed?.get(entry.accountId);
+    if (unreadable !== undefined && outcome?.status !== 'FAILED') {
+      audits.push(failed(entry, 'MalformedDataError', unreadable, MALFORMED_FIX));
+    } else if (outcome === undefined) {
       audits.push(failed(entry, NO_RESULT_ERROR, NO_RESULT_REASON, RERUN_FIX));
     } else if (outcome.status === 'FAILED') {
       audits.push(
