@@ -116,11 +116,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function send(res: ServerResponse, response: EmulatorResponse): void {
+function send(res: ServerResponse, response: EmulatorResponse, method: string): void {
   const body = response.body ?? '';
   const buffer = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(response.status, { ...response.headers, 'content-length': String(buffer.length) });
-  res.end(buffer);
+  // A HEAD answer has no body but must announce the object's length (S3 HeadObject's ContentLength).
+  const headLength = method === 'HEAD' ? response.headers?.['content-length'] : undefined;
+  res.writeHead(response.status, {
+    ...response.headers,
+    'content-length': headLength ?? String(buffer.length),
+  });
+  res.end(method === 'HEAD' ? undefined : buffer);
 }
 
 function lowerHeaders(req: IncomingMessage): Record<string, string> {
@@ -139,14 +144,14 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 
   if (path.startsWith('/_emulator/')) {
     // The admin handlers read their own query parameters (e.g. ?queue=…).
-    send(res, await adminResponse(deps, path + url.search, method, body));
+    send(res, await adminResponse(deps, path + url.search, method, body), method);
     return;
   }
 
   const requestId = deps.nextRequestId();
   const scope = parseCredentialScope(req.headers, url.searchParams);
   if (scope === null) {
-    send(res, serviceError('iam', 'missingToken', requestId));
+    send(res, serviceError('iam', 'missingToken', requestId), method);
     return;
   }
   const request: EmulatorRequest = {
@@ -160,18 +165,25 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   };
   const handler = deps.handlers[scope.service];
   if (handler === undefined) {
-    send(res, {
-      status: 501,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ __type: 'NotImplemented', Message: `service ${scope.service} is not emulated` }),
-    });
+    send(
+      res,
+      {
+        status: 501,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          __type: 'NotImplemented',
+          Message: `service ${scope.service} is not emulated`,
+        }),
+      },
+      method,
+    );
     return;
   }
 
   const credential = deps.org.credentials.get(scope.accessKeyId);
   const denial = credentialProblem(deps, credential, request);
   if (denial !== null || credential === undefined) {
-    send(res, serviceError(scope.service, denial ?? 'invalidToken', requestId));
+    send(res, serviceError(scope.service, denial ?? 'invalidToken', requestId), method);
     return;
   }
   const caller: Caller = {
@@ -192,12 +204,12 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
     return;
   }
   if (injected === '5xx') {
-    send(res, serviceError(scope.service, 'internal', requestId));
+    send(res, serviceError(scope.service, 'internal', requestId), method);
     return;
   }
   if (scope.service === 'iam' && !deps.faults.takeIamToken(caller.accountId)) {
     deps.stats.markThrottled(caller.accountId, scope.service, action);
-    send(res, serviceError('iam', 'throttling', requestId));
+    send(res, serviceError('iam', 'throttling', requestId), method);
     return;
   }
 
@@ -207,7 +219,7 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   } catch (error) {
     response = handlerError(scope.service, error, requestId);
   }
-  send(res, response);
+  send(res, response, method);
 }
 
 function credentialProblem(

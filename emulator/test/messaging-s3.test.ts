@@ -169,6 +169,7 @@ describe('S3 PutObject and GetObject', () => {
     );
 
     expect(head.Metadata).toEqual({ run: 'e1' });
+    expect(head.ContentLength).toBe(6);
     expect(head.ETag).toBe('"e80b5017098950fc58aad83c8c14978e"');
     expect(await range.Body?.transformToString()).toBe('bcd');
     expect(range.ContentRange).toBe('bytes 1-3/6');
