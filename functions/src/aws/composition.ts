@@ -8,6 +8,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
+import type { Context } from 'aws-lambda';
 import { configFromEnv, type HandlerConfig } from '../handlers/shared/config';
 import { powertoolsLog, powertoolsMetrics, type Telemetry } from '../handlers/shared/telemetry';
 import {
@@ -30,6 +31,8 @@ export interface Runtime {
   /** An IAM client acting in a member account, traced like the others. */
   readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
   readonly organizationsFor: (credentials: TemporaryCredentials) => OrganizationsClient;
+  /** Adds the Lambda context (request id, function name, cold start) to every log line. */
+  readonly onInvoke: (context: Context | undefined) => void;
 }
 
 let runtime: Runtime | undefined;
@@ -59,6 +62,9 @@ export function buildRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
     now: () => new Date(),
     iamFor: (credentials) => tracer.captureAWSv3Client(iamClientFor(credentials)),
     organizationsFor: (credentials) => tracer.captureAWSv3Client(organizationsClientWith(credentials)),
+    onInvoke: (context) => {
+      if (context !== undefined) logger.addContext(context);
+    },
   };
 }
 
@@ -79,11 +85,13 @@ export function resetRuntime(): void {
  */
 export function lazyHandler<E, R>(
   make: (runtime: Runtime) => (event: E) => Promise<R>,
-): (event: E) => Promise<R> {
+): (event: E, context?: Context) => Promise<R> {
   let built: ((event: E) => Promise<R>) | undefined;
   // async: a composition error (a bad environment variable) rejects like any handler error.
-  return async (event) => {
-    built ??= make(getRuntime());
+  return async (event, context) => {
+    const current = getRuntime();
+    current.onInvoke(context);
+    built ??= make(current);
     return built(event);
   };
 }

@@ -59,14 +59,24 @@ export interface RunStoreOptions {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
-// Step Functions execution names are 1-80 chars; we only need them to be a safe key segment.
-const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+/**
+ * Step Functions execution names are 1-80 characters, Unicode allowed, with no whitespace,
+ * slashes or control characters; anything else here would let a name escape its S3 prefix.
+ */
+function isSafeExecutionName(name: string): boolean {
+  if (name.length < 1 || name.length > 80 || name === '.' || name === '..') return false;
+  for (const char of name) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x20 || code === 0x7f || char === '/' || char === '\\' || /\s/u.test(char)) return false;
+  }
+  return true;
+}
 
 export function runPrefix(executionName: string): string {
-  if (!EXECUTION_NAME.test(executionName) || executionName === '.' || executionName === '..') {
+  if (!isSafeExecutionName(executionName)) {
     throw new InvalidInputError(
       `executionName ${JSON.stringify(executionName)} cannot be used as an S3 key segment: ` +
-        'use 1-80 letters, digits, "-", "_" or ".".',
+        'use 1-80 characters without whitespace, "/" or "\\".',
     );
   }
   return `runs/${executionName}`;

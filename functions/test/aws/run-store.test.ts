@@ -35,6 +35,12 @@ describe('RunStore', () => {
       expect(() => runKeys('../other')).toThrow(InvalidInputError);
       expect(() => runKeys('a/b')).toThrow(/executionName/);
       expect(() => runKeys('')).toThrow(/executionName/);
+      expect(() => runKeys('two words')).toThrow(/executionName/);
+    });
+
+    it('accepts the names Step Functions allows, Unicode included', () => {
+      expect(runKeys('rerun-2024-06-01_failed.v2').items).toBe('runs/rerun-2024-06-01_failed.v2/items.json');
+      expect(runKeys('prüfung-1').items).toBe('runs/prüfung-1/items.json');
     });
 
     it('refuses an account id that is not 12 digits', () => {
