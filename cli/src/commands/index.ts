@@ -5,6 +5,7 @@ import { register as registerRedrive } from './redrive';
 import { register as registerReport } from './report';
 import { register as registerRun } from './run';
 import { register as registerRerun } from './rerun';
+import { register as registerRotate } from './rotate';
 import { register as registerStatus } from './status';
 
 /**
@@ -20,4 +21,5 @@ export function registerCommands(program: Command): void {
   registerDlq(program);
   registerStatus(program);
   registerReport(program);
+  registerRotate(program);
 }
