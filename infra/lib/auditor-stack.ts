@@ -270,6 +270,11 @@ export class AuditorStack extends Stack {
     new CfnOutput(this, 'StateMachineArn', { value: this.stateMachine.stateMachineArn });
     new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName });
     new CfnOutput(this, 'DigestTopicArn', { value: this.digestTopic.topicArn });
+    // `keyaudit dlq` finds its queues by these output names.
+    new CfnOutput(this, 'AccountFailuresQueueUrl', { value: queues.AccountFailuresDlq.queueUrl });
+    new CfnOutput(this, 'DigestFailuresQueueUrl', { value: queues.DigestFailuresDlq.queueUrl });
+    new CfnOutput(this, 'ExecutionFailuresQueueUrl', { value: queues.ExecutionFailuresDlq.queueUrl });
+    new CfnOutput(this, 'SchedulerDlqUrl', { value: queues.SchedulerDlq.queueUrl });
 
     // Last: the findings name resources and ids that exist only once everything above is built.
     acknowledgeAuditorFindings(this, accessLogs);

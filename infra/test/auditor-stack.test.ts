@@ -372,3 +372,30 @@ describe('functions', () => {
     assertions.hasResourceProperties('AWS::IAM::Role', { RoleName: 'org-key-audit-list-accounts' });
   });
 });
+
+describe('stack outputs', () => {
+  it('exports every name keyaudit looks resources up by', () => {
+    const outputs = (template['Outputs'] ?? {}) as Record<string, unknown>;
+    // The CLI's OUTPUT_KEYS (cli/src/ops/stack.ts); written out here so a rename on either side fails.
+    for (const name of [
+      'StateMachineArn',
+      'ReportBucketName',
+      'AccountFailuresQueueUrl',
+      'DigestFailuresQueueUrl',
+      'ExecutionFailuresQueueUrl',
+      'SchedulerDlqUrl',
+    ]) {
+      expect(Object.keys(outputs)).toContain(name);
+    }
+    const queueOutputs = [
+      'AccountFailuresQueueUrl',
+      'DigestFailuresQueueUrl',
+      'ExecutionFailuresQueueUrl',
+      'SchedulerDlqUrl',
+    ];
+    for (const name of queueOutputs) {
+      const value = (outputs[name] as { Value: { Ref: string } }).Value;
+      expect(resourcesOfType(template, 'AWS::SQS::Queue')).toHaveProperty(value.Ref);
+    }
+  });
+});

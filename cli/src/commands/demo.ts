@@ -141,7 +141,10 @@ export function register(program: Command): void {
     .option('--out <dir>', 'where report.json, report.csv and digest.txt go', './out')
     .option('--dry-run', 'build the digest but do not publish it', false)
     .option('--json', 'print the execution output (the digest summary) as JSON instead of the email', false)
-    .option('--expect-out <file>', "write the emulator's planted expectations (findings by account, user, key) here")
+    .option(
+      '--expect-out <file>',
+      "write the emulator's planted expectations (findings by account, user, key) here",
+    )
     .action(async (raw: Record<string, unknown>) => {
       const io = processIo();
       process.exitCode = await runCommand(io, async () => {

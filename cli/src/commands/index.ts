@@ -3,9 +3,9 @@ import { register as registerDemo } from './demo';
 import { register as registerDlq } from './dlq';
 import { register as registerRedrive } from './redrive';
 import { register as registerReport } from './report';
-import { register as registerRun } from './run';
 import { register as registerRerun } from './rerun';
 import { register as registerRotate } from './rotate';
+import { register as registerRun } from './run';
 import { register as registerStatus } from './status';
 
 /**

@@ -34,7 +34,8 @@ export interface RunOptions {
 const REPORT_FILES = ['report.json', 'report.csv', 'digest.txt'] as const;
 
 export async function runAudit(options: RunOptions, io: Io, isTty: boolean): Promise<number> {
-  const region = options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
+  const region =
+    options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
   const aws: Connection = {
     region,
     ...(options.profile === undefined ? {} : { credentials: fromIni({ profile: options.profile }) }),
@@ -57,7 +58,11 @@ async function auditWithScratch(
 ): Promise<number> {
   const storage: Connection = { region: aws.region, endpoint: scratch.url, credentials: scratch.auditor };
   const clients = buildClients(aws, storage);
-  const sns = new SNSClient({ region: aws.region, ...RETRY_CONFIG, ...(aws.credentials ? { credentials: aws.credentials } : {}) });
+  const sns = new SNSClient({
+    region: aws.region,
+    ...RETRY_CONFIG,
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+  });
   const input = {
     ...(options.accounts ? { accountIds: options.accounts } : {}),
     // Without a topic there is nowhere to publish: build the digest and print it instead.
@@ -86,7 +91,9 @@ async function auditWithScratch(
   progress.finish();
 
   if (result.status === 'FAILED') {
-    io.err(`${paint(io, 'red', 'error:')} the audit failed with ${result.error ?? 'an unknown error'}: ${result.cause ?? ''}`);
+    io.err(
+      `${paint(io, 'red', 'error:')} the audit failed with ${result.error ?? 'an unknown error'}: ${result.cause ?? ''}`,
+    );
     return EXIT.ERROR;
   }
   const objects = scratch.messaging.objects(scratch.resources.reportBucket);
@@ -124,7 +131,10 @@ export function register(program: Command): void {
     .option('--publish <topicArn>', 'publish the digest to this SNS topic')
     .option('--org-reader-role <arn>', 'role to assume for ListAccounts (when not in the management account)')
     .option('--reason <text>', 'free text shown in the digest')
-    .addHelpText('after', '\nExit codes:\n  0  the run completed (findings or not)\n  1  usage or fatal error\n  2  some accounts could not be audited')
+    .addHelpText(
+      'after',
+      '\nExit codes:\n  0  the run completed (findings or not)\n  1  usage or fatal error\n  2  some accounts could not be audited',
+    )
     .action(async (raw: Record<string, unknown>) => {
       const io = processIo();
       process.exitCode = await runCommand(io, async () => {
