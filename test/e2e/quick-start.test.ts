@@ -46,7 +46,10 @@ describe('pnpm start on a fresh clone', () => {
     clone = mkdtempSync(join(tmpdir(), 'org-key-audit-clone-'));
     execFileSync('git', ['clone', '--quiet', '--no-hardlinks', repo, clone]);
     // The store is warm after the outer install; --offline proves the lockfile alone suffices.
-    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], { cwd: clone, stdio: 'pipe' });
+    execFileSync('pnpm', ['install', '--frozen-lockfile', '--offline', '--silent'], {
+      cwd: clone,
+      stdio: 'pipe',
+    });
     run = spawnSync('pnpm', ['start', '--expect-out', 'out/planted.json'], {
       cwd: clone,
       encoding: 'utf8',
@@ -84,7 +87,8 @@ describe('pnpm start on a fresh clone', () => {
       skipped: byStatus('SKIPPED'),
     });
     const statuses = new Map(report.accounts.map((a) => [a.accountId, a.status]));
-    for (const account of planted.accounts) expect(statuses.get(account.accountId)).toBe(account.expectedStatus);
+    for (const account of planted.accounts)
+      expect(statuses.get(account.accountId)).toBe(account.expectedStatus);
   });
 
   it('reports exactly the planted findings and exemptions', () => {
