@@ -70,8 +70,11 @@ describe('pnpm start on a fresh clone', () => {
     expect(String(run.stdout)).toContain('ACCOUNTS NOT AUDITED');
   });
 
-  it('writes the full report as JSON and CSV', () => {
+  it('writes the full report as JSON, CSV and a self-contained HTML page', () => {
     expect(existsSync(join(clone, 'out/report.json'))).toBe(true);
+    const html = readFileSync(join(clone, 'out/report.html'), 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=["']https?:/i);
     const csv = readFileSync(join(clone, 'out/report.csv'), 'utf8');
     const plantedRows = planted.findings.length + planted.exempted.length;
     // One header line plus one row per finding (exempted ones included); no field holds a line break.

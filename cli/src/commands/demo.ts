@@ -5,8 +5,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
+import type { Report } from '@org-key-audit/functions/core/report';
 import { type Command, Option } from 'commander';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
+import { renderReportHtml } from '../ops/report-html';
 import { runLocalAudit } from '../workflow/local-audit';
 import { parseIntegerOption } from '../workflow/options';
 import { progressReporter } from '../workflow/progress';
@@ -122,6 +124,12 @@ async function writeReportFiles(emulator: RunningEmulator, executionName: string
     const path = join(dir, file);
     await writeFile(path, body);
     written.push(join(out, file));
+  }
+  const reportJson = reportObject(emulator, executionName, 'report.json');
+  if (reportJson !== undefined) {
+    const report = JSON.parse(reportJson.toString('utf8')) as Report;
+    await writeFile(join(dir, 'report.html'), renderReportHtml(report));
+    written.push(join(out, 'report.html'));
   }
   return written;
 }
