@@ -57,7 +57,7 @@ export function parseAccountList(text: string): string[] {
   return ids;
 }
 
-/** The accounts an execution failed: its summary, or the report in S3 when the summary was cut at 500. */
+/** The accounts an execution failed: its summary, or the report in S3 when the summary was cut at 100. */
 export async function failedAccountsOf(
   deps: RerunInputDeps,
   executionArn: string,

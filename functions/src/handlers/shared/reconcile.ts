@@ -16,7 +16,13 @@ export const NO_RESULT_ERROR = 'NoResultRecorded';
 export const NO_RESULT_REASON = 'no result recorded';
 export const RERUN_FIX =
   'rerun the audit for this account (keyaudit rerun --failed); if it fails again, read the execution logs';
-export const MAX_FAILED_ACCOUNTS_IN_SUMMARY = 500;
+/** 100 accounts × a reason cut at 200 characters keeps the execution output near 30 KB. */
+export const MAX_FAILED_ACCOUNTS_IN_SUMMARY = 100;
+export const MAX_SUMMARY_REASON_LENGTH = 200;
+
+function shortReason(reason: string): string {
+  return reason.length <= MAX_SUMMARY_REASON_LENGTH ? reason : `${reason.slice(0, MAX_SUMMARY_REASON_LENGTH - 1)}…`;
+}
 const MAX_REASON_LENGTH = 1_000;
 
 /** What the Map recorded for one account. */
@@ -276,7 +282,7 @@ export function summarizeRun(params: {
     failedAccounts: failedAudits.slice(0, MAX_FAILED_ACCOUNTS_IN_SUMMARY).map((a) => ({
       accountId: a.accountId,
       errorName: a.errorName ?? 'Error',
-      reason: a.reason ?? 'unknown',
+      reason: shortReason(a.reason ?? 'unknown'),
     })),
     failedAccountsTruncated: failedAudits.length > MAX_FAILED_ACCOUNTS_IN_SUMMARY,
     reportKey: params.reportKey,
