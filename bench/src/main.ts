@@ -1,0 +1,235 @@
+/**
+ * `pnpm bench [--quick] [--check]`: the benchmarks of issue 7, side by side in one run. Writes a
+ * Markdown table to stdout and `bench/results/latest.json`; `--check` compares counts and
+ * ratios with the committed `bench/baseline.json` and exits 1 on a regression over 20%.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadDefinition } from '@org-key-audit/statemachine/definition';
+import { measureBundles } from './bundle';
+import { findRegressions } from './check';
+import { compareChildTypes, type RunCounts, scaleCounts } from './cost';
+import { type OrgRunResult, runOrgScale } from './org-scale';
+import {
+  type Approach,
+  extrapolateRow,
+  measureApproach,
+  type PerAccountRow,
+  ratiosToReport,
+} from './per-account';
+import { type BenchResults, type CostRow, extractMetrics, renderMarkdown } from './report';
+
+const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
+const USAGE = 'usage: pnpm bench [--quick] [--check] [--out FILE]';
+
+interface Plan {
+  readonly reportUsers: readonly number[];
+  /** Sizes where the slow approaches are measured; larger ones are extrapolated. */
+  readonly slowMeasuredUsers: readonly number[];
+  readonly orgSizes: readonly { readonly accounts: number; readonly budgetMs: number }[];
+  readonly costSizes: readonly number[];
+  readonly importSamples: number;
+  /** Member accounts audited one at a time to measure Lambda durations for the cost model. */
+  readonly calibrationAccounts: number;
+}
+
+const FULL: Plan = {
+  reportUsers: [100, 1_000, 10_000],
+  slowMeasuredUsers: [100, 1_000],
+  orgSizes: [
+    { accounts: 100, budgetMs: 5 * 60_000 },
+    { accounts: 1_000, budgetMs: 10 * 60_000 },
+    { accounts: 10_000, budgetMs: 5 * 60_000 },
+  ],
+  costSizes: [100, 1_000, 10_000],
+  importSamples: 7,
+  calibrationAccounts: 8,
+};
+
+const QUICK: Plan = {
+  reportUsers: [100, 1_000],
+  slowMeasuredUsers: [100],
+  // 1,000 accounts take minutes on this machine: the quick run measures 100 and scales the cost.
+  orgSizes: [{ accounts: 100, budgetMs: 60_000 }],
+  costSizes: [100, 1_000],
+  importSamples: 3,
+  calibrationAccounts: 4,
+};
+
+function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+async function perAccount(plan: Plan): Promise<PerAccountRow[]> {
+  const rows: PerAccountRow[] = [];
+  for (const users of plan.reportUsers) {
+    log(`per-account: credential-report, ${users} users`);
+    rows.push(await measureApproach('credential-report', users));
+    for (const approach of ['per-user', 'naive'] as const satisfies readonly Approach[]) {
+      if (plan.slowMeasuredUsers.includes(users)) {
+        log(`per-account: ${approach}, ${users} users`);
+        rows.push(await measureApproach(approach, users));
+      } else {
+        const basis = rows.filter((r) => r.approach === approach && r.measured).at(-1);
+        if (basis !== undefined) rows.push(extrapolateRow(basis, users));
+      }
+    }
+  }
+  return rows;
+}
+
+/** States one Map child enters on its success path, read from the ASL file. */
+function childStatesPerExecution(): number {
+  const states = (loadDefinition() as { States: Record<string, Record<string, unknown>> }).States;
+  const map = Object.values(states).find((state) => state['ItemProcessor'] !== undefined);
+  const processor = map?.['ItemProcessor'] as {
+    StartAt: string;
+    States: Record<string, Record<string, unknown>>;
+  };
+  let count = 0;
+  for (let name: string | undefined = processor.StartAt; name !== undefined && count < 50; count++) {
+    const state: Record<string, unknown> | undefined = processor.States[name];
+    name = (state?.['Next'] ?? state?.['Default']) as string | undefined;
+  }
+  return count;
+}
+
+function countsOf(run: OrgRunResult, childStates: number, calibration: OrgRunResult): RunCounts {
+  const calls = run.calls ?? {};
+  const lambda = run.lambda;
+  const cal = calibration.lambda;
+  if (lambda === undefined || cal === undefined) throw new Error('cost needs a completed run');
+  // Durations: per invocation as measured one at a time (calibration), times this run's invocations.
+  const mean = (name: keyof typeof cal) =>
+    cal[name].invocations === 0 ? 0 : cal[name].totalMs / cal[name].invocations;
+  const timed = (name: keyof typeof cal) => ({
+    invocations: lambda[name].invocations,
+    totalMs: mean(name) * lambda[name].invocations,
+  });
+  return {
+    accounts: run.accounts,
+    statesEntered: run.statesEntered ?? 0,
+    childStatesPerExecution: childStates,
+    childExecutions: run.childExecutions ?? 0,
+    lambda: {
+      validateInput: timed('validateInput'),
+      listAccounts: timed('listAccounts'),
+      auditAccount: timed('auditAccount'),
+      buildDigest: timed('buildDigest'),
+      publishDigest: timed('publishDigest'),
+    },
+    childMeanMs: mean('auditAccount') + 50,
+    s3Puts: calls['s3:PutObject'] ?? 0,
+    s3Gets: (calls['s3:GetObject'] ?? 0) + (calls['s3:ListObjectsV2'] ?? 0),
+    sqsRequests: calls['sqs:SendMessage'] ?? 0,
+    snsPublishes: calls['sns:Publish'] ?? 0,
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean' }, check: { type: 'boolean' }, out: { type: 'string' } },
+    strict: true,
+  });
+  const quick = values.quick === true;
+  const plan = quick ? QUICK : FULL;
+  const notes: string[] = [];
+  const startedAt = new Date().toISOString();
+
+  const rows = await perAccount(plan);
+  if (rows.some((r) => !r.measured)) {
+    notes.push(
+      'Rows marked "extrapolated" were not run: their calls scale linearly from the measured run (every user and key costs the same calls) and their time is those calls at the measured rate.',
+    );
+  }
+  const perAccountBad = rows.filter((r) => r.measured && r.overdueKeys !== r.flaggedUsers);
+  for (const r of perAccountBad)
+    notes.push(
+      `WARNING: ${r.approach} at ${r.users} users found ${r.overdueKeys} overdue keys, planted ${r.flaggedUsers}`,
+    );
+  notes.push(
+    'Per-account runs plant an overdue key on 1 user in 100; the report strategy then needs 4 + 2 x 1% of N calls.',
+  );
+
+  const org: OrgRunResult[] = [];
+  for (const size of plan.orgSizes) {
+    log(`org scale: ${size.accounts} accounts x 20 users (budget ${size.budgetMs / 1000} s)`);
+    org.push(await runOrgScale({ accounts: size.accounts, usersPerAccount: 20, seed: 7 }, size.budgetMs));
+  }
+  if (org.some((r) => !r.completed)) {
+    notes.push(
+      'An org run that outlasted its time budget was stopped; its time is projected from the accounts finished at that point.',
+    );
+  }
+
+  log('cost calibration: 6 accounts, one at a time, 20 ms per call');
+  const calibration = await runOrgScale(
+    { accounts: 6, usersPerAccount: 20, seed: 11, latencyMs: 20, concurrency: 1 },
+    5 * 60_000,
+  );
+  const childStates = childStatesPerExecution();
+  const cost: CostRow[] = [];
+  const completed = org.filter((r) => r.completed);
+  for (const accounts of plan.costSizes) {
+    const exact = completed.find((r) => r.accounts === accounts);
+    const basis = exact ?? completed.filter((r) => r.accounts < accounts).at(-1);
+    if (basis === undefined || !calibration.completed) continue;
+    const counts = countsOf(basis, childStates, calibration);
+    const scaled = exact === undefined ? scaleCounts(counts, accounts) : counts;
+    const childMax = calibration.lambda?.auditAccount.maxMs ?? Number.POSITIVE_INFINITY;
+    cost.push({ accounts, basisAccounts: basis.accounts, comparison: compareChildTypes(scaled, childMax) });
+  }
+  notes.push(
+    "Lambda durations in the cost model were measured one invocation at a time with 20 ms per AWS call (the calibration run), not under the org runs' contention.",
+  );
+
+  log('bundles');
+  const bundles = await measureBundles(join(BENCH_DIR, 'results/bundles'), plan.importSamples);
+
+  const results: BenchResults = {
+    schemaVersion: 1,
+    mode: quick ? 'quick' : 'full',
+    startedAt,
+    machine: { node: process.version, cpus: cpus().length, loadAverage: loadavg() },
+    perAccount: rows,
+    ratios: ratiosToReport(rows),
+    org,
+    cost,
+    bundles,
+    notes,
+  };
+  const outFile = values.out ?? join(BENCH_DIR, 'results/latest.json');
+  mkdirSync(join(outFile, '..'), { recursive: true });
+  writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(renderMarkdown(results));
+
+  if (values.check === true) {
+    const baselineFile = join(BENCH_DIR, 'baseline.json');
+    if (!existsSync(baselineFile)) {
+      log(
+        `--check: ${baselineFile} is missing; commit one from a full run (cp bench/results/latest.json bench/baseline.json)`,
+      );
+      return 1;
+    }
+    const baseline = JSON.parse(readFileSync(baselineFile, 'utf8')) as BenchResults;
+    const { regressions, compared } = findRegressions(extractMetrics(results), extractMetrics(baseline));
+    for (const r of regressions) {
+      log(`REGRESSION ${r.key}: ${r.baseline} -> ${r.latest} (${((r.worseBy - 1) * 100).toFixed(0)}% worse)`);
+    }
+    log(`--check: ${compared} metrics compared with the baseline, ${regressions.length} regressed`);
+    if (compared === 0 || regressions.length > 0) return 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    log(USAGE);
+    process.exit(1);
+  },
+);

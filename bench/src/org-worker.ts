@@ -1,0 +1,134 @@
+/**
+ * One organization-scale run in its own process (see org-scale.ts): `node --import tsx
+ * org-worker.ts '<OrgRunRequest JSON>'`. Progress goes to stderr, the result to stdout as one
+ * `RESULT {json}` line. Reuses the product's local assembly (cli/src/workflow/local-audit.ts).
+ */
+import { runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
+import { startEmulator } from '@org-key-audit/emulator';
+import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { FunctionName } from './cost';
+import type { LambdaStats, OrgRunRequest, OrgRunResult } from './org-scale';
+
+const TASK_TO_FUNCTION: Readonly<Record<keyof WorkflowTasks, FunctionName>> = {
+  validateInput: 'validateInput',
+  listAccounts: 'listAccounts',
+  auditAccount: 'auditAccount',
+  buildDigest: 'buildDigest',
+  publishDigest: 'publishDigest',
+};
+
+/** Wraps each handler to count its invocations and time them, as Lambda would bill them. */
+function timeTasks(tasks: WorkflowTasks, stats: LambdaStats): WorkflowTasks {
+  const wrapped: Partial<Record<keyof WorkflowTasks, WorkflowTasks[keyof WorkflowTasks]>> = {};
+  for (const [name, task] of Object.entries(tasks) as [
+    keyof WorkflowTasks,
+    WorkflowTasks[keyof WorkflowTasks],
+  ][]) {
+    const entry = stats[TASK_TO_FUNCTION[name]];
+    wrapped[name] = async (input) => {
+      const start = performance.now();
+      try {
+        return await task(input);
+      } finally {
+        const ms = performance.now() - start;
+        entry.invocations += 1;
+        entry.totalMs += ms;
+        entry.maxMs = Math.max(entry.maxMs, ms);
+      }
+    };
+  }
+  return wrapped as WorkflowTasks;
+}
+
+export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
+  const emulator = await startEmulator({
+    accounts: request.accounts,
+    users: request.usersPerAccount,
+    seed: request.seed,
+    ...(request.latencyMs === undefined ? {} : { faults: { latencyMs: request.latencyMs } }),
+  });
+  const zero = () => ({ invocations: 0, totalMs: 0, maxMs: 0 });
+  const lambda: LambdaStats = {
+    validateInput: zero(),
+    listAccounts: zero(),
+    auditAccount: zero(),
+    buildDigest: zero(),
+    publishDigest: zero(),
+  };
+  try {
+    const cpuStart = process.cpuUsage();
+    const start = performance.now();
+    let lastReported = -1;
+    const result = await runLocalAudit({
+      input: { reason: 'benchmark' },
+      executionName: `bench-${request.accounts}`,
+      aws: {
+        region: emulator.region,
+        endpoint: emulator.url,
+        credentials: {
+          accessKeyId: emulator.auditor.accessKeyId,
+          secretAccessKey: emulator.auditor.secretAccessKey,
+        },
+      },
+      reportBucket: emulator.resources.reportBucket,
+      queues: emulator.resources.queues,
+      digestTopicArn: emulator.resources.digestTopicArn,
+      roleName: emulator.roleName,
+      now: () => new Date(emulator.clock.nowMs()),
+      ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
+      onProgress: (done, total) => {
+        const step = Math.max(1, Math.floor(total / 100));
+        if (done === total || done - lastReported >= step) {
+          lastReported = done;
+          process.stderr.write(`PROGRESS ${done} ${total} ${(performance.now() - start).toFixed(0)}\n`);
+        }
+      },
+      wrapTasks: (tasks) => timeTasks(tasks, lambda),
+    });
+    const wallMs = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
+    const calls: Record<string, number> = {};
+    let throttled = 0;
+    for (const stat of emulator.stats.snapshot().calls) {
+      const key = `${stat.service}:${stat.action}`;
+      calls[key] = (calls[key] ?? 0) + stat.count - stat.throttled;
+      throttled += stat.throttled;
+    }
+    return {
+      accounts: request.accounts,
+      usersPerAccount: request.usersPerAccount,
+      completed: true,
+      status: result.status,
+      done: result.metrics.childExecutions,
+      total: result.metrics.childExecutions,
+      wallMs,
+      projectedWallMs: wallMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      // resourceUsage reports kilobytes.
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      statesEntered: result.metrics.statesEntered,
+      childExecutions: result.metrics.childExecutions,
+      largestPayloadBytes: result.metrics.largestPayloadBytes,
+      parentHistoryEvents: result.metrics.parentHistoryEvents,
+      lambda,
+      calls: Object.fromEntries(Object.entries(calls).sort(([a], [b]) => a.localeCompare(b))),
+      throttled,
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const request = JSON.parse(process.argv[2] ?? '{}') as OrgRunRequest;
+  runOrg(request).then(
+    (result) => {
+      process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,141 @@
+/**
+ * The benchmark's results file (`bench/results/latest.json`), its Markdown rendering, and the
+ * count- and ratio-based metrics that `--check` compares.
+ */
+import type { BundleRow } from './bundle';
+import type { Metric } from './check';
+import type { CostComparison } from './cost';
+import type { OrgRunResult } from './org-scale';
+import type { PerAccountRow, Ratio } from './per-account';
+
+export interface CostRow {
+  readonly accounts: number;
+  /** Counts from the run of that size, or scaled from a smaller measured one. */
+  readonly basisAccounts: number;
+  readonly comparison: CostComparison;
+}
+
+export interface BenchResults {
+  readonly schemaVersion: 1;
+  readonly mode: 'quick' | 'full';
+  readonly startedAt: string;
+  readonly machine: { readonly node: string; readonly cpus: number; readonly loadAverage: readonly number[] };
+  readonly perAccount: readonly PerAccountRow[];
+  readonly ratios: readonly Ratio[];
+  readonly org: readonly OrgRunResult[];
+  readonly cost: readonly CostRow[];
+  readonly bundles: readonly BundleRow[];
+  readonly notes: readonly string[];
+}
+
+const n = (value: number) => Math.round(value).toLocaleString('en-US');
+const s = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'n/a');
+const usd = (value: number) => `$${value.toFixed(4)}`;
+
+export function renderMarkdown(results: BenchResults): string {
+  const out: string[] = [];
+  out.push(`## org-key-audit benchmark (${results.mode}, ${results.startedAt})`);
+  out.push(
+    `node ${results.machine.node}, ${results.machine.cpus} CPUs, load average ${results.machine.loadAverage.map((l) => l.toFixed(1)).join(' / ')}`,
+  );
+  out.push('', '### Per-account collection (IAM throttled 10/s burst 20, 20 ms per call)', '');
+  out.push('| users | approach | IAM calls | by kind | throttled | wall time | CPU | measured |');
+  out.push('|---:|---|---:|---|---:|---:|---:|---|');
+  for (const r of results.perAccount) {
+    const kinds = Object.entries(r.calls)
+      .map(([k, v]) => `${k.replace('iam:', '')} ${n(v)}`)
+      .join(', ');
+    out.push(
+      `| ${n(r.users)} | ${r.approach} | ${n(r.totalCalls)} | ${kinds} | ${n(r.throttled)} | ${s(r.wallMs)} | ${s(r.cpuMs)} | ${r.measured ? 'yes' : `extrapolated from ${n(r.basisUsers)}`} |`,
+    );
+  }
+  out.push('', '| users | vs credential-report | calls ratio | time ratio |', '|---:|---|---:|---:|');
+  for (const r of results.ratios) {
+    out.push(
+      `| ${n(r.users)} | ${r.approach} | ${r.callsRatio.toFixed(1)}x | ${r.timeRatio.toFixed(1)}x${r.measured ? '' : ' (extrapolated)'} |`,
+    );
+  }
+  out.push('', '### Organization scale (real workflow, local runner, 20 users per account)', '');
+  out.push(
+    '| accounts | completed | wall time | CPU | peak RSS | largest payload | states entered | parent history events |',
+  );
+  out.push('|---:|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of results.org) {
+    const done = r.completed
+      ? 'yes'
+      : `no: ${n(r.done)}/${n(r.total)} in ${s(r.wallMs)}, projected ${s(r.projectedWallMs)}`;
+    out.push(
+      `| ${n(r.accounts)} | ${done} | ${s(r.completed ? r.wallMs : r.projectedWallMs)} | ${r.cpuMs === undefined ? 'n/a' : s(r.cpuMs)} | ${r.maxRssBytes === undefined ? 'n/a' : `${n(r.maxRssBytes / 2 ** 20)} MiB`} | ${r.largestPayloadBytes === undefined ? 'n/a' : `${n(r.largestPayloadBytes)} B`} | ${r.statesEntered === undefined ? 'n/a' : n(r.statesEntered)} | ${r.parentHistoryEvents ?? 'n/a'} |`,
+    );
+  }
+  out.push('', '### Cost of one daily run (us-east-1 list prices, no free tier)', '');
+  out.push(
+    '| accounts | Standard children | Express children | recommended | why |',
+    '|---:|---:|---:|---|---|',
+  );
+  for (const c of results.cost) {
+    const basis = c.basisAccounts === c.accounts ? '' : ` (scaled from ${n(c.basisAccounts)})`;
+    out.push(
+      `| ${n(c.accounts)}${basis} | ${usd(c.comparison.standard.totalUsd)} | ${usd(c.comparison.express.totalUsd)} | ${c.comparison.recommended} | ${c.comparison.why} |`,
+    );
+  }
+  out.push('', '### Lambda bundles (esbuild, minified, ESM, node22)', '');
+  out.push('| handler | size | import (median) | largest parts |', '|---|---:|---:|---|');
+  for (const b of results.bundles) {
+    const parts = b.topPackages
+      .slice(0, 4)
+      .map((p) => `${p.name} ${n(p.bytes / 1024)} KiB`)
+      .join(', ');
+    out.push(`| ${b.handler} | ${n(b.bytes / 1024)} KiB | ${b.importMsMedian.toFixed(0)} ms | ${parts} |`);
+  }
+  if (results.notes.length > 0) out.push('', ...results.notes.map((note) => `- ${note}`));
+  return `${out.join('\n')}\n`;
+}
+
+/** Counts and ratios only: what should not move between machines or loads. */
+export function extractMetrics(results: BenchResults): Metric[] {
+  const metrics: Metric[] = [];
+  for (const r of results.perAccount.filter((row) => row.measured)) {
+    metrics.push({
+      key: `perAccount.${r.approach}.users=${r.users}.calls`,
+      value: r.totalCalls,
+      better: 'lower',
+    });
+  }
+  for (const r of results.ratios.filter((ratio) => ratio.measured)) {
+    metrics.push({
+      key: `ratio.${r.approach}.users=${r.users}.calls`,
+      value: r.callsRatio,
+      better: 'higher',
+    });
+    metrics.push({ key: `ratio.${r.approach}.users=${r.users}.time`, value: r.timeRatio, better: 'higher' });
+  }
+  for (const r of results.org.filter((run) => run.completed)) {
+    const per = (value: number | undefined) => (value ?? Number.NaN) / r.accounts;
+    metrics.push({
+      key: `org.accounts=${r.accounts}.statesPerAccount`,
+      value: per(r.statesEntered),
+      better: 'lower',
+    });
+    metrics.push({
+      key: `org.accounts=${r.accounts}.parentHistoryEvents`,
+      value: r.parentHistoryEvents ?? Number.NaN,
+      better: 'lower',
+    });
+    metrics.push({
+      key: `org.accounts=${r.accounts}.largestPayloadBytes`,
+      value: r.largestPayloadBytes ?? Number.NaN,
+      better: 'lower',
+    });
+    const calls = Object.values(r.calls ?? {}).reduce((a, b) => a + b, 0);
+    metrics.push({
+      key: `org.accounts=${r.accounts}.callsPerAccount`,
+      value: calls / r.accounts,
+      better: 'lower',
+    });
+  }
+  for (const b of results.bundles) {
+    metrics.push({ key: `bundle.${b.handler}.bytes`, value: b.bytes, better: 'lower' });
+  }
+  return metrics;
+}
