@@ -78,20 +78,3 @@ export function getRuntime(): Runtime {
 export function resetRuntime(): void {
   runtime = undefined;
 }
-
-/**
- * A Lambda entry point that composes its dependencies on the first invocation, not at import:
- * importing a handler module (CDK synth, tests) must not read the environment or build clients.
- */
-export function lazyHandler<E, R>(
-  make: (runtime: Runtime) => (event: E) => Promise<R>,
-): (event: E, context?: Context) => Promise<R> {
-  let built: ((event: E) => Promise<R>) | undefined;
-  // async: a composition error (a bad environment variable) rejects like any handler error.
-  return async (event, context) => {
-    const current = getRuntime();
-    current.onInvoke(context);
-    built ??= make(current);
-    return built(event);
-  };
-}

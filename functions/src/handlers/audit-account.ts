@@ -12,13 +12,13 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeAuditRole, type CredentialCache } from '../aws/assume-role';
 import type { TemporaryCredentials } from '../aws/clients';
 import { type CollectorDeps, type CollectParams, collectAccount } from '../aws/collector';
-import { lazyHandler } from '../aws/composition';
 import { RunStore } from '../aws/run-store';
 import { AuditRoleMissingError } from '../core/errors';
 import { type AccountAudit, type AccountStatus, SCHEMA_VERSION } from '../core/model';
 import { resolveThresholds, type Thresholds } from '../core/thresholds';
 import { type HandlerConfig, requireReportBucket } from './shared/config';
 import { requireAccountId, requireObject, requireString } from './shared/event';
+import { lazyHandler } from './shared/lazy-handler';
 import { describeError, type Telemetry, withLogKeys } from './shared/telemetry';
 
 export const AUDIT_ROLE_MISSING_FIX =

@@ -5,7 +5,6 @@
  * execution's output.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { lazyHandler } from '../aws/composition';
 import { type MapChildResult, type MapRunRef, RunStore, runKeys } from '../aws/run-store';
 import { renderDigest } from '../core/digest';
 import { InvalidInputError } from '../core/errors';
@@ -14,6 +13,7 @@ import { FINDING_TYPES } from '../core/model';
 import { buildReport, reportToCsv } from '../core/report';
 import type { Thresholds } from '../core/thresholds';
 import { requireObject, requireString } from './shared/event';
+import { lazyHandler } from './shared/lazy-handler';
 import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './shared/reconcile';
 import { type Telemetry, withLogKeys } from './shared/telemetry';
 

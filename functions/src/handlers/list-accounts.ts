@@ -7,7 +7,6 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { TemporaryCredentials } from '../aws/clients';
-import { lazyHandler } from '../aws/composition';
 import {
   type ListOrganizationOptions,
   listOrganizationAccounts,
@@ -19,6 +18,7 @@ import { InvalidInputError } from '../core/errors';
 import type { NormalizedInput } from '../core/execution-input';
 import { type HandlerConfig, requireReportBucket } from './shared/config';
 import { requireObject, requireString } from './shared/event';
+import { lazyHandler } from './shared/lazy-handler';
 import { type Telemetry, withLogKeys } from './shared/telemetry';
 
 export interface ListAccountsEvent {

@@ -6,11 +6,11 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { lazyHandler } from '../aws/composition';
 import { RunStore } from '../aws/run-store';
 import { InvalidInputError } from '../core/errors';
 import { requireDigestTopicArn } from './shared/config';
 import { requireBoolean, requireObject, requireString } from './shared/event';
+import { lazyHandler } from './shared/lazy-handler';
 import type { Telemetry } from './shared/telemetry';
 
 export interface PublishDigestEvent {

@@ -3,10 +3,11 @@
  * the state machine's Choice sends to a Fail state with our message as the Cause. Bad input is
  * an expected outcome here, so it is returned, never thrown (a throw would read Lambda.Unknown).
  */
-import { lazyHandler } from '../aws/composition';
+
 import { InvalidInputError } from '../core/errors';
 import { type NormalizedInput, parseExecutionInput } from '../core/execution-input';
 import type { Thresholds } from '../core/thresholds';
+import { lazyHandler } from './shared/lazy-handler';
 import { describeError, type Telemetry } from './shared/telemetry';
 
 export type ValidateInputResult =

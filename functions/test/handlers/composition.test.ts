@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resetClients } from '../../src/aws/clients';
-import { buildRuntime, lazyHandler, resetRuntime } from '../../src/aws/composition';
+import { buildRuntime, resetRuntime } from '../../src/aws/composition';
+import { lazyHandler } from '../../src/handlers/shared/lazy-handler';
 import { powertoolsLog } from '../../src/handlers/shared/telemetry';
 
 describe('composition root', () => {

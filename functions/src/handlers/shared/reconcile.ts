@@ -21,7 +21,9 @@ export const MAX_FAILED_ACCOUNTS_IN_SUMMARY = 100;
 export const MAX_SUMMARY_REASON_LENGTH = 200;
 
 function shortReason(reason: string): string {
-  return reason.length <= MAX_SUMMARY_REASON_LENGTH ? reason : `${reason.slice(0, MAX_SUMMARY_REASON_LENGTH - 1)}…`;
+  return reason.length <= MAX_SUMMARY_REASON_LENGTH
+    ? reason
+    : `${reason.slice(0, MAX_SUMMARY_REASON_LENGTH - 1)}…`;
 }
 const MAX_REASON_LENGTH = 1_000;
 
