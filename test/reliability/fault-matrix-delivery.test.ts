@@ -12,7 +12,7 @@ import { readOutcome } from '../support/outcome';
 
 const start = useCaseEmulator();
 
-describe('fault matrix at 200 accounts: around the audit', () => {
+describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
   it(
     'an account suspended between ListAccounts and its audit ends FAILED, not clean',
     async () => {

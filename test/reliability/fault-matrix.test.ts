@@ -14,7 +14,7 @@ import { readOutcome } from '../support/outcome';
 
 const start = useCaseEmulator();
 
-describe('fault matrix at 200 accounts: identity and collection', () => {
+describe.concurrent('fault matrix at 200 accounts: identity and collection', () => {
   it(
     'IAM throttling storm: throttled accounts are retried, never reported clean',
     async () => {

@@ -1,22 +1,30 @@
 /** Shared set-up of the fault-matrix files: one fresh 200-account emulator per case. */
-import { afterEach } from 'vitest';
+import { afterAll } from 'vitest';
 import { type AuditEnv, startAuditEnv } from './harness';
 import type { FailureExpectation } from './invariants';
 
 export const ACCOUNTS = 200;
-export const CASE_TIMEOUT_MS = 150_000;
+export const CASE_TIMEOUT_MS = 170_000;
 
 type Faults = Parameters<typeof startAuditEnv>[0]['faults'];
 
-/** Starts a case's emulator and stops it after the case, whatever the case did. */
+/**
+ * Starts one emulator per case (cases run concurrently: one case's backoff waits are another's
+ * CPU time) and stops them all after the file, whatever the cases did.
+ */
 export function useCaseEmulator(): (seed: number, faults?: Faults) => Promise<AuditEnv> {
-  let env: AuditEnv | undefined;
-  afterEach(async () => {
-    await env?.stop();
-    env = undefined;
+  const envs = new Set<AuditEnv>();
+  afterAll(async () => {
+    await Promise.all([...envs].map((env) => env.stop()));
   });
   return async (seed, faults) => {
-    env = await startAuditEnv({ accounts: ACCOUNTS, seed, ...(faults === undefined ? {} : { faults }) });
+    const env = await startAuditEnv({
+      accounts: ACCOUNTS,
+      users: 2,
+      seed,
+      ...(faults === undefined ? {} : { faults }),
+    });
+    envs.add(env);
     return env;
   };
 }
