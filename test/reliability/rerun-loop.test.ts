@@ -10,7 +10,7 @@ import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEnv, runAudit, startAuditEnv } from '../support/harness';
-import { checkInvariants } from '../support/invariants';
+import { checkInvariants, type FailureExpectation } from '../support/invariants';
 import { auditedFindingKeys, plantedFindingKeys, readOutcome } from '../support/outcome';
 
 const FIRST = 'loop-first-run';
@@ -61,10 +61,13 @@ describe('DLQ replay after a faulty run', () => {
     expect(first.status).toBe('SUCCEEDED');
     const firstOutcome = readOutcome(emulator, FIRST);
     const { failed } = checkInvariants(emulator, firstOutcome, {
-      failures: new Map([
-        ...denied.map((id) => [id, { errorNames: ['AuditRoleMissingError'] }] as const),
-        ...stuck.map((id) => [id, { errorNames: ['CredentialReportTimeoutError'] }] as const),
-        [crashed, { errorNames: ['Error'], reasonIncludes: 'transient crash' }] as const,
+      failures: new Map<string, FailureExpectation>([
+        ...denied.map((id): [string, FailureExpectation] => [id, { errorNames: ['AuditRoleMissingError'] }]),
+        ...stuck.map((id): [string, FailureExpectation] => [
+          id,
+          { errorNames: ['CredentialReportTimeoutError'] },
+        ]),
+        [crashed, { errorNames: ['Error'], reasonIncludes: 'transient crash' }],
       ]),
     });
     const failedIds = failed.map((a) => a.accountId).sort();
