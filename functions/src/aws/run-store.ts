@@ -139,7 +139,7 @@ const findingSchema = z.object({
   keySlot: z.union([z.literal(1), z.literal(2)]).nullable(),
   status: z.enum(['Active', 'Inactive']).nullable(),
   createdAt: z.string().nullable(),
-  ageDays: z.number().nullable(),
+  ageDays: z.number().int().min(0).nullable(),
   lastUsedAt: z.string().nullable(),
   lastUsedService: z.string().nullable(),
   type: z.enum(FINDING_TYPES),
