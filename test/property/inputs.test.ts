@@ -35,12 +35,10 @@ const defect: fc.Arbitrary<Defect> = fc.oneof(
     .stringMatching(/^[a-z][A-Za-z]{2,12}$/)
     .filter((k) => !['accountIds', 'dryRun', 'reason', 'thresholds'].includes(k))
     .map((k) => ({ field: k, apply: (i: Record<string, unknown>) => ({ ...i, [k]: 1 }) })),
-  fc
-    .stringMatching(/^\d{1,11}$|^\d{13,14}$/)
-    .map((bad) => ({
-      field: 'accountIds',
-      apply: (i: Record<string, unknown>) => ({ ...i, accountIds: ['123456789012', bad] }),
-    })),
+  fc.stringMatching(/^\d{1,11}$|^\d{13,14}$/).map((bad) => ({
+    field: 'accountIds',
+    apply: (i: Record<string, unknown>) => ({ ...i, accountIds: ['123456789012', bad] }),
+  })),
   fc.constant<Defect>({
     field: 'accountIds',
     apply: (i: Record<string, unknown>) => ({ ...i, accountIds: ['123456789012', '123456789012'] }),
@@ -55,12 +53,10 @@ const defect: fc.Arbitrary<Defect> = fc.oneof(
   fc
     .oneof(fc.string(), fc.integer(), fc.array(fc.boolean()))
     .map((v) => ({ field: 'dryRun', apply: (i: Record<string, unknown>) => ({ ...i, dryRun: v }) })),
-  fc
-    .integer({ min: 501, max: 2_000 })
-    .map((n) => ({
-      field: 'reason',
-      apply: (i: Record<string, unknown>) => ({ ...i, reason: 'x'.repeat(n) }),
-    })),
+  fc.integer({ min: 501, max: 2_000 }).map((n) => ({
+    field: 'reason',
+    apply: (i: Record<string, unknown>) => ({ ...i, reason: 'x'.repeat(n) }),
+  })),
   fc
     .oneof(fc.integer(), fc.array(fc.string()))
     .map((v) => ({ field: 'reason', apply: (i: Record<string, unknown>) => ({ ...i, reason: v }) })),
@@ -68,12 +64,10 @@ const defect: fc.Arbitrary<Defect> = fc.oneof(
     .stringMatching(/^[a-z][A-Za-z]{2,12}$/)
     .filter((k) => !(k in DEFAULT_THRESHOLDS))
     .map((k) => ({ field: k, apply: (i: Record<string, unknown>) => ({ ...i, thresholds: { [k]: 5 } }) })),
-  fc
-    .integer({ max: -1 })
-    .map((n) => ({
-      field: 'unusedDays',
-      apply: (i: Record<string, unknown>) => ({ ...i, thresholds: { unusedDays: n } }),
-    })),
+  fc.integer({ max: -1 }).map((n) => ({
+    field: 'unusedDays',
+    apply: (i: Record<string, unknown>) => ({ ...i, thresholds: { unusedDays: n } }),
+  })),
   fc
     .oneof(fc.string(), fc.integer(), fc.array(fc.anything()), fc.constant(null))
     .map((v) => ({ field: 'object', apply: () => v })),
