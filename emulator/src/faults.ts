@@ -15,6 +15,16 @@ export const faultPatchSchema = z
         enabled: z.boolean().optional(),
         ratePerSecond: z.number().positive().optional(),
         burst: z.number().int().min(1).optional(),
+        // A throttling storm in chosen accounts: their own, tighter buckets, whatever `enabled` says.
+        storm: z
+          .object({
+            accounts: accountList,
+            ratePerSecond: z.number().min(0),
+            burst: z.number().int().min(0),
+          })
+          .strict()
+          .nullable()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -48,6 +58,11 @@ export interface FaultConfig {
     readonly enabled: boolean;
     readonly ratePerSecond: number;
     readonly burst: number;
+    readonly storm?: {
+      readonly accounts: readonly string[];
+      readonly ratePerSecond: number;
+      readonly burst: number;
+    } | null;
   };
   readonly latencyMs: number;
   readonly errorRate: {
@@ -144,7 +159,10 @@ export class Faults {
 
   /** Takes one token from the account's IAM bucket; false means answer `Throttling`. */
   takeIamToken(accountId: string): boolean {
-    const { enabled, ratePerSecond, burst } = this.current.iamThrottling;
+    const { storm } = this.current.iamThrottling;
+    const inStorm = storm?.accounts.includes(accountId) === true;
+    const { enabled, ratePerSecond, burst } =
+      inStorm && storm ? { ...storm, enabled: true } : this.current.iamThrottling;
     if (!enabled) return true;
     const now = this.realNow();
     const bucket = this.buckets.get(accountId) ?? { tokens: burst, last: now };

@@ -68,6 +68,22 @@ describe('IAM throttling (per-account token buckets, on by default)', () => {
     });
   });
 
+  it('a storm throttles only the chosen accounts, with their own buckets', async () => {
+    await adminFetch(emu, 'POST', '/_emulator/faults', {
+      iamThrottling: { storm: { accounts: [A], ratePerSecond: 0, burst: 1 } },
+    });
+    const inStorm = iam(emu, await assumeAuditRole(emu, A), { maxAttempts: 1 });
+    const calm = iam(emu, await assumeAuditRole(emu, B), { maxAttempts: 1 });
+    await inStorm.send(new ListUsersCommand({}));
+    // A's storm bucket held one token and never refills; B keeps the default burst of 20.
+    await expect(inStorm.send(new ListUsersCommand({}))).rejects.toMatchObject({ name: 'Throttling' });
+    for (let i = 0; i < 5; i++) await calm.send(new ListUsersCommand({}));
+    const throttled = (account: string) =>
+      emu.stats.snapshot().calls.find((c) => c.accountId === account && c.action === 'ListUsers')?.throttled;
+    expect(throttled(A)).toBe(1);
+    expect(throttled(B)).toBe(0);
+  });
+
   it("is retried by the SDK's standard retry strategy until a token is free", async () => {
     await adminFetch(emu, 'POST', '/_emulator/faults', { iamThrottling: { ratePerSecond: 4, burst: 1 } });
     const client = iam(emu, await assumeAuditRole(emu, A), { maxAttempts: 10 });
