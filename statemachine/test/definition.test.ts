@@ -56,6 +56,12 @@ describe('audit-organization.asl.json', () => {
     expect(map['MaxConcurrencyPath']).toBe('$.accounts.maxConcurrency');
   });
 
+  it('retries ListAccounts when Organizations keeps throttling', () => {
+    const listAccounts = states(loadSubstitutedDefinition(SUBSTITUTIONS))['ListAccounts'] as State;
+    const retry = listAccounts['Retry'] as { ErrorEquals: string[] }[];
+    expect(retry.flatMap((retrier) => retrier.ErrorEquals)).toContain('OrganizationsThrottledError');
+  });
+
   it('retries the collector transient errors with capped, jittered backoff', () => {
     const map = states(loadSubstitutedDefinition(SUBSTITUTIONS))['AuditAccounts'] as State;
     const retry = map['ItemProcessor']['States']['AuditAccount']['Retry'] as State[];

@@ -9,7 +9,7 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
-import { MalformedDataError, OrganizationAccessError } from '../core/errors';
+import { MalformedDataError, OrganizationAccessError, OrganizationsThrottledError } from '../core/errors';
 import type { OrgAccount } from '../core/model';
 import { hasErrorName, isAccessDenied, isThrottling } from './api-calls';
 import { assumeRoleArn, type CredentialCache } from './assume-role';
@@ -83,6 +83,12 @@ async function fetchPage(
         api: 'organizations:ListAccounts',
         cause: error,
       });
+    }
+    if (isThrottling(error)) {
+      throw new OrganizationsThrottledError(
+        'organizations:ListAccounts kept answering TooManyRequestsException after our retries; the run retries it later',
+        { api: 'organizations:ListAccounts', cause: error },
+      );
     }
     throw error;
   }

@@ -48,6 +48,11 @@ export class AuditRoleMissingError extends KeyAuditError {
   override readonly name = 'AuditRoleMissingError';
 }
 
+/** Organizations kept throttling ListAccounts after our own retries (transient). */
+export class OrganizationsThrottledError extends KeyAuditError {
+  override readonly name = 'OrganizationsThrottledError';
+}
+
 /** Organizations refused to list accounts (not the management account or delegated admin). */
 export class OrganizationAccessError extends KeyAuditError {
   override readonly name = 'OrganizationAccessError';
@@ -58,5 +63,5 @@ export class MalformedDataError extends KeyAuditError {
   override readonly name = 'MalformedDataError';
 }
 
-/** Error names the state machine retries (with backoff and jitter). */
+/** Error names the state machine retries on AuditAccount (with backoff and jitter). */
 export const TRANSIENT_ERROR_NAMES = ['CredentialReportTimeoutError', 'IamThrottledError'] as const;

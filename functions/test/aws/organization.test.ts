@@ -102,7 +102,7 @@ describe('listOrganizationAccounts', () => {
     expect(sleeps).toEqual([500, 1000]);
   });
 
-  it('gives up on throttling after the retry budget and surfaces the SDK error', async () => {
+  it('gives up on throttling after the retry budget with OrganizationsThrottledError, which the state machine retries', async () => {
     orgMock
       .on(ListAccountsCommand)
       .rejects(new TooManyRequestsException({ $metadata: {}, message: 'slow down' }));
@@ -112,7 +112,10 @@ describe('listOrganizationAccounts', () => {
         ...noWait,
         throttleRetry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1 },
       }),
-    ).rejects.toBeInstanceOf(TooManyRequestsException);
+    ).rejects.toMatchObject({
+      name: 'OrganizationsThrottledError',
+      cause: expect.any(TooManyRequestsException),
+    });
     expect(orgMock.commandCalls(ListAccountsCommand)).toHaveLength(3);
   });
 
