@@ -46,7 +46,7 @@ const FULL: Plan = {
   ],
   costSizes: [100, 1_000, 10_000],
   importSamples: 7,
-  calibrationAccounts: 8,
+  calibrationAccounts: 6,
 };
 
 const QUICK: Plan = {
@@ -165,9 +165,9 @@ async function main(): Promise<number> {
     );
   }
 
-  log('cost calibration: 6 accounts, one at a time, 20 ms per call');
+  log(`cost calibration: ${plan.calibrationAccounts} accounts, one at a time, 20 ms per call`);
   const calibration = await runOrgScale(
-    { accounts: 6, usersPerAccount: 20, seed: 11, latencyMs: 20, concurrency: 1 },
+    { accounts: plan.calibrationAccounts, usersPerAccount: 20, seed: 11, latencyMs: 20, concurrency: 1 },
     5 * 60_000,
   );
   const childStates = childStatesPerExecution();

@@ -34,6 +34,8 @@ export interface OrgRunResult {
   readonly cpuMs?: number;
   /** Peak resident set of the worker (runner and in-process emulator), bytes. */
   readonly maxRssBytes?: number;
+  /** A stopped run's largest RSS reported with its progress, bytes. */
+  readonly rssAtStopBytes?: number;
   readonly statesEntered?: number;
   readonly childExecutions?: number;
   readonly largestPayloadBytes?: number;
@@ -57,14 +59,16 @@ export function runOrgScale(request: OrgRunRequest, budgetMs: number): Promise<O
     let stdout = '';
     let stderrTail = '';
     let progress = { done: 0, total: 0, atMs: 0 };
+    let rssMax = 0;
     let stopped = false;
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString('utf8');
     });
     child.stderr.on('data', (chunk: Buffer) => {
       const text = chunk.toString('utf8');
-      for (const match of text.matchAll(/^PROGRESS (\d+) (\d+) ([\d.]+)$/gm)) {
+      for (const match of text.matchAll(/^PROGRESS (\d+) (\d+) ([\d.]+) (\d+)$/gm)) {
         progress = { done: Number(match[1]), total: Number(match[2]), atMs: Number(match[3]) };
+        rssMax = Math.max(rssMax, Number(match[4]));
       }
       stderrTail = (stderrTail + text).slice(-4000);
     });
@@ -87,6 +91,7 @@ export function runOrgScale(request: OrgRunRequest, budgetMs: number): Promise<O
           total: progress.total,
           wallMs,
           projectedWallMs: rate > 0 ? progress.total / rate : Number.POSITIVE_INFINITY,
+          ...(rssMax > 0 ? { rssAtStopBytes: rssMax } : {}),
         });
         return;
       }

@@ -80,7 +80,8 @@ export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
         const step = Math.max(1, Math.floor(total / 100));
         if (done === total || done - lastReported >= step) {
           lastReported = done;
-          process.stderr.write(`PROGRESS ${done} ${total} ${(performance.now() - start).toFixed(0)}\n`);
+          const elapsed = (performance.now() - start).toFixed(0);
+          process.stderr.write(`PROGRESS ${done} ${total} ${elapsed} ${process.memoryUsage.rss()}\n`);
         }
       },
       wrapTasks: (tasks) => timeTasks(tasks, lambda),
