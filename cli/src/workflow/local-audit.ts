@@ -10,7 +10,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import { GLOBAL_REGION, RETRY_CONFIG, type TemporaryCredentials } from '@org-key-audit/functions/aws/clients';
+import {
+  GLOBAL_REGION,
+  memberIamConfig,
+  RETRY_CONFIG,
+  type TemporaryCredentials,
+} from '@org-key-audit/functions/aws/clients';
 import type { CollectParams } from '@org-key-audit/functions/aws/collector';
 import type { ConfigExemption } from '@org-key-audit/functions/core/exemptions';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '@org-key-audit/functions/core/thresholds';
@@ -94,17 +99,7 @@ export function buildClients(aws: Connection, storage: Connection = aws): LocalA
     s3: new S3Client({ ...clientConfig(storage), forcePathStyle: storage.endpoint !== undefined }),
     sqs: new SQSClient(clientConfig(storage)),
     sns: new SNSClient(clientConfig(storage)),
-    iamFor: (credentials) =>
-      new IAMClient({
-        region: GLOBAL_REGION,
-        ...RETRY_CONFIG,
-        ...iamEndpoint,
-        credentials: {
-          accessKeyId: credentials.accessKeyId,
-          secretAccessKey: credentials.secretAccessKey,
-          sessionToken: credentials.sessionToken,
-        },
-      }),
+    iamFor: (credentials) => new IAMClient({ ...memberIamConfig(credentials), ...iamEndpoint }),
   };
 }
 

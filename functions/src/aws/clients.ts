@@ -3,7 +3,9 @@
  * can be replaced by a test or the local runner. They honour `AWS_ENDPOINT_URL` on their own,
  * which is how the emulator on 127.0.0.1 stands in for AWS.
  */
-import { IAMClient } from '@aws-sdk/client-iam';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -64,9 +66,38 @@ export function resetClients(): void {
   cached = {};
 }
 
+/**
+ * Member-account IAM clients: adaptive retry mode adds a client-side rate limiter that slows
+ * down as soon as IAM throttles, instead of retrying blindly into an empty token bucket (one
+ * client per assumed session, so one limiter per account, as IAM's limits are per account).
+ */
+export const MEMBER_IAM_RETRY_CONFIG = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+
+// One keep-alive connection pool for every member-account client: a warm Lambda (or a local run)
+// audits many accounts, and a new client per session must not mean new TCP and TLS handshakes.
+const memberConnections = {
+  httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+/** The configuration of an IAM client acting through an assumed-role session. */
+export function memberIamConfig(credentials: TemporaryCredentials): IAMClientConfig {
+  return {
+    region: GLOBAL_REGION,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      expiration: credentials.expiration,
+    },
+    ...MEMBER_IAM_RETRY_CONFIG,
+    requestHandler: memberConnections,
+  };
+}
+
 /** An IAM client acting in a member account through an assumed-role session. */
 export function iamClientFor(credentials: TemporaryCredentials): IAMClient {
-  return new IAMClient({ region: GLOBAL_REGION, credentials, ...RETRY_CONFIG });
+  return new IAMClient(memberIamConfig(credentials));
 }
 
 /** An Organizations client acting through an assumed role (delegated admin -> management). */
