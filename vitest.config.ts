@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{functions,emulator,statemachine,infra,cli}/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['{functions,emulator,statemachine,infra,cli,bench}/test/**/*.test.ts', 'test/**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/cdk.out/**'],
     // aws-local-stepfunctions needs Promise.withResolvers (Node 22); Node 20 runs here.
     setupFiles: ['statemachine/src/polyfill.ts'],

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// The root config does not list bench/ (benchmarks are not part of `pnpm test`); this runs the
-// benchmark's own unit tests: `pnpm exec vitest run --config bench/vitest.config.ts`.
+// The benchmarks themselves are not part of `pnpm test`, but their unit tests are (the root config
+// lists bench/test too); this config runs just them: `pnpm exec vitest run --config bench/vitest.config.ts`.
 export default defineConfig({
   test: {
     root: fileURLToPath(new URL('.', import.meta.url)),
