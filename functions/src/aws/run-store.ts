@@ -4,9 +4,10 @@
  * because a half-written or hand-edited object must fail with its key, not deep in the digest.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type ZodType, z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError, MalformedDataError } from '../core/errors';
 import { type AccountAudit, FINDING_TYPES, SCHEMA_VERSION, SEVERITIES } from '../core/model';
+import '../core/zod-messages';
 
 /** One line of organization.json: every account of the organization and what this run does with it. */
 export interface OrganizationEntry {
@@ -59,6 +60,9 @@ export interface RunStoreOptions {
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
+
+/** Any zod/mini schema that parses to T (the run store only ever reads through safeParse). */
+type Schema<T> = z.ZodMiniType<T>;
 /**
  * Step Functions execution names are 1-80 characters, Unicode allowed, with no whitespace,
  * slashes or control characters; anything else here would let a name escape its S3 prefix.
@@ -130,35 +134,35 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.nonnegative());
 const findingSchema = z.object({
   accountId: z.string(),
   userName: z.string(),
   userArn: z.string(),
-  accessKeyId: z.string().nullable(),
-  keySlot: z.union([z.literal(1), z.literal(2)]).nullable(),
-  status: z.enum(['Active', 'Inactive']).nullable(),
-  createdAt: z.string().nullable(),
-  ageDays: z.number().int().min(0).nullable(),
-  lastUsedAt: z.string().nullable(),
-  lastUsedService: z.string().nullable(),
+  accessKeyId: z.nullable(z.string()),
+  keySlot: z.nullable(z.union([z.literal(1), z.literal(2)])),
+  status: z.nullable(z.enum(['Active', 'Inactive'])),
+  createdAt: z.nullable(z.string()),
+  ageDays: z.nullable(z.int().check(z.minimum(0))),
+  lastUsedAt: z.nullable(z.string()),
+  lastUsedService: z.nullable(z.string()),
   type: z.enum(FINDING_TYPES),
   severity: z.enum(SEVERITIES),
-  exemption: z
-    .object({ source: z.enum(['tag', 'config']), reason: z.string(), until: z.string() })
-    .optional(),
+  exemption: z.optional(
+    z.object({ source: z.enum(['tag', 'config']), reason: z.string(), until: z.string() }),
+  ),
 });
 
 export const accountAuditSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
-  accountId: z.string().regex(ACCOUNT_ID),
+  accountId: z.string().check(z.regex(ACCOUNT_ID)),
   accountName: z.string(),
   status: z.enum(['AUDITED', 'FAILED', 'SKIPPED']),
-  reason: z.string().optional(),
-  fix: z.string().optional(),
-  errorName: z.string().optional(),
+  reason: z.optional(z.string()),
+  fix: z.optional(z.string()),
+  errorName: z.optional(z.string()),
   strategy: z.enum(['credential-report', 'per-user', 'none']),
-  reportGeneratedAt: z.string().nullable(),
+  reportGeneratedAt: z.nullable(z.string()),
   counts: z.object({
     users: count,
     activeKeys: count,
@@ -170,38 +174,39 @@ export const accountAuditSchema = z.object({
   findings: z.array(findingSchema),
   exempted: z.array(findingSchema),
   warnings: z.array(z.string()),
-}) satisfies ZodType<AccountAudit>;
+}) satisfies Schema<AccountAudit>;
 
 const organizationSchema = z.array(
   z.object({
-    accountId: z.string().regex(ACCOUNT_ID),
+    accountId: z.string().check(z.regex(ACCOUNT_ID)),
     accountName: z.string(),
     state: z.string(),
     decision: z.enum(['AUDIT', 'SKIP']),
-    reason: z.string().optional(),
-    fix: z.string().optional(),
+    reason: z.optional(z.string()),
+    fix: z.optional(z.string()),
   }),
 );
 
-const itemsSchema = z.array(z.string().regex(ACCOUNT_ID));
+const itemsSchema = z.array(z.string().check(z.regex(ACCOUNT_ID)));
 
-const resultFileRef = z.object({ Key: z.string().min(1), Size: z.number().optional() });
+const resultFileRef = z.object({ Key: z.string().check(z.minLength(1)), Size: z.optional(z.number()) });
 const manifestSchema = z.object({
-  DestinationBucket: z.string().min(1),
+  DestinationBucket: z.string().check(z.minLength(1)),
   MapRunArn: z.string(),
   ResultFiles: z.record(z.string(), z.array(resultFileRef)),
 });
 
 const childSchema = z.object({
-  ExecutionArn: z.string().optional(),
-  Input: z.string().optional(),
-  Output: z.string().optional(),
-  Status: z.string().optional(),
-  Error: z.string().optional(),
-  Cause: z.string().optional(),
+  ExecutionArn: z.optional(z.string()),
+  Input: z.optional(z.string()),
+  Output: z.optional(z.string()),
+  Status: z.optional(z.string()),
+  Error: z.optional(z.string()),
+  Cause: z.optional(z.string()),
 });
+const childrenSchema = z.array(childSchema);
 
-function describeIssues(error: z.ZodError): string {
+function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
@@ -365,7 +370,7 @@ export class RunStore {
     } catch (error) {
       throw new MalformedDataError(`s3://${this.bucket}/${key} is not JSON or JSON Lines.`, { cause: error });
     }
-    const parsed = this.#validate(key, rows, z.array(childSchema), 'a ResultWriter results file');
+    const parsed = this.#validate(key, rows, childrenSchema, 'a ResultWriter results file');
     return parsed.map((row, index) => ({
       status: row.Status ?? fileStatus,
       executionArn: row.ExecutionArn ?? null,
@@ -391,7 +396,7 @@ export class RunStore {
     }
   }
 
-  #parse<T>(key: string, text: string, schema: ZodType<T>, what: string): T {
+  #parse<T>(key: string, text: string, schema: Schema<T>, what: string): T {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -403,7 +408,7 @@ export class RunStore {
     return this.#validate(key, value, schema, what);
   }
 
-  #validate<T>(key: string, value: unknown, schema: ZodType<T>, what: string): T {
+  #validate<T>(key: string, value: unknown, schema: Schema<T>, what: string): T {
     const result = schema.safeParse(value);
     if (!result.success) {
       throw new MalformedDataError(

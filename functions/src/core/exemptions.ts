@@ -3,11 +3,12 @@
  * (owned by the member account's team) and config entries (owned by the security team).
  * Both expire: an exemption applies while today (UTC) <= until, inclusive.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { parseUtcDate, utcDateString } from './age';
 import { InvalidInputError } from './errors';
 import type { Exemption } from './model';
 import { describeValue } from './thresholds';
+import './zod-messages';
 
 export const EXEMPTION_TAG_KEY = 'org-key-audit:exempt';
 
@@ -62,30 +63,32 @@ export function isExemptionActive(exemption: Pick<Exemption, 'until'>, now: Date
   return utcDateString(now) <= exemption.until;
 }
 
-const untilDate = z.string().refine(
-  (s) => {
-    try {
-      parseUtcDate(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be a real date written YYYY-MM-DD, like "2027-01-31"' },
+const untilDate = z.string().check(
+  z.refine(
+    (s) => {
+      try {
+        parseUtcDate(s);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'must be a real date written YYYY-MM-DD, like "2027-01-31"' },
+  ),
 );
 
-export const ConfigExemptionSchema = z
-  .object({
-    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id string like "123456789012"'),
-    userName: z.string().min(1, 'must be the IAM user name, not empty'),
-    accessKeyId: z
-      .string()
-      .min(1, "must be an access key id, or be omitted to exempt all the user's keys")
-      .optional(),
-    reason: z.string().trim().min(1, 'must say why the key is exempt'),
-    until: untilDate,
-  })
-  .strict();
+export const ConfigExemptionSchema = z.strictObject({
+  accountId: z
+    .string()
+    .check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id string like "123456789012"')),
+  userName: z.string().check(z.minLength(1, 'must be the IAM user name, not empty')),
+  accessKeyId: z.optional(
+    z.string().check(z.minLength(1, "must be an access key id, or be omitted to exempt all the user's keys")),
+  ),
+  // trim() runs first (an overwrite), so a reason of only spaces fails the length check.
+  reason: z.string().check(z.trim(), z.minLength(1, 'must say why the key is exempt')),
+  until: untilDate,
+});
 
 export type ConfigExemption = z.infer<typeof ConfigExemptionSchema>;
 

@@ -3,45 +3,47 @@
  * places (config file, Lambda env THRESHOLDS_JSON, console execution input), so every message
  * names the field with its full path and says how to fix it.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidInputError } from './errors';
+import './zod-messages';
 
 export const MAX_REMINDER_DAYS = 20;
 
-const dayCount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const dayCount = z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER));
 
 export const ThresholdsSchema = z
-  .object({
+  .strictObject({
     rotationDueSoonDays: dayCount,
     rotationOverdueDays: dayCount,
     rotationCriticalDays: dayCount,
-    reminderDays: z
-      .array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER))
-      .max(MAX_REMINDER_DAYS)
-      .refine((days) => days.every((d, i) => i === 0 || d > (days[i - 1] ?? 0)), {
+    reminderDays: z.array(z.int().check(z.positive(), z.maximum(Number.MAX_SAFE_INTEGER))).check(
+      z.maxLength(MAX_REMINDER_DAYS),
+      z.refine((days) => days.every((d, i) => i === 0 || d > (days[i - 1] ?? 0)), {
         message: 'must be sorted ascending without duplicates',
       }),
+    ),
     unusedDays: dayCount,
     neverUsedGraceDays: dayCount,
     inactiveLingeringDays: dayCount,
   })
-  .strict()
-  .superRefine((t, ctx) => {
-    if (t.rotationDueSoonDays >= t.rotationOverdueDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rotationDueSoonDays'],
-        message: 'must be less than rotationOverdueDays',
-      });
-    }
-    if (t.rotationOverdueDays >= t.rotationCriticalDays) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['rotationOverdueDays'],
-        message: 'must be less than rotationCriticalDays',
-      });
-    }
-  });
+  .check(
+    z.superRefine((t, ctx) => {
+      if (t.rotationDueSoonDays >= t.rotationOverdueDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rotationDueSoonDays'],
+          message: 'must be less than rotationOverdueDays',
+        });
+      }
+      if (t.rotationOverdueDays >= t.rotationCriticalDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['rotationOverdueDays'],
+          message: 'must be less than rotationCriticalDays',
+        });
+      }
+    }),
+  );
 
 export type Thresholds = z.infer<typeof ThresholdsSchema>;
 

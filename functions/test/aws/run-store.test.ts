@@ -104,6 +104,15 @@ describe('RunStore', () => {
       );
     });
 
+    it('names a field of the wrong type with the types involved', async () => {
+      const base = auditedAccount('111111111111');
+      const bad = { ...base, counts: { ...base.counts, users: '3' } };
+      s3.put(BUCKET, 'runs/daily-2024-05-01/accounts/111111111111.json', bad);
+      await expect(store.getAccountAudit(RUN, '111111111111')).rejects.toThrow(
+        'is not an AccountAudit: counts.users: Invalid input: expected number, received string.',
+      );
+    });
+
     it('rejects an object that is not JSON', async () => {
       s3.put(BUCKET, 'runs/daily-2024-05-01/accounts/111111111111.json', '{"schemaVersion": 1,');
       await expect(store.getAccountAudit(RUN, '111111111111')).rejects.toThrow(/is not JSON/);

@@ -92,6 +92,23 @@ describe('ConfigExemptionSchema and parseConfigExemptions', () => {
   it('rejects a non-list', () => {
     expect(() => parseConfigExemptions({}, 'EXEMPTIONS_JSON')).toThrow(/^EXEMPTIONS_JSON must be a list/);
   });
+
+  it('names a field of the wrong type with the types involved', () => {
+    expect(() =>
+      parseConfigExemptions([valid, { ...valid, accountId: 111122223333 }], 'EXEMPTIONS_JSON'),
+    ).toThrow('EXEMPTIONS_JSON[1].accountId Invalid input: expected string, received number');
+  });
+
+  it('trims the reason it keeps and leaves an absent accessKeyId absent', () => {
+    const [entry] = parseConfigExemptions([{ ...valid, reason: '  vendor tool  ' }]);
+    expect(entry).toEqual({
+      accountId: '111122223333',
+      userName: 'ci',
+      reason: 'vendor tool',
+      until: '2027-12-31',
+    });
+    expect(entry !== undefined && 'accessKeyId' in entry).toBe(false);
+  });
 });
 
 describe('matchConfigExemption', () => {

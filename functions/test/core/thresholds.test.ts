@@ -35,6 +35,43 @@ describe('DEFAULT_THRESHOLDS', () => {
   });
 });
 
+describe('ThresholdsSchema (zod/mini)', () => {
+  const issuesOf = (value: unknown) => {
+    const parsed = ThresholdsSchema.safeParse(value);
+    if (parsed.success) throw new Error('expected the schema to reject the value');
+    return parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  };
+
+  it('reports both ordering rules on their own field', () => {
+    expect(issuesOf({ ...DEFAULTS, rotationDueSoonDays: 90, rotationCriticalDays: 90 })).toEqual([
+      { path: 'rotationDueSoonDays', message: 'must be less than rotationOverdueDays' },
+      { path: 'rotationOverdueDays', message: 'must be less than rotationCriticalDays' },
+    ]);
+  });
+
+  it('rejects unsorted reminder days with the written rule', () => {
+    expect(issuesOf({ ...DEFAULTS, reminderDays: [90, 30] })).toEqual([
+      { path: 'reminderDays', message: 'must be sorted ascending without duplicates' },
+    ]);
+  });
+
+  it('rejects unknown keys, fractional and negative days', () => {
+    const parsed = ThresholdsSchema.safeParse({ ...DEFAULTS, extra: 1 });
+    expect(parsed.success ? [] : parsed.error.issues.map((i) => i.code)).toEqual(['unrecognized_keys']);
+    expect(issuesOf({ ...DEFAULTS, unusedDays: 1.5 }).map((i) => i.path)).toEqual(['unusedDays']);
+    expect(issuesOf({ ...DEFAULTS, neverUsedGraceDays: -1 }).map((i) => i.path)).toEqual([
+      'neverUsedGraceDays',
+    ]);
+    expect(issuesOf({ ...DEFAULTS, reminderDays: [0] }).map((i) => i.path)).toEqual(['reminderDays.0']);
+  });
+
+  it('speaks English for built-in checks, as classic zod did (a type mismatch names both types)', () => {
+    expect(issuesOf({ ...DEFAULTS, unusedDays: '45' })).toEqual([
+      { path: 'unusedDays', message: 'Invalid input: expected number, received string' },
+    ]);
+  });
+});
+
 describe('resolveThresholds', () => {
   it('returns the base when there is no override', () => {
     expect(resolveThresholds(DEFAULTS, undefined)).toEqual(DEFAULTS);
