@@ -32,8 +32,12 @@ export interface OrgRunResult {
   /** Whole-run time at the rate reached; equals wallMs when completed. */
   readonly projectedWallMs: number;
   readonly cpuMs?: number;
-  /** Peak resident set of the worker (runner and in-process emulator), bytes. */
+  /** Peak resident set of the runner's process (the emulator runs in its own), bytes. */
   readonly maxRssBytes?: number;
+  /** Peak resident set of the emulator's process, bytes. */
+  readonly emulatorMaxRssBytes?: number;
+  /** CPU the emulator's process used over its whole life (organization generation included). */
+  readonly emulatorCpuMs?: number;
   /** A stopped run's largest RSS reported with its progress, bytes. */
   readonly rssAtStopBytes?: number;
   readonly statesEntered?: number;

@@ -2,12 +2,56 @@
  * One organization-scale run in its own process (see org-scale.ts): `node --import tsx
  * org-worker.ts '<OrgRunRequest JSON>'`. Progress goes to stderr, the result to stdout as one
  * `RESULT {json}` line. Reuses the product's local assembly (cli/src/workflow/local-audit.ts).
+ * The emulator runs in a third process (emulator-host.ts), as AWS is not in the runner's either.
  */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
-import { startEmulator } from '@org-key-audit/emulator';
+import type { StartEmulatorOptions } from '@org-key-audit/emulator';
 import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import type { FunctionName } from './cost';
+import type { EmulatorReady, EmulatorStats, HostRequest } from './emulator-host';
 import type { LambdaStats, OrgRunRequest, OrgRunResult } from './org-scale';
+
+const HOST = fileURLToPath(new URL('./emulator-host.ts', import.meta.url));
+
+interface EmulatorProcess {
+  readonly ready: EmulatorReady;
+  stats(): Promise<EmulatorStats>;
+  stop(): Promise<void>;
+}
+
+/** Forks emulator-host.ts and waits for its `ready` message. */
+export function startEmulatorProcess(options: StartEmulatorOptions): Promise<EmulatorProcess> {
+  const child: ChildProcess = fork(HOST, [JSON.stringify(options)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const request = (message: HostRequest) => child.send(message);
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`the emulator process exited with ${code} before it was ready`));
+    child.once('exit', onExit);
+    child.once('error', reject);
+    child.once('message', (message: EmulatorReady) => {
+      child.off('exit', onExit);
+      resolve({
+        ready: message,
+        stats: () =>
+          new Promise((resolveStats) => {
+            child.once('message', (answer: EmulatorStats) => resolveStats(answer));
+            request({ type: 'stats' });
+          }),
+        stop: () =>
+          new Promise((resolveStop) => {
+            if (child.exitCode !== null) return resolveStop();
+            child.once('exit', () => resolveStop());
+            request({ type: 'stop' });
+          }),
+      });
+    });
+  });
+}
 
 const TASK_TO_FUNCTION: Readonly<Record<keyof WorkflowTasks, FunctionName>> = {
   validateInput: 'validateInput',
@@ -41,12 +85,13 @@ function timeTasks(tasks: WorkflowTasks, stats: LambdaStats): WorkflowTasks {
 }
 
 export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
-  const emulator = await startEmulator({
+  const host = await startEmulatorProcess({
     accounts: request.accounts,
     users: request.usersPerAccount,
     seed: request.seed,
     ...(request.latencyMs === undefined ? {} : { faults: { latencyMs: request.latencyMs } }),
   });
+  const emulator = host.ready;
   const zero = () => ({ invocations: 0, totalMs: 0, maxMs: 0 });
   const lambda: LambdaStats = {
     validateInput: zero(),
@@ -74,7 +119,7 @@ export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
       queues: emulator.resources.queues,
       digestTopicArn: emulator.resources.digestTopicArn,
       roleName: emulator.roleName,
-      now: () => new Date(emulator.clock.nowMs()),
+      now: () => new Date(Date.now() + emulator.clockOffsetMs),
       ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
       onProgress: (done, total) => {
         const step = Math.max(1, Math.floor(total / 100));
@@ -90,7 +135,8 @@ export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
     const cpu = process.cpuUsage(cpuStart);
     const calls: Record<string, number> = {};
     let throttled = 0;
-    for (const stat of emulator.stats.snapshot().calls) {
+    const emulatorStats = await host.stats();
+    for (const stat of emulatorStats.calls) {
       const key = `${stat.service}:${stat.action}`;
       calls[key] = (calls[key] ?? 0) + stat.count - stat.throttled;
       throttled += stat.throttled;
@@ -107,6 +153,8 @@ export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
       cpuMs: (cpu.user + cpu.system) / 1000,
       // resourceUsage reports kilobytes.
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      emulatorMaxRssBytes: emulatorStats.maxRssBytes,
+      emulatorCpuMs: emulatorStats.cpuMs,
       statesEntered: result.metrics.statesEntered,
       childExecutions: result.metrics.childExecutions,
       largestPayloadBytes: result.metrics.largestPayloadBytes,
@@ -116,7 +164,7 @@ export async function runOrg(request: OrgRunRequest): Promise<OrgRunResult> {
       throttled,
     };
   } finally {
-    await emulator.stop();
+    await host.stop();
   }
 }
 

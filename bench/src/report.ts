@@ -57,16 +57,16 @@ export function renderMarkdown(results: BenchResults): string {
   }
   out.push('', '### Organization scale (real workflow, local runner, 20 users per account)', '');
   out.push(
-    '| accounts | completed | wall time | CPU | peak RSS | largest payload | states entered | parent history events |',
+    '| accounts | completed | wall time | runner CPU | runner peak RSS | emulator peak RSS | largest payload | states entered | parent history events |',
   );
-  out.push('|---:|---|---:|---:|---:|---:|---:|---:|');
+  out.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results.org) {
     const rss = r.maxRssBytes ?? r.rssAtStopBytes;
     const done = r.completed
       ? 'yes'
       : `no: ${n(r.done)}/${n(r.total)} in ${s(r.wallMs)}, projected ${s(r.projectedWallMs)}`;
     out.push(
-      `| ${n(r.accounts)} | ${done} | ${s(r.completed ? r.wallMs : r.projectedWallMs)} | ${r.cpuMs === undefined ? 'n/a' : s(r.cpuMs)} | ${rss === undefined ? 'n/a' : `${n(rss / 2 ** 20)} MiB${r.completed ? '' : ' (when stopped)'}`} | ${r.largestPayloadBytes === undefined ? 'n/a' : `${n(r.largestPayloadBytes)} B`} | ${r.statesEntered === undefined ? 'n/a' : n(r.statesEntered)} | ${r.parentHistoryEvents ?? 'n/a'} |`,
+      `| ${n(r.accounts)} | ${done} | ${s(r.completed ? r.wallMs : r.projectedWallMs)} | ${r.cpuMs === undefined ? 'n/a' : s(r.cpuMs)} | ${rss === undefined ? 'n/a' : `${n(rss / 2 ** 20)} MiB${r.completed ? '' : ' (when stopped)'}`} | ${r.emulatorMaxRssBytes === undefined ? 'n/a' : `${n(r.emulatorMaxRssBytes / 2 ** 20)} MiB`} | ${r.largestPayloadBytes === undefined ? 'n/a' : `${n(r.largestPayloadBytes)} B`} | ${r.statesEntered === undefined ? 'n/a' : n(r.statesEntered)} | ${r.parentHistoryEvents ?? 'n/a'} |`,
     );
   }
   out.push('', '### Cost of one daily run (us-east-1 list prices, no free tier)', '');
