@@ -19,13 +19,14 @@ import { DEFAULT_THRESHOLDS } from '@org-key-audit/functions/core/thresholds';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PROPERTY_RUNS } from '../support/property-runs';
 import { absurdDate, awsDate, type RowCells, saneKey, userName, writeReport } from '../support/report-csv';
 import { expectTypedError } from '../support/typed-errors';
 
 const ACCOUNT = '123456789012';
 const NOW = new Date('2025-06-15T12:00:00.000Z');
 const NOW_MS = NOW.getTime();
-const RUNS = 1_000;
+const RUNS = PROPERTY_RUNS;
 const iam = new IAMClient({
   region: 'us-east-1',
   credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },

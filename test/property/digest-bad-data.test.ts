@@ -12,9 +12,10 @@ import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEnv, auditOptions, runAudit, startAuditEnv } from '../support/harness';
+import { PROPERTY_RUNS } from '../support/property-runs';
 import { expectTypedError } from '../support/typed-errors';
 
-const RUNS = 1_000;
+const RUNS = PROPERTY_RUNS;
 const NAME = 'bad-data-seed-run';
 
 let env: AuditEnv;

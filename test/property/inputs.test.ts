@@ -11,10 +11,11 @@ import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/vali
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, parseConfig } from '../../infra/lib/config';
+import { PROPERTY_RUNS } from '../support/property-runs';
 import { COLUMNS, type RowCells, saneKey, userName, writeReport } from '../support/report-csv';
 import { expectTypedError } from '../support/typed-errors';
 
-const RUNS = 1_000;
+const RUNS = PROPERTY_RUNS;
 const validate = makeValidateInputHandler({ thresholds: DEFAULT_THRESHOLDS, telemetry: silentTelemetry });
 
 const accountId = fc.stringMatching(/^[1-9]\d{11}$/);
