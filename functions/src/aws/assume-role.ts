@@ -7,7 +7,7 @@
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import { AuditRoleMissingError, InvalidInputError, MalformedDataError } from '../core/errors';
 import { isAccessDenied } from './api-calls';
-import type { TemporaryCredentials } from './clients';
+import type { TemporaryCredentials } from './clients/common';
 
 export const SESSION_DURATION_SECONDS = 3600;
 /** Credentials are treated as expired this long before AWS says so, to cover a long audit. */

@@ -14,7 +14,7 @@ import type { OrgAccount } from '../core/model';
 import { hasErrorName, isAccessDenied, isThrottling } from './api-calls';
 import { assumeRoleArn, type CredentialCache } from './assume-role';
 import { type BackoffOptions, type Random, type Sleep, withRetry } from './backoff';
-import { organizationsClientWith } from './clients';
+import { organizationsClientWith } from './clients/organizations';
 
 /** ListAccounts' largest page. */
 export const LIST_ACCOUNTS_PAGE_SIZE = 20;

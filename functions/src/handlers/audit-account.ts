@@ -10,7 +10,10 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { assumeAuditRole, type CredentialCache } from '../aws/assume-role';
-import type { TemporaryCredentials } from '../aws/clients';
+import type { TemporaryCredentials } from '../aws/clients/common';
+import { iamClientFor } from '../aws/clients/iam';
+import { s3Client } from '../aws/clients/s3';
+import { stsClient } from '../aws/clients/sts';
 import { type CollectorDeps, type CollectParams, collectAccount } from '../aws/collector';
 import { RunStore } from '../aws/run-store';
 import { AuditRoleMissingError } from '../core/errors';
@@ -151,9 +154,9 @@ export function makeAuditAccountHandler(deps: AuditAccountDeps) {
 
 export const handler = lazyHandler((runtime) =>
   makeAuditAccountHandler({
-    sts: runtime.clients.sts,
-    s3: runtime.clients.s3,
-    iamFor: runtime.iamFor,
+    sts: runtime.traced(stsClient.get()),
+    s3: runtime.traced(s3Client.get()),
+    iamFor: (credentials) => runtime.traced(iamClientFor(credentials)),
     config: runtime.config,
     telemetry: runtime.telemetry,
     now: runtime.now,

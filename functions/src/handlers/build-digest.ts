@@ -5,6 +5,7 @@
  * execution's output.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../aws/clients/s3';
 import { type MapChildResult, type MapRunRef, RunStore, runKeys } from '../aws/run-store';
 import { renderDigest } from '../core/digest';
 import { InvalidInputError } from '../core/errors';
@@ -182,7 +183,7 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
 
 export const handler = lazyHandler((runtime) =>
   makeBuildDigestHandler({
-    s3: runtime.clients.s3,
+    s3: runtime.traced(s3Client.get()),
     thresholds: runtime.config.thresholds,
     telemetry: runtime.telemetry,
     now: runtime.now,

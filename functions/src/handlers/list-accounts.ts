@@ -6,7 +6,10 @@
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
-import type { TemporaryCredentials } from '../aws/clients';
+import type { TemporaryCredentials } from '../aws/clients/common';
+import { organizationsClient, organizationsClientWith } from '../aws/clients/organizations';
+import { s3Client } from '../aws/clients/s3';
+import { stsClient } from '../aws/clients/sts';
 import {
   type ListOrganizationOptions,
   listOrganizationAccounts,
@@ -124,11 +127,11 @@ export function makeListAccountsHandler(deps: ListAccountsDeps) {
 
 export const handler = lazyHandler((runtime) =>
   makeListAccountsHandler({
-    organizations: runtime.clients.organizations,
-    sts: runtime.clients.sts,
-    s3: runtime.clients.s3,
+    organizations: runtime.traced(organizationsClient.get()),
+    sts: runtime.traced(stsClient.get()),
+    s3: runtime.traced(s3Client.get()),
     config: runtime.config,
     telemetry: runtime.telemetry,
-    organizationsFor: runtime.organizationsFor,
+    organizationsFor: (credentials) => runtime.traced(organizationsClientWith(credentials)),
   }),
 );

@@ -6,6 +6,8 @@
 
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { s3Client } from '../aws/clients/s3';
+import { snsClient } from '../aws/clients/sns';
 import { RunStore } from '../aws/run-store';
 import { InvalidInputError } from '../core/errors';
 import { requireDigestTopicArn } from './shared/config';
@@ -78,8 +80,8 @@ export function makePublishDigestHandler(deps: PublishDigestDeps) {
 
 export const handler = lazyHandler((runtime) =>
   makePublishDigestHandler({
-    s3: runtime.clients.s3,
-    sns: runtime.clients.sns,
+    s3: runtime.traced(s3Client.get()),
+    sns: runtime.traced(snsClient.get()),
     digestTopicArn: runtime.config.digestTopicArn,
     telemetry: runtime.telemetry,
   }),

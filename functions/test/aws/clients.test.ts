@@ -1,8 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetAccountSummaryCommand } from '@aws-sdk/client-iam';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { S3Client } from '@aws-sdk/client-s3';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getClients, iamClientFor, resetClients } from '../../src/aws/clients';
+import { clientSlot } from '../../src/aws/clients/common';
+import { iamClient } from '../../src/aws/clients/iam';
+import { s3Client } from '../../src/aws/clients/s3';
+import { stsClient } from '../../src/aws/clients/sts';
 
 const credentials = {
   accessKeyId: 'ASIATEST',
@@ -42,6 +47,7 @@ afterAll(async () => {
 
 afterEach(() => {
   resetClients();
+  vi.unstubAllEnvs();
   delete process.env['AWS_ENDPOINT_URL'];
 });
 
@@ -72,5 +78,39 @@ describe('clients', () => {
     const injected = iamClientFor(credentials);
     expect(getClients({ iam: injected }).iam).toBe(injected);
     expect(getClients().sts).toBe(first.sts);
+  });
+
+  it('shares one cache with the per-service modules the Lambda entries use', () => {
+    const injected = new S3Client({ region: 'eu-west-1' });
+    expect(getClients({ s3: injected }).s3).toBe(injected);
+    expect(s3Client.get()).toBe(injected);
+    const sts = stsClient.get();
+    expect(getClients().sts).toBe(sts);
+    resetClients();
+    expect(stsClient.get()).not.toBe(sts);
+  });
+
+  it('builds regional clients in AWS_REGION and the global IAM client in us-east-1', async () => {
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    expect(await s3Client.get().config.region()).toBe('eu-west-1');
+    expect(await stsClient.get().config.region()).toBe('eu-west-1');
+    expect(await iamClient.get().config.region()).toBe('us-east-1');
+    expect(await iamClient.get().config.maxAttempts()).toBe(5);
+  });
+});
+
+describe('clientSlot', () => {
+  it('builds on first use only, once, and again after a reset', () => {
+    let builds = 0;
+    const slot = clientSlot(() => ({ id: ++builds }));
+    expect(builds).toBe(0);
+    expect(slot.get()).toEqual({ id: 1 });
+    expect(slot.get()).toBe(slot.get());
+    expect(builds).toBe(1);
+    const injected = { id: 99 };
+    slot.set(injected);
+    expect(slot.get()).toBe(injected);
+    slot.reset();
+    expect(slot.get()).toEqual({ id: 2 });
   });
 });

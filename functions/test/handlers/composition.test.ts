@@ -1,9 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resetClients } from '../../src/aws/clients';
+import { s3Client } from '../../src/aws/clients/s3';
+import { snsClient } from '../../src/aws/clients/sns';
 import { buildRuntime, resetRuntime } from '../../src/aws/composition';
+import { handler as publishDigest } from '../../src/handlers/publish-digest';
 import { lazyHandler } from '../../src/handlers/shared/lazy-handler';
 import { powertoolsLog } from '../../src/handlers/shared/telemetry';
+import { memoryS3 } from './support/memory-s3';
+
+const TOPIC = 'arn:aws:sns:us-east-1:111111111111:org-key-audit-digest';
 
 describe('composition root', () => {
   afterEach(() => {
@@ -13,7 +21,7 @@ describe('composition root', () => {
     resetClients();
   });
 
-  it('reads the environment once per cold start and builds every client', () => {
+  it('reads the environment once per cold start and leaves the clients to each handler', () => {
     const runtime = buildRuntime({
       REPORT_BUCKET: 'bucket-a',
       MAP_MAX_CONCURRENCY: '7',
@@ -21,7 +29,38 @@ describe('composition root', () => {
     });
     expect(runtime.config.reportBucket).toBe('bucket-a');
     expect(runtime.config.mapMaxConcurrency).toBe(7);
-    expect(Object.keys(runtime.clients).sort()).toEqual(['iam', 'organizations', 's3', 'sns', 'sqs', 'sts']);
+    expect(Object.keys(runtime).sort()).toEqual(['config', 'now', 'onInvoke', 'telemetry', 'traced']);
+    // Outside Lambda the Tracer is off: tracing hands back the very client it was given.
+    const sns = new SNSClient({ region: 'eu-west-1' });
+    expect(runtime.traced(sns)).toBe(sns);
+  });
+
+  it('wires a Lambda entry to the per-service clients, so an injected client is the one it calls', async () => {
+    vi.stubEnv('DIGEST_TOPIC_ARN', TOPIC);
+    const s3 = memoryS3();
+    s3.put('report-bucket', 'reports/run-1/digest.txt', 'digest body');
+    const sns = new SNSClient({ region: 'us-east-1' });
+    const snsMock = mockClient(sns);
+    snsMock.on(PublishCommand).resolves({ MessageId: 'msg-9' });
+    s3Client.set(s3.client);
+    snsClient.set(sns);
+    try {
+      const result = await publishDigest({
+        dryRun: false,
+        subject: 'subject',
+        bucket: 'report-bucket',
+        digestKey: 'reports/run-1/digest.txt',
+      });
+      expect(result).toEqual({ published: true, messageId: 'msg-9' });
+      expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
+        TopicArn: TOPIC,
+        Subject: 'subject',
+        Message: 'digest body',
+      });
+    } finally {
+      snsMock.restore();
+      s3.mock.restore();
+    }
   });
 
   it('composes a handler on its first invocation, not at import, and only once', async () => {

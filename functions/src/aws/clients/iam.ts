@@ -1,0 +1,42 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
+import { clientSlot, GLOBAL_REGION, RETRY_CONFIG, type TemporaryCredentials } from './common';
+
+export const iamClient = clientSlot(() => new IAMClient({ region: GLOBAL_REGION, ...RETRY_CONFIG }));
+
+/**
+ * Member-account IAM clients: adaptive retry mode adds a client-side rate limiter that slows
+ * down as soon as IAM throttles, instead of retrying blindly into an empty token bucket (one
+ * client per assumed session, so one limiter per account, as IAM's limits are per account).
+ */
+export const MEMBER_IAM_RETRY_CONFIG = { retryMode: 'adaptive', maxAttempts: 5 } as const;
+
+// One keep-alive connection pool for every member-account client: a warm Lambda (or a local run)
+// audits many accounts, and a new client per session must not mean new TCP and TLS handshakes.
+// Built on first use, so importing a handler (tests, the local runner) opens nothing.
+let memberConnections: { readonly httpAgent: HttpAgent; readonly httpsAgent: HttpsAgent } | undefined;
+
+/** The configuration of an IAM client acting through an assumed-role session. */
+export function memberIamConfig(credentials: TemporaryCredentials): IAMClientConfig {
+  memberConnections ??= {
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  };
+  return {
+    region: GLOBAL_REGION,
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+      expiration: credentials.expiration,
+    },
+    ...MEMBER_IAM_RETRY_CONFIG,
+    requestHandler: memberConnections,
+  };
+}
+
+/** An IAM client acting in a member account through an assumed-role session. */
+export function iamClientFor(credentials: TemporaryCredentials): IAMClient {
+  return new IAMClient(memberIamConfig(credentials));
+}
