@@ -7,7 +7,7 @@
  */
 
 import { IamThrottledError } from '../core/errors';
-import { type BackoffOptions, type Random, type Sleep, withRetry } from './backoff';
+import { type BackoffOptions, type Random, realSleep, type Sleep, withRetry } from './backoff';
 
 interface WithMetadata {
   readonly $metadata?: { readonly attempts?: number };
@@ -85,6 +85,97 @@ export const DEFAULT_THROTTLE_RETRY: BackoffOptions = {
   maxDelayMs: 20_000,
 };
 
+export interface PacingOptions {
+  /** Calls that may go at once before pacing starts (the bucket's size). */
+  readonly burst: number;
+  /** Sustained calls per second, and the most the rate recovers to after throttling. */
+  readonly ratePerSecond: number;
+  /** The rate never adapts below this. @default 1 */
+  readonly minRatePerSecond?: number;
+}
+
+/**
+ * IAM does not publish its per-account limits; this is the bucket the emulator models (and the
+ * one the benchmark throttles with). The pacer adapts downwards on Throttling, so a tighter real
+ * limit costs a few refusals, not a storm of them.
+ */
+export const DEFAULT_IAM_PACING: PacingOptions = { burst: 20, ratePerSecond: 10 };
+
+/**
+ * A client-side token bucket for one account's calls. Retrying after a refusal overshoots the
+ * server's refill (the SDK's backoff is random up to seconds), so a large account's follow-up
+ * calls were slower than the server allows; waiting for a token instead sends each call when the
+ * server's bucket has one. Callers reserve a token and wait for it, so concurrent callers queue
+ * in order without polling. On Throttling the rate drops (multiplicative decrease) and the
+ * bucket empties; each success recovers the rate a little, up to `ratePerSecond`.
+ */
+export class TokenBucket {
+  readonly #burst: number;
+  readonly #maxRate: number;
+  readonly #minRate: number;
+  readonly #clock: () => number;
+  readonly #sleep: Sleep;
+  #rate: number;
+  #tokens: number;
+  #updatedAt: number;
+
+  constructor(
+    options: PacingOptions,
+    clock: () => number = () => performance.now(),
+    sleep: Sleep = realSleep,
+  ) {
+    const { burst, ratePerSecond, minRatePerSecond = 1 } = options;
+    if (!(burst >= 1)) throw new RangeError(`pacing.burst must be at least 1, got ${burst}`);
+    if (!(ratePerSecond > 0)) {
+      throw new RangeError(`pacing.ratePerSecond must be greater than 0, got ${ratePerSecond}`);
+    }
+    if (!(minRatePerSecond > 0 && minRatePerSecond <= ratePerSecond)) {
+      throw new RangeError(
+        `pacing.minRatePerSecond must be in (0, ratePerSecond=${ratePerSecond}], got ${minRatePerSecond}`,
+      );
+    }
+    this.#burst = burst;
+    this.#maxRate = ratePerSecond;
+    this.#minRate = minRatePerSecond;
+    this.#rate = ratePerSecond;
+    this.#clock = clock;
+    this.#sleep = sleep;
+    this.#tokens = burst;
+    this.#updatedAt = clock();
+  }
+
+  /** The current sustained rate, calls per second. */
+  get ratePerSecond(): number {
+    return this.#rate;
+  }
+
+  /** Reserves one token and resolves when it is due (at once while the burst lasts). */
+  async take(): Promise<void> {
+    this.#refill();
+    this.#tokens -= 1;
+    if (this.#tokens >= 0) return;
+    await this.#sleep(Math.ceil((-this.#tokens / this.#rate) * 1000));
+  }
+
+  /** The server refused a call: its bucket is empty, and its rate is below ours. */
+  onThrottled(): void {
+    this.#refill();
+    this.#rate = Math.max(this.#minRate, this.#rate * 0.5);
+    this.#tokens = Math.min(this.#tokens, 0);
+  }
+
+  onSuccess(): void {
+    this.#rate = Math.min(this.#maxRate, this.#rate + this.#maxRate / 20);
+  }
+
+  #refill(): void {
+    const now = this.#clock();
+    const elapsedSeconds = Math.max(0, now - this.#updatedAt) / 1000;
+    this.#updatedAt = now;
+    this.#tokens = Math.min(this.#burst, this.#tokens + elapsedSeconds * this.#rate);
+  }
+}
+
 export interface ThrottledCallerOptions {
   readonly accountId: string;
   readonly counter: ApiCallCounter;
@@ -92,6 +183,8 @@ export interface ThrottledCallerOptions {
   readonly random?: Random;
   /** @default DEFAULT_THROTTLE_RETRY */
   readonly throttleRetry?: BackoffOptions;
+  /** Paces every call of this account. @default a TokenBucket of DEFAULT_IAM_PACING on the real clock */
+  readonly pacer?: TokenBucket;
 }
 
 /**
@@ -101,22 +194,24 @@ export interface ThrottledCallerOptions {
  */
 export class ThrottledCaller {
   readonly counter: ApiCallCounter;
+  readonly pacer: TokenBucket;
   readonly #options: ThrottledCallerOptions;
 
   constructor(options: ThrottledCallerOptions) {
     this.counter = options.counter;
+    this.pacer = options.pacer ?? new TokenBucket(DEFAULT_IAM_PACING);
     this.#options = options;
   }
 
-  /** Counted, no retries of ours: for callers that run their own retry loop. */
+  /** Counted and paced, no retries of ours: for callers that run their own retry loop. */
   once<T>(action: string, send: () => Promise<T>): Promise<T> {
-    return this.counter.call(action, send);
+    return this.#paced(action, send);
   }
 
   async send<T>(action: string, send: () => Promise<T>): Promise<T> {
     const { sleep, random, throttleRetry = DEFAULT_THROTTLE_RETRY, accountId } = this.#options;
     try {
-      return await withRetry(() => this.counter.call(action, send), {
+      return await withRetry(() => this.#paced(action, send), {
         ...throttleRetry,
         isRetryable: isThrottling,
         ...(sleep ? { sleep } : {}),
@@ -124,6 +219,20 @@ export class ThrottledCaller {
       });
     } catch (error) {
       if (isThrottling(error)) throw throttledError(accountId, action, error);
+      throw error;
+    }
+  }
+
+  async #paced<T>(action: string, send: () => Promise<T>): Promise<T> {
+    await this.pacer.take();
+    try {
+      const output = await this.counter.call(action, send);
+      // The SDK retried refusals below us: each one says the server's bucket ran dry.
+      if (attemptsOf(output) > 1) this.pacer.onThrottled();
+      else this.pacer.onSuccess();
+      return output;
+    } catch (error) {
+      if (isThrottling(error)) this.pacer.onThrottled();
       throw error;
     }
   }
