@@ -99,6 +99,13 @@ export interface PacingOptions {
  * one the benchmark throttles with). The pacer adapts downwards on Throttling, so a tighter real
  * limit costs a few refusals, not a storm of them.
  */
+/**
+ * A gentle decrease: one refusal usually means our refill ran a token ahead of the server's
+ * (clock drift, requests in flight), and emptying the bucket already realigns the two; halving
+ * would cost a large account seconds for that one token. Repeated refusals still compound.
+ */
+const THROTTLED_RATE_FACTOR = 0.8;
+
 export const DEFAULT_IAM_PACING: PacingOptions = { burst: 20, ratePerSecond: 10 };
 
 /**
@@ -106,7 +113,7 @@ export const DEFAULT_IAM_PACING: PacingOptions = { burst: 20, ratePerSecond: 10 
  * server's refill (the SDK's backoff is random up to seconds), so a large account's follow-up
  * calls were slower than the server allows; waiting for a token instead sends each call when the
  * server's bucket has one. Callers reserve a token and wait for it, so concurrent callers queue
- * in order without polling. On Throttling the rate drops (multiplicative decrease) and the
+ * in order without polling. On Throttling the rate drops (multiplicative decrease, 0.8x) and the
  * bucket empties; each success recovers the rate a little, up to `ratePerSecond`.
  */
 export class TokenBucket {
@@ -160,7 +167,7 @@ export class TokenBucket {
   /** The server refused a call: its bucket is empty, and its rate is below ours. */
   onThrottled(): void {
     this.#refill();
-    this.#rate = Math.max(this.#minRate, this.#rate * 0.5);
+    this.#rate = Math.max(this.#minRate, this.#rate * THROTTLED_RATE_FACTOR);
     this.#tokens = Math.min(this.#tokens, 0);
   }
 

@@ -61,18 +61,18 @@ describe('TokenBucket', () => {
     expect(time.sleeps).toEqual([100]);
   });
 
-  it('halves the rate and empties the bucket on throttling, then recovers on successes', async () => {
+  it('cuts the rate to 0.8x and empties the bucket on throttling, then recovers on successes', async () => {
     const time = fakeTime();
     const bucket = new TokenBucket({ burst: 5, ratePerSecond: 10 }, time.clock, time.sleep);
 
     bucket.onThrottled();
-    expect(bucket.ratePerSecond).toBe(5);
-    await bucket.take(); // no token left: waits 1/5 s
-    expect(time.sleeps).toEqual([200]);
+    expect(bucket.ratePerSecond).toBe(8);
+    await bucket.take(); // no token left: waits 1/8 s
+    expect(time.sleeps).toEqual([125]);
 
     // Each success adds a twentieth of the maximum (0.5/s) until the maximum.
-    for (let i = 0; i < 4; i++) bucket.onSuccess();
-    expect(bucket.ratePerSecond).toBe(7);
+    bucket.onSuccess();
+    expect(bucket.ratePerSecond).toBe(8.5);
     for (let i = 0; i < 100; i++) bucket.onSuccess();
     expect(bucket.ratePerSecond).toBe(10);
   });
@@ -132,12 +132,12 @@ describe('ThrottledCaller pacing', () => {
       if (calls === 1) throw throttling();
       return {};
     });
-    // rate 10 -> 5 on the refusal, then +0.5 for the success.
-    expect(pacer.ratePerSecond).toBe(5.5);
+    // rate 10 -> 8 on the refusal, then +0.5 for the success.
+    expect(pacer.ratePerSecond).toBe(8.5);
 
     // An answer that took the SDK 3 attempts: its own retries hit the empty server bucket.
     await caller.once('iam:ListUserTags', async () => ({ $metadata: { attempts: 3 } }));
-    expect(pacer.ratePerSecond).toBe(2.75);
+    expect(pacer.ratePerSecond).toBeCloseTo(6.8, 10);
     expect(caller.counter.snapshot()).toEqual({ 'iam:ListAccessKeys': 2, 'iam:ListUserTags': 3 });
   });
 });
