@@ -4,10 +4,20 @@
  * because a half-written or hand-edited object must fail with its key, not deep in the digest.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import * as z from 'zod/mini';
 import { InvalidInputError, MalformedDataError } from '../core/errors';
-import { type AccountAudit, FINDING_TYPES, SCHEMA_VERSION, SEVERITIES } from '../core/model';
-import '../core/zod-messages';
+import type { AccountAudit } from '../core/model';
+import {
+  ACCOUNT_ID,
+  accountAuditSchema,
+  childrenSchema,
+  describeIssues,
+  itemsSchema,
+  manifestSchema,
+  organizationSchema,
+  type Schema,
+} from './run-store-schemas';
+
+export { accountAuditSchema } from './run-store-schemas';
 
 /** One line of organization.json: every account of the organization and what this run does with it. */
 export interface OrganizationEntry {
@@ -59,10 +69,6 @@ export interface RunStoreOptions {
   readonly concurrency?: number;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-
-/** Any zod/mini schema that parses to T (the run store only ever reads through safeParse). */
-type Schema<T> = z.ZodMiniType<T>;
 /**
  * Step Functions execution names are 1-80 characters, Unicode allowed, with no whitespace,
  * slashes or control characters; anything else here would let a name escape its S3 prefix.
@@ -132,85 +138,6 @@ export async function mapWithConcurrency<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-const count = z.int().check(z.nonnegative());
-const findingSchema = z.object({
-  accountId: z.string(),
-  userName: z.string(),
-  userArn: z.string(),
-  accessKeyId: z.nullable(z.string()),
-  keySlot: z.nullable(z.union([z.literal(1), z.literal(2)])),
-  status: z.nullable(z.enum(['Active', 'Inactive'])),
-  createdAt: z.nullable(z.string()),
-  ageDays: z.nullable(z.int().check(z.minimum(0))),
-  lastUsedAt: z.nullable(z.string()),
-  lastUsedService: z.nullable(z.string()),
-  type: z.enum(FINDING_TYPES),
-  severity: z.enum(SEVERITIES),
-  exemption: z.optional(
-    z.object({ source: z.enum(['tag', 'config']), reason: z.string(), until: z.string() }),
-  ),
-});
-
-export const accountAuditSchema = z.object({
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  accountId: z.string().check(z.regex(ACCOUNT_ID)),
-  accountName: z.string(),
-  status: z.enum(['AUDITED', 'FAILED', 'SKIPPED']),
-  reason: z.optional(z.string()),
-  fix: z.optional(z.string()),
-  errorName: z.optional(z.string()),
-  strategy: z.enum(['credential-report', 'per-user', 'none']),
-  reportGeneratedAt: z.nullable(z.string()),
-  counts: z.object({
-    users: count,
-    activeKeys: count,
-    inactiveKeys: count,
-    findings: count,
-    exempted: count,
-    apiCalls: z.record(z.string(), count),
-  }),
-  findings: z.array(findingSchema),
-  exempted: z.array(findingSchema),
-  warnings: z.array(z.string()),
-}) satisfies Schema<AccountAudit>;
-
-const organizationSchema = z.array(
-  z.object({
-    accountId: z.string().check(z.regex(ACCOUNT_ID)),
-    accountName: z.string(),
-    state: z.string(),
-    decision: z.enum(['AUDIT', 'SKIP']),
-    reason: z.optional(z.string()),
-    fix: z.optional(z.string()),
-  }),
-);
-
-const itemsSchema = z.array(z.string().check(z.regex(ACCOUNT_ID)));
-
-const resultFileRef = z.object({ Key: z.string().check(z.minLength(1)), Size: z.optional(z.number()) });
-const manifestSchema = z.object({
-  DestinationBucket: z.string().check(z.minLength(1)),
-  MapRunArn: z.string(),
-  ResultFiles: z.record(z.string(), z.array(resultFileRef)),
-});
-
-const childSchema = z.object({
-  ExecutionArn: z.optional(z.string()),
-  Input: z.optional(z.string()),
-  Output: z.optional(z.string()),
-  Status: z.optional(z.string()),
-  Error: z.optional(z.string()),
-  Cause: z.optional(z.string()),
-});
-const childrenSchema = z.array(childSchema);
-
-function describeIssues(error: z.core.$ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
 }
 
 export class RunStore {
