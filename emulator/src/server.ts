@@ -87,8 +87,10 @@ export function createEmulatorServer(deps: ServerDeps): Server {
       }
     });
   });
-  // The SDK keeps sockets alive; a short keep-alive keeps stop() from waiting on idle ones.
-  server.keepAliveTimeout = 1000;
+  // Like AWS's endpoints, keep idle connections for a while: Node clients take a second off the
+  // server's hint, so anything near 1 s means a new TCP connection per call. stop() closes them all.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   return server;
 }
 
