@@ -5,27 +5,7 @@
  * get the machine's two cores. `fork`ed by org-worker.ts with the StartEmulatorOptions as JSON;
  * it sends one `ready` message, then answers `stats` requests until it is told to `stop`.
  */
-import { Server } from 'node:http';
 import { type StartEmulatorOptions, startEmulator } from '@org-key-audit/emulator';
-
-/**
- * The emulator sets `keepAliveTimeout = 1000` and so answers `Keep-Alive: timeout=1`; Node's
- * Agent subtracts a 1 s safety margin from that hint and then never reuses the socket, so every
- * SDK call paid a new TCP connection (1,089 connects for 2,767 calls at 100 accounts), which AWS
- * with its long keep-alive does not cost. Until the emulator announces a longer timeout, this
- * process raises it to Node's default of 5 s for every server it creates.
- */
-export const MIN_KEEP_ALIVE_MS = 5000;
-const keepAlive = new WeakMap<Server, number>();
-Object.defineProperty(Server.prototype, 'keepAliveTimeout', {
-  configurable: true,
-  get(this: Server) {
-    return keepAlive.get(this) ?? MIN_KEEP_ALIVE_MS;
-  },
-  set(this: Server, ms: number) {
-    keepAlive.set(this, ms === 0 ? 0 : Math.max(ms, MIN_KEEP_ALIVE_MS));
-  },
-});
 
 /** What the runner needs to reach and imitate the emulator (all plain JSON). */
 export interface EmulatorReady {
