@@ -12,6 +12,7 @@ import { loadDefinition } from '@org-key-audit/statemachine/definition';
 import { measureBundles } from './bundle';
 import { findRegressions } from './check';
 import { compareChildTypes, type RunCounts, scaleCounts } from './cost';
+import { measureEmulatorStartup } from './emulator-startup';
 import { type OrgRunResult, runOrgScale } from './org-scale';
 import {
   type Approach,
@@ -189,6 +190,10 @@ async function main(): Promise<number> {
   log('bundles');
   const bundles = await measureBundles(join(BENCH_DIR, 'results/bundles'), plan.importSamples);
 
+  const startupAccounts = quick ? 1_000 : 10_000;
+  log(`emulator startup: ${startupAccounts} accounts x 20 users`);
+  const emulatorStartup = [measureEmulatorStartup(startupAccounts, 20)];
+
   const results: BenchResults = {
     schemaVersion: 1,
     mode: quick ? 'quick' : 'full',
@@ -199,6 +204,7 @@ async function main(): Promise<number> {
     org,
     cost,
     bundles,
+    emulatorStartup,
     notes,
   };
   const outFile = values.out ?? join(BENCH_DIR, 'results/latest.json');

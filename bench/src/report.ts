@@ -5,6 +5,7 @@
 import type { BundleRow } from './bundle';
 import type { Metric } from './check';
 import type { CostComparison } from './cost';
+import type { EmulatorStartupRow } from './emulator-startup';
 import type { OrgRunResult } from './org-scale';
 import type { PerAccountRow, Ratio } from './per-account';
 
@@ -25,6 +26,8 @@ export interface BenchResults {
   readonly org: readonly OrgRunResult[];
   readonly cost: readonly CostRow[];
   readonly bundles: readonly BundleRow[];
+  /** Absent in results written before the emulator startup was measured. */
+  readonly emulatorStartup?: readonly EmulatorStartupRow[];
   readonly notes: readonly string[];
 }
 
@@ -88,6 +91,15 @@ export function renderMarkdown(results: BenchResults): string {
       .map((p) => `${p.name} ${n(p.bytes / 1024)} KiB`)
       .join(', ');
     out.push(`| ${b.handler} | ${n(b.bytes / 1024)} KiB | ${b.importMsMedian.toFixed(0)} ms | ${parts} |`);
+  }
+  if (results.emulatorStartup && results.emulatorStartup.length > 0) {
+    out.push('', '### Emulator startup (fresh process; target < 10 s and < 1 GiB at 10,000 x 20)', '');
+    out.push('| accounts | users | start | RSS | planted findings |', '|---:|---:|---:|---:|---:|');
+    for (const e of results.emulatorStartup) {
+      out.push(
+        `| ${n(e.accounts)} | ${n(e.users)} | ${s(e.startMs)} | ${n(e.rssMiB)} MiB | ${n(e.expectedFindings)} |`,
+      );
+    }
   }
   if (results.notes.length > 0) out.push('', ...results.notes.map((note) => `- ${note}`));
   return `${out.join('\n')}\n`;
