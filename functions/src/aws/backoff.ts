@@ -49,7 +49,11 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
   }
 }
 
-/** Maps `items` with at most `limit` calls in flight; results keep the input order. */
+/**
+ * Maps `items` with at most `limit` calls in flight; results keep the input order. The first
+ * rejection rejects the whole call and nothing new starts after it (a denied bucket must not
+ * cause thousands of further failing reads).
+ */
 export async function mapWithConcurrency<T, R>(
   items: readonly T[],
   limit: number,
@@ -60,10 +64,16 @@ export async function mapWithConcurrency<T, R>(
   }
   const results = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (!failed && next < items.length) {
       const index = next++;
-      results[index] = await fn(items[index] as T, index);
+      try {
+        results[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -6,6 +6,7 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { InvalidInputError, MalformedDataError } from '../core/errors';
 import type { AccountAudit } from '../core/model';
+import { mapWithConcurrency } from './backoff';
 import {
   ACCOUNT_ID,
   accountAuditSchema,
@@ -108,36 +109,6 @@ export function runKeys(executionName: string) {
     csv: `${reports}/report.csv`,
     digest: `${reports}/digest.txt`,
   } as const;
-}
-
-/**
- * Runs `fn` over `items` with at most `limit` calls in flight, keeping the input order.
- * The first rejection rejects the whole call; calls not yet started are not started.
- */
-export async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  if (!Number.isInteger(limit) || limit < 1) {
-    throw new InvalidInputError(`concurrency must be a whole number ≥ 1, got ${limit}.`);
-  }
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next++;
-      try {
-        results[index] = await fn(items[index] as T, index);
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 export class RunStore {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mapWithConcurrency, RunStore, runKeys } from '../../src/aws/run-store';
+import { mapWithConcurrency } from '../../src/aws/backoff';
+import { RunStore, runKeys } from '../../src/aws/run-store';
 import { InvalidInputError, MalformedDataError } from '../../src/core/errors';
 import { auditedAccount, finding } from '../handlers/support/fixtures';
 import { type MemoryS3, memoryS3 } from '../handlers/support/memory-s3';
