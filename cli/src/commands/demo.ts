@@ -3,15 +3,14 @@
  * organization on the local emulator, run through the real state machine and the real handlers.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
-import type { Report } from '@org-key-audit/functions/core/report';
 import { type Command, Option } from 'commander';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
-import { renderReportHtml } from '../ops/report-html';
 import { runLocalAudit } from '../workflow/local-audit';
 import { parseIntegerOption } from '../workflow/options';
 import { progressReporter } from '../workflow/progress';
+import { runReport } from '../workflow/report-files';
 
 export interface DemoOptions {
   readonly accounts: number;
@@ -33,7 +32,6 @@ export interface DemoResult {
 }
 
 /** What `keyaudit demo` writes into `--out`, read back from the emulator's report bucket. */
-const REPORT_FILES = ['report.json', 'report.csv', 'digest.txt'] as const;
 
 export async function runDemo(options: DemoOptions, io: Io, isTty: boolean): Promise<DemoResult> {
   const emulator = await startEmulator({
@@ -90,48 +88,21 @@ async function auditDemoOrganization(
     return { exitCode: EXIT.ERROR, executionName, status: result.status, output: null, files: [] };
   }
 
-  const files = await writeReportFiles(emulator, executionName, options.out);
+  const report = runReport(emulator, emulator.resources.reportBucket, executionName);
+  const files = await report.save(options.out);
   const published = emulator.messaging.published().at(-1);
   if (options.json) {
     io.out(JSON.stringify(result.output, null, 2));
   } else if (published) {
     io.out(`Subject: ${published.subject ?? ''}\n\n${published.message}`);
   } else {
-    io.out(`(dry run: nothing was published)\n\n${await readText(emulator, executionName, 'digest.txt')}`);
+    io.out(`(dry run: nothing was published)\n\n${report.text('digest.txt') ?? ''}`);
   }
   io.err(
     `wrote ${files.join(', ')}; states entered ${result.metrics.statesEntered}, ` +
       `largest state payload ${result.metrics.largestPayloadBytes} bytes`,
   );
   return { exitCode: EXIT.OK, executionName, status: result.status, output: result.output, files };
-}
-
-function reportObject(emulator: RunningEmulator, executionName: string, file: string): Buffer | undefined {
-  return emulator.messaging.objects(emulator.resources.reportBucket).get(`reports/${executionName}/${file}`);
-}
-
-async function readText(emulator: RunningEmulator, executionName: string, file: string): Promise<string> {
-  return reportObject(emulator, executionName, file)?.toString('utf8') ?? '';
-}
-
-async function writeReportFiles(emulator: RunningEmulator, executionName: string, out: string) {
-  const dir = resolve(out);
-  await mkdir(dir, { recursive: true });
-  const written: string[] = [];
-  for (const file of REPORT_FILES) {
-    const body = reportObject(emulator, executionName, file);
-    if (body === undefined) continue;
-    const path = join(dir, file);
-    await writeFile(path, body);
-    written.push(join(out, file));
-  }
-  const reportJson = reportObject(emulator, executionName, 'report.json');
-  if (reportJson !== undefined) {
-    const report = JSON.parse(reportJson.toString('utf8')) as Report;
-    await writeFile(join(dir, 'report.html'), renderReportHtml(report));
-    written.push(join(out, 'report.html'));
-  }
-  return written;
 }
 
 export function register(program: Command): void {

@@ -4,8 +4,6 @@
  * per-account results, Map results) and its DLQ messages live in a local, in-process store on
  * 127.0.0.1, so the command needs no bucket or queue in the account; the report ends up in --out.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
@@ -16,6 +14,7 @@ import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
 import { buildClients, type Connection, runLocalAudit } from '../workflow/local-audit';
 import { parseAccountList, parseIntegerOption } from '../workflow/options';
 import { progressReporter } from '../workflow/progress';
+import { runReport } from '../workflow/report-files';
 
 export interface RunOptions {
   readonly profile?: string;
@@ -30,8 +29,6 @@ export interface RunOptions {
   readonly orgReaderRole?: string;
   readonly reason?: string;
 }
-
-const REPORT_FILES = ['report.json', 'report.csv', 'digest.txt'] as const;
 
 export async function runAudit(options: RunOptions, io: Io, isTty: boolean): Promise<number> {
   const region =
@@ -96,18 +93,13 @@ async function auditWithScratch(
     );
     return EXIT.ERROR;
   }
-  const objects = scratch.messaging.objects(scratch.resources.reportBucket);
-  const file = (name: string) => objects.get(`reports/${result.executionName}/${name}`);
+  const report = runReport(scratch, scratch.resources.reportBucket, result.executionName);
   if (options.out !== undefined) {
-    await mkdir(resolve(options.out), { recursive: true });
-    for (const name of REPORT_FILES) {
-      const body = file(name);
-      if (body !== undefined) await writeFile(join(resolve(options.out), name), body);
-    }
+    await report.save(options.out);
     io.err(`wrote the report to ${options.out}`);
   }
-  if (options.json) io.out(file('report.json')?.toString('utf8') ?? 'null');
-  else io.out(file('digest.txt')?.toString('utf8') ?? '');
+  if (options.json) io.out(report.text('report.json') ?? 'null');
+  else io.out(report.text('digest.txt') ?? '');
 
   const summary = result.output as { totals?: { failed?: number } } | undefined;
   return (summary?.totals?.failed ?? 0) > 0 ? EXIT.PARTIAL : EXIT.OK;
