@@ -95,18 +95,20 @@ export interface PacingOptions {
 }
 
 /**
- * IAM does not publish its per-account limits; this is the bucket the emulator models (and the
- * one the benchmark throttles with). The pacer adapts downwards on Throttling, so a tighter real
- * limit costs a few refusals, not a storm of them.
- */
-/**
  * A gentle decrease: one refusal usually means our refill ran a token ahead of the server's
  * (clock drift, requests in flight), and emptying the bucket already realigns the two; halving
  * would cost a large account seconds for that one token. Repeated refusals still compound.
  */
 const THROTTLED_RATE_FACTOR = 0.8;
 
-export const DEFAULT_IAM_PACING: PacingOptions = { burst: 20, ratePerSecond: 10 };
+/**
+ * IAM does not publish its per-account limits; this is the bucket the emulator models (and the
+ * one the benchmark throttles with), less one token of burst. That token keeps us one call behind
+ * the server's bucket, so requests that reach it closer together than we sent them (network or
+ * server jitter) still find a token instead of a refusal and a retry. The pacer adapts downwards
+ * on Throttling, so a tighter real limit costs a few refusals, not a storm of them.
+ */
+export const DEFAULT_IAM_PACING: PacingOptions = { burst: 19, ratePerSecond: 10 };
 
 /**
  * A client-side token bucket for one account's calls. Retrying after a refusal overshoots the

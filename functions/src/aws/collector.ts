@@ -73,7 +73,17 @@ export async function collectAccount(deps: CollectorDeps, params: CollectParams)
   const concurrency = params.concurrency ?? DEFAULT_PER_USER_CONCURRENCY;
   const warnings: string[] = [];
 
-  const collected = await collectPrincipals(deps, params, caller, warnings);
+  // GetAccountSummary does not depend on the report, so it runs while the report is generated:
+  // waiting leaves IAM's bucket full, and a call made then costs the follow-up calls nothing.
+  // allSettled, so neither call is still running (or rejects unobserved) after we return.
+  const [principalsResult, rootKeysResult] = await Promise.allSettled([
+    collectPrincipals(deps, params, caller, warnings),
+    rootAccessKeysPresent(iam, caller),
+  ]);
+  if (principalsResult.status === 'rejected') throw principalsResult.reason;
+  if (rootKeysResult.status === 'rejected') throw rootKeysResult.reason;
+  const collected = principalsResult.value;
+  const rootKeysPresent = rootKeysResult.value;
   const ctx = {
     accountId,
     now: deps.now(),
@@ -95,7 +105,6 @@ export async function collectAccount(deps: CollectorDeps, params: CollectParams)
       : refreshPrincipal(iam, caller, principal, collected.needsReconcile),
   );
 
-  const rootKeysPresent = await rootAccessKeysPresent(iam, caller);
   const principals = refreshed
     .filter((p): p is PrincipalCredentials => p !== null)
     // GetAccountSummary is live; a report row can be four hours old.

@@ -52,12 +52,12 @@ afterEach(() => {
 });
 
 describe('clients', () => {
-  it('builds an assumed-role IAM client in us-east-1 with adaptive retries (a client-side rate limiter per account)', async () => {
+  it('builds an assumed-role IAM client in us-east-1 with standard retries (the collector paces calls itself)', async () => {
     const iam = iamClientFor(credentials);
     expect(await iam.config.region()).toBe('us-east-1');
     expect(await iam.config.maxAttempts()).toBe(5);
     const strategy = (await iam.config.retryStrategy()) as { readonly mode?: string };
-    expect(strategy.mode).toBe('adaptive');
+    expect(strategy.mode).toBe('standard');
   });
 
   it('sends to AWS_ENDPOINT_URL with the assumed-role credentials', async () => {
