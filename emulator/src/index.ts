@@ -22,6 +22,7 @@ import { Stats } from './stats';
 export type { Clock } from './clock';
 export type { Expected, ExpectedAccount, ExpectedFinding } from './expected';
 export type { FaultConfig, FaultPatch, Faults } from './faults';
+export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
 export type { CallStat, Stats } from './stats';
 
