@@ -79,3 +79,34 @@ export async function mapWithConcurrency<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Runs `fn` on the items of `source` as they come, at most `limit` at once. Items are pulled
+ * only when a slot is free, so a lazy source (a report parsed slice by slice) is read no faster
+ * than it is used. After the first failure (of `fn` or of the source) nothing new starts; the
+ * call settles once every started item has, then rejects with that first failure, so nothing
+ * is left running behind the caller's back.
+ */
+export async function forEachWithConcurrency<T>(
+  source: Iterator<T>,
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`concurrency must be a positive integer, got ${limit}`);
+  }
+  let failure: { readonly error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (failure === undefined) {
+      try {
+        const next = source.next();
+        if (next.done === true) return;
+        await fn(next.value);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  if (failure !== undefined) throw failure.error;
+}

@@ -5,7 +5,7 @@
  * strategy when the report cannot be had for a reason retrying will not fix.
  */
 import { GetAccountSummaryCommand, type IAMClient, ListUserTagsCommand } from '@aws-sdk/client-iam';
-import { parseCredentialReport, ROOT_ACCOUNT_USER } from '../core/credential-report';
+import { parseCredentialReportInSlices, ROOT_ACCOUNT_USER } from '../core/credential-report';
 import { CredentialReportParseError } from '../core/errors';
 import type { ConfigExemption } from '../core/exemptions';
 import { reconcileKeys } from '../core/key-reconcile';
@@ -19,7 +19,7 @@ import {
 import { compareFindings, evaluateAccount } from '../core/policy';
 import type { Thresholds } from '../core/thresholds';
 import { ApiCallCounter, hasErrorName, isAccessDenied, ThrottledCaller } from './api-calls';
-import { type BackoffOptions, mapWithConcurrency, type Random, type Sleep } from './backoff';
+import { type BackoffOptions, forEachWithConcurrency, type Random, type Sleep } from './backoff';
 import {
   collectPrincipalsPerUser,
   DEFAULT_PER_USER_CONCURRENCY,
@@ -53,10 +53,16 @@ export interface CollectParams {
 
 interface Collected {
   readonly strategy: Exclude<CollectionStrategy, 'none'>;
+  /** Every principal, the flagged ones with live keys and tags (users deleted meanwhile left out). */
   readonly principals: readonly PrincipalCredentials[];
   readonly reportGeneratedAt: string | null;
-  /** Report rows carry no key ids and may be hours old; per-user data is live. */
-  readonly needsReconcile: boolean;
+}
+
+interface FollowUp {
+  readonly caller: ThrottledCaller;
+  readonly warnings: string[];
+  readonly isFlagged: (principal: PrincipalCredentials) => boolean;
+  readonly concurrency: number;
 }
 
 export async function collectAccount(deps: CollectorDeps, params: CollectParams): Promise<AccountAudit> {
@@ -72,41 +78,33 @@ export async function collectAccount(deps: CollectorDeps, params: CollectParams)
   });
   const concurrency = params.concurrency ?? DEFAULT_PER_USER_CONCURRENCY;
   const warnings: string[] = [];
-
-  // GetAccountSummary does not depend on the report, so it runs while the report is generated:
-  // waiting leaves IAM's bucket full, and a call made then costs the follow-up calls nothing.
-  // allSettled, so neither call is still running (or rejects unobserved) after we return.
-  const [principalsResult, rootKeysResult] = await Promise.allSettled([
-    collectPrincipals(deps, params, caller, warnings),
-    rootAccessKeysPresent(iam, caller),
-  ]);
-  if (principalsResult.status === 'rejected') throw principalsResult.reason;
-  if (rootKeysResult.status === 'rejected') throw rootKeysResult.reason;
-  const collected = principalsResult.value;
-  const rootKeysPresent = rootKeysResult.value;
   const ctx = {
     accountId,
     now: deps.now(),
     thresholds: params.thresholds,
     configExemptions: params.configExemptions,
   };
+  // Follow-up calls only for users a first pass flags: this keeps the cost per account at
+  // 4 + 2 x (users with findings) calls instead of 2 per user.
+  const isFlagged = (principal: PrincipalCredentials): boolean => {
+    if (principal.isRoot) return false;
+    const first = evaluateAccount([principal], ctx);
+    return first.findings.length > 0 || first.exempted.length > 0;
+  };
 
-  // Follow-up calls only for users the first pass flagged: this keeps the cost per account at
-  // about 3 + 2 x (users with findings) calls instead of 2 per user.
-  const first = evaluateAccount(collected.principals, ctx);
-  const flagged = new Set(
-    [...first.findings, ...first.exempted]
-      .filter((f) => f.userName !== ROOT_ACCOUNT_USER)
-      .map((f) => f.userName),
-  );
-  const refreshed = await mapWithConcurrency(collected.principals, concurrency, async (principal) =>
-    principal.isRoot || !flagged.has(principal.userName)
-      ? principal
-      : refreshPrincipal(iam, caller, principal, collected.needsReconcile),
-  );
+  // GetAccountSummary does not depend on the report, so it runs while the report is generated:
+  // waiting leaves IAM's bucket full, and a call made then costs the follow-up calls nothing.
+  // allSettled, so neither call is still running (or rejects unobserved) after we return.
+  const [principalsResult, rootKeysResult] = await Promise.allSettled([
+    collectPrincipals(deps, params, { caller, warnings, isFlagged, concurrency }),
+    rootAccessKeysPresent(iam, caller),
+  ]);
+  if (principalsResult.status === 'rejected') throw principalsResult.reason;
+  if (rootKeysResult.status === 'rejected') throw rootKeysResult.reason;
+  const collected = principalsResult.value;
+  const rootKeysPresent = rootKeysResult.value;
 
-  const principals = refreshed
-    .filter((p): p is PrincipalCredentials => p !== null)
+  const principals = collected.principals
     // GetAccountSummary is live; a report row can be four hours old.
     .map((p) => (p.isRoot && rootKeysPresent === false ? { ...p, keys: [] } : p));
 
@@ -145,23 +143,35 @@ export async function collectAccount(deps: CollectorDeps, params: CollectParams)
 async function collectPrincipals(
   deps: CollectorDeps,
   params: CollectParams,
-  caller: ThrottledCaller,
-  warnings: string[],
+  followUp: FollowUp,
 ): Promise<Collected> {
+  const { caller, warnings } = followUp;
   const strategy = params.strategy ?? 'auto';
-  const perUser = async (): Promise<Collected> => ({
-    strategy: 'per-user',
-    principals: await collectPrincipalsPerUser({
+  const perUser = async (): Promise<Collected> => {
+    const listed = await collectPrincipalsPerUser({
       iam: deps.iam,
       caller,
       ...(params.concurrency ? { concurrency: params.concurrency } : {}),
-    }),
-    reportGeneratedAt: null,
-    needsReconcile: false,
-  });
+    });
+    return {
+      strategy: 'per-user',
+      principals: await withFollowUps(deps.iam, listed.values(), followUp, false),
+      reportGeneratedAt: null,
+    };
+  };
+  // Only reasons a retry cannot fix justify the slower path; transient ones surface as typed errors.
+  const fallBack = (error: unknown): Promise<Collected> => {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    warnings.push(
+      `account ${params.accountId}: the credential report could not be used (${why}); audited user by user instead`,
+    );
+    return perUser();
+  };
   if (strategy === 'per-user') return perUser();
+
+  let report: Awaited<ReturnType<typeof fetchCredentialReport>>;
   try {
-    const report = await fetchCredentialReport({
+    report = await fetchCredentialReport({
       iam: deps.iam,
       caller,
       accountId: params.accountId,
@@ -169,22 +179,55 @@ async function collectPrincipals(
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
       ...(deps.random ? { random: deps.random } : {}),
     });
+  } catch (error) {
+    if (strategy !== 'auto' || !isAccessDenied(error)) throw error;
+    return fallBack(error);
+  }
+  try {
+    // Report rows carry no key ids and may be hours old: flagged users are reconciled with
+    // ListAccessKeys, starting while later slices of the report are still being parsed.
+    const rows = (function* () {
+      for (const slice of parseCredentialReportInSlices(report.content)) yield* slice;
+    })();
     return {
       strategy: 'credential-report',
-      principals: parseCredentialReport(report.content),
+      principals: await withFollowUps(deps.iam, rows, followUp, true),
       reportGeneratedAt: report.generatedAt?.toISOString() ?? null,
-      needsReconcile: true,
     };
   } catch (error) {
-    // Only reasons a retry cannot fix justify the slower path; transient ones surface as typed errors.
-    const permanent = isAccessDenied(error) || error instanceof CredentialReportParseError;
-    if (strategy !== 'auto' || !permanent) throw error;
-    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    warnings.push(
-      `account ${params.accountId}: the credential report could not be used (${why}); audited user by user instead`,
-    );
-    return perUser();
+    // Follow-up calls never raise this: it is the report itself that cannot be read.
+    if (strategy !== 'auto' || !(error instanceof CredentialReportParseError)) throw error;
+    return fallBack(error);
   }
+}
+
+/**
+ * Every principal of `source` in order, each flagged one replaced by its live keys and tags (or
+ * left out if the user was deleted meanwhile). Principals are pulled from `source` only as
+ * follow-up slots free up, so a lazily parsed report is read while the first calls are out.
+ */
+async function withFollowUps(
+  iam: IAMClient,
+  source: Iterator<PrincipalCredentials>,
+  followUp: FollowUp,
+  needsReconcile: boolean,
+): Promise<PrincipalCredentials[]> {
+  const principals: (PrincipalCredentials | null)[] = [];
+  const flagged = (function* () {
+    for (let next = source.next(); next.done !== true; next = source.next()) {
+      const index = principals.push(next.value) - 1;
+      if (followUp.isFlagged(next.value)) yield index;
+    }
+  })();
+  await forEachWithConcurrency(flagged, followUp.concurrency, async (index) => {
+    principals[index] = await refreshPrincipal(
+      iam,
+      followUp.caller,
+      principals[index] as PrincipalCredentials,
+      needsReconcile,
+    );
+  });
+  return principals.filter((p): p is PrincipalCredentials => p !== null);
 }
 
 /** Live keys (ids, status, deletions since the report) and tags, for one flagged user. */

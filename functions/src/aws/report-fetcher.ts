@@ -15,12 +15,12 @@ import { type BackoffOptions, fullJitterDelay, type Random, realSleep, type Slee
 /**
  * About a minute of waiting in the worst case; a report usually needs seconds. The first polls
  * come quickly because waiting is pure delay: IAM's token bucket is full while we wait, so an
- * early GenerateCredentialReport costs no throughput, and a late one adds up to a second to
- * every account (a tenth of the whole budget of a throttled 10,000-user account).
+ * early GenerateCredentialReport costs no throughput, while a late one added up to a second to
+ * every account (5 % of a throttled 10,000-user account's whole audit).
  */
 export const DEFAULT_REPORT_POLLING: BackoffOptions = {
-  maxAttempts: 10,
-  baseDelayMs: 250,
+  maxAttempts: 11,
+  baseDelayMs: 100,
   maxDelayMs: 15_000,
 };
 

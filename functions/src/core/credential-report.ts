@@ -76,19 +76,73 @@ const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?
  * @throws CredentialReportParseError naming the row (1-based data row, and the user when known) and column.
  */
 export function parseCredentialReport(content: string | Uint8Array): CredentialReportEntry[] {
+  return [...parseCredentialReportInSlices(content)].flat();
+}
+
+/** Rows per slice: a few milliseconds of parsing, so a caller waits little for the first ones. */
+export const REPORT_SLICE_ROWS = 250;
+
+/**
+ * The same parse, a slice of rows at a time, so that a caller can act on the first rows (the
+ * collector starts its follow-up calls) while the rest of a 10,000-user report is still unread.
+ * Slices end only at line breaks outside quotes, and a CSV error is reported as the whole-text
+ * parse reports it, so slicing changes no result and no message.
+ * @throws CredentialReportParseError as parseCredentialReport, when the slice holding the fault is reached.
+ */
+export function* parseCredentialReportInSlices(
+  content: string | Uint8Array,
+  rowsPerSlice = REPORT_SLICE_ROWS,
+): Generator<CredentialReportEntry[], void, undefined> {
   const text = typeof content === 'string' ? content : decodeUtf8(content);
   if (text.replace(/^\uFEFF/, '').trim() === '') {
     throw new CredentialReportParseError(
       'The credential report is empty: expected at least the header row (user,arn,...). Generate the report again.',
     );
   }
-  const records = readCsv(text);
-  const header = records[0];
+  const readSlice = (start: number, end: number): string[][] => {
+    try {
+      return readCsv(text.slice(start, end));
+    } catch (error) {
+      // Line numbers in a slice's error are the slice's own: the whole text names the right line.
+      readCsv(text);
+      throw error;
+    }
+  };
+  let start = 0;
+  let end = 0;
+  let header: string[] | undefined;
+  // Blank lines before the header are skipped, as the whole-text parse skips them.
+  while (header === undefined && end < text.length) {
+    start = end;
+    end = endOfRows(text, start, 1);
+    header = readSlice(start, end)[0];
+  }
   if (header === undefined) {
     throw new CredentialReportParseError('The credential report has no header row.');
   }
   const index = indexHeader(header);
-  return records.slice(1).map((fields, i) => parseRow(fields, i + 1, header.length, index));
+  let rowNumber = 0;
+  while (end < text.length) {
+    start = end;
+    end = endOfRows(text, start, rowsPerSlice);
+    const slice = readSlice(start, end).map((fields) => parseRow(fields, ++rowNumber, header.length, index));
+    if (slice.length > 0) yield slice;
+  }
+}
+
+/** The index just past the `rows`-th line break after `from` that is not inside a quoted field. */
+function endOfRows(text: string, from: number, rows: number): number {
+  const QUOTE = 34;
+  const NEWLINE = 10;
+  let inQuotes = false;
+  let seen = 0;
+  for (let i = from; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // An escaped quote ("") toggles twice, so only real field quotes change the state.
+    if (code === QUOTE) inQuotes = !inQuotes;
+    else if (code === NEWLINE && !inQuotes && ++seen === rows) return i + 1;
+  }
+  return text.length;
 }
 
 function decodeUtf8(bytes: Uint8Array): string {

@@ -11,7 +11,7 @@ export const iamClient = clientSlot(() => new IAMClient({ region: GLOBAL_REGION,
  * add a second, slower limiter: after a single refusal it held a 10,000-user account to two or
  * three calls a second for seconds on end (measured: 21.5 s instead of 19.3 s on the benchmark).
  */
-export const MEMBER_IAM_RETRY_CONFIG = { retryMode: 'standard', maxAttempts: 5 } as const;
+export const MEMBER_IAM_RETRY_CONFIG = RETRY_CONFIG;
 
 // One keep-alive connection pool for every member-account client: a warm Lambda (or a local run)
 // audits many accounts, and a new client per session must not mean new TCP and TLS handshakes.
