@@ -165,6 +165,8 @@ async function main(): Promise<number> {
       'An org run that outlasted its time budget was stopped; its time is projected from the accounts finished at that point.',
     );
   }
+  const floor = cpuFloor(org, 10_000);
+  if (floor !== null) notes.push(floor);
 
   log(`cost calibration: ${plan.calibrationAccounts} accounts, one at a time, 20 ms per call`);
   const calibration = await runOrgScale(
@@ -239,3 +241,18 @@ main().then(
     process.exit(1);
   },
 );
+
+/**
+ * What the machine allows at `accounts`: the CPU one account costs the runner and the emulator
+ * together (the largest completed run), times the accounts, spread perfectly over every core.
+ */
+function cpuFloor(org: readonly OrgRunResult[], accounts: number): string | null {
+  const basis = org
+    .filter((r) => r.completed && r.cpuMs !== undefined && r.emulatorCpuMs !== undefined && r.done > 0)
+    .at(-1);
+  if (basis === undefined) return null;
+  const perAccountMs = ((basis.cpuMs ?? 0) + (basis.emulatorCpuMs ?? 0)) / basis.done;
+  const cores = cpus().length;
+  const floorS = (perAccountMs * accounts) / cores / 1000;
+  return `CPU floor: ${perAccountMs.toFixed(1)} ms of CPU per account (runner + emulator, measured at ${basis.done} accounts), so ${accounts} accounts need at least ${floorS.toFixed(0)} s on ${cores} cores with perfect parallelism.`;
+}
