@@ -143,7 +143,7 @@ async function main(): Promise<number> {
   const rows = await perAccount(plan);
   if (rows.some((r) => !r.measured)) {
     notes.push(
-      'Rows marked "extrapolated" were not run: their calls scale linearly from the measured run (every user and key costs the same calls) and their time is those calls at the measured rate.',
+      'Rows marked "extrapolated" were not run: their calls scale linearly from the measured run (every user and key costs the same calls) and their time is the calls beyond the 20-call burst at the measured paced rate.',
     );
   }
   const perAccountBad = rows.filter((r) => r.measured && r.overdueKeys !== r.flaggedUsers);
