@@ -24,7 +24,7 @@ export {
   regionFromEnv,
   type TemporaryCredentials,
 } from './clients/common';
-export { iamClientFor, MEMBER_IAM_RETRY_CONFIG, memberIamConfig } from './clients/iam';
+export { iamClientFor, memberIamConfig } from './clients/iam';
 export { organizationsClientWith } from './clients/organizations';
 
 export interface AwsClients {

@@ -25,7 +25,7 @@ import {
   DEFAULT_PER_USER_CONCURRENCY,
   listUserAccessKeys,
 } from './per-user-collector';
-import { fetchCredentialReport } from './report-fetcher';
+import { type FetchedReport, fetchCredentialReport } from './report-fetcher';
 
 export interface CollectorDeps {
   readonly iam: IAMClient;
@@ -169,7 +169,7 @@ async function collectPrincipals(
   };
   if (strategy === 'per-user') return perUser();
 
-  let report: Awaited<ReturnType<typeof fetchCredentialReport>>;
+  let report: FetchedReport;
   try {
     report = await fetchCredentialReport({
       iam: deps.iam,
