@@ -92,7 +92,7 @@ export function plantedExpectations(
   );
 }
 
-/** The default rotation policy, re-applied from the spec's ages (see DESIGN.md, "Findings"). */
+/** The default rotation policy, re-applied from the spec's ages (see docs/design.md, "Findings"). */
 export function ruleExpectations(
   built: BuiltOrganization,
   accounts: readonly AccountSpec[],

@@ -14,7 +14,7 @@ import {
 } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 
-/** Exactly what the collector calls; no wildcards, no managed policies (DESIGN.md, "Infrastructure"). */
+/** Exactly what the collector calls; no wildcards, no managed policies (docs/design.md, "Infrastructure"). */
 export const AUDIT_ROLE_ACTIONS = [
   'iam:GenerateCredentialReport',
   'iam:GetCredentialReport',

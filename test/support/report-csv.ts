@@ -1,6 +1,7 @@
 /**
- * An independent credential-report writer (22 columns, AWS-FACTS.md) and fast-check arbitraries
- * for the rows, so property tests build reports the way AWS does, not the way the parser reads them.
+ * An independent credential-report writer (22 columns; docs/aws-behaviour.md, "IAM credential
+ * report") and fast-check arbitraries for the rows, so property tests build reports the way AWS
+ * does, not the way the parser reads them.
  */
 import fc from 'fast-check';
 

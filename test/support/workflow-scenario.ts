@@ -1,8 +1,8 @@
 /**
  * The hand-written organization the named workflow cases run on. Every outcome a case expects
- * is written next to the data that plants it, from the rules in DESIGN.md ("Findings"), with the
- * default thresholds (due soon 80, overdue 90, critical 365, reminder day 90, unused 45, never
- * used after 7, inactive lingering after 30).
+ * is written next to the data that plants it, from the rules in docs/design.md ("Findings"),
+ * with the default thresholds (due soon 80, overdue 90, critical 365, reminder day 90, unused
+ * 45, never used after 7, inactive lingering after 30).
  */
 export const NOW = '2025-06-15T12:00:00.000Z';
 

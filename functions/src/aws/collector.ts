@@ -1,7 +1,7 @@
 /**
- * Audits one account's access keys (DESIGN.md "Collecting one account"): the credential report
- * for the whole account in about three calls, then ListAccessKeys / ListUserTags only for users
- * with a finding, and GetAccountSummary for root keys. `auto` falls back to the per-user
+ * Audits one account's access keys (docs/design.md, "Collecting one account"): the credential
+ * report for the whole account in about three calls, then ListAccessKeys / ListUserTags only for
+ * users with a finding, and GetAccountSummary for root keys. `auto` falls back to the per-user
  * strategy when the report cannot be had for a reason retrying will not fix.
  */
 import { GetAccountSummaryCommand, type IAMClient, ListUserTagsCommand } from '@aws-sdk/client-iam';

@@ -1,5 +1,6 @@
 /**
- * Parser for the IAM credential report (GetCredentialReport's CSV, see AWS-FACTS.md).
+ * Parser for the IAM credential report (GetCredentialReport's CSV; see docs/aws-behaviour.md,
+ * "IAM credential report").
  *
  * Header-driven rather than positional: AWS documents the 22 columns but has added columns to
  * this report before, and a parser that trusts positions would silently read the wrong column.

@@ -1,6 +1,6 @@
 /**
- * The daily email (DESIGN.md "The digest"): plain text, because SNS email delivers the message
- * as it is. The subject is ASCII and at most 100 characters (SNS's limit for email subjects);
+ * The daily email (docs/design.md, "The digest"): plain text, because SNS email delivers the
+ * message as it is. The subject is ASCII and at most 100 characters (SNS's limit for email subjects);
  * the body never exceeds `maxBytes`, truncating lists with "… and N more" rather than failing
  * the publish, and always keeps the totals, the accounts not audited and the links.
  *

@@ -1,5 +1,5 @@
 /**
- * The data shapes every part of org-key-audit shares (see DESIGN.md, "Data shapes").
+ * The data shapes every part of org-key-audit shares (see docs/design.md, "Data shapes").
  * Versioned: a stored report or per-account result carries `schemaVersion`.
  */
 

@@ -1,6 +1,7 @@
 /**
- * The rotation policy (DESIGN.md "Findings"): pure, deterministic, no AWS. The collector runs it
- * on credential-report rows and again after ListAccessKeys has supplied key ids and live status.
+ * The rotation policy (docs/design.md, "Findings"): pure, deterministic, no AWS. The collector
+ * runs it on credential-report rows and again after ListAccessKeys has supplied key ids and live
+ * status.
  */
 import { ageInDays } from './age';
 import {

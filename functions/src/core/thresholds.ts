@@ -1,7 +1,7 @@
 /**
- * Policy thresholds: configuration with defaults (DESIGN.md "Findings"). They arrive from three
- * places (config file, Lambda env THRESHOLDS_JSON, console execution input), so every message
- * names the field with its full path and says how to fix it.
+ * Policy thresholds: configuration with defaults (docs/design.md, "Findings"). They arrive from
+ * three places (config file, Lambda env THRESHOLDS_JSON, console execution input), so every
+ * message names the field with its full path and says how to fix it.
  */
 import * as z from 'zod/mini';
 import { InvalidInputError } from './errors';

@@ -1,6 +1,7 @@
 /**
  * Hand-built credential reports for the collector tests: the 22 columns in AWS's order
- * (AWS-FACTS.md), dates computed from a fixed `now` so each finding follows from the rule.
+ * (docs/aws-behaviour.md, "IAM credential report"), dates computed from a fixed `now` so each
+ * finding follows from the rule.
  */
 
 export const NOW = new Date('2025-06-15T12:00:00Z');
