@@ -2,6 +2,7 @@
  * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations.
  * Paths it does not own go to the messaging module (`/_emulator/{sns,sqs,s3,messaging}/…`).
  */
+import type { CallLog, RecordedCall } from './calls';
 import type { Clock } from './clock';
 import type { Expected } from './expected';
 import type { Faults } from './faults';
@@ -19,6 +20,7 @@ export interface AdminDeps {
   readonly stats: Stats;
   readonly expected: Expected;
   readonly messaging: MessagingServices;
+  readonly calls: CallLog;
 }
 
 const ACCOUNT_STATE_PATH = /^\/_emulator\/accounts\/(\d{12})\/state$/;
@@ -80,6 +82,10 @@ export function createAdminHandler(deps: AdminDeps) {
         return adminJson(200, stats.snapshot());
       case 'GET /_emulator/expected':
         return adminJson(200, deps.expected);
+      case 'GET /_emulator/calls':
+        return adminJson(200, { recording: deps.calls.enabled, calls: filterCalls(deps.calls.all(), url) });
+      case 'DELETE /_emulator/calls':
+        return adminJson(200, { cleared: deps.calls.clear() });
     }
     const stateMatch = ACCOUNT_STATE_PATH.exec(path);
     if (stateMatch !== null && method.toUpperCase() === 'POST') {
@@ -94,4 +100,21 @@ export function createAdminHandler(deps: AdminDeps) {
     }
     return messaging.admin(pathWithQuery, method, body);
   };
+}
+
+/** `?service=sqs&action=sqs:SendMessage&outcome=denied&caller=<arn>`: every given field must match. */
+function filterCalls(calls: readonly RecordedCall[], url: URL): readonly RecordedCall[] {
+  const filters: [keyof RecordedCall, string][] = [];
+  for (const [param, field] of [
+    ['service', 'service'],
+    ['action', 'action'],
+    ['outcome', 'outcome'],
+    ['caller', 'callerArn'],
+    ['account', 'callerAccountId'],
+  ] as const) {
+    const value = url.searchParams.get(param);
+    if (value !== null) filters.push([field, value]);
+  }
+  if (filters.length === 0) return calls;
+  return calls.filter((call) => filters.every(([field, value]) => call[field] === value));
 }

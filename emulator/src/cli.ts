@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import type { StartEmulatorOptions } from './index';
 
 const USAGE =
-  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--no-throttling]';
+  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--no-throttling] [--no-record-calls]';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -38,6 +38,7 @@ export function parseCommandLine(argv: readonly string[]): {
         now: { type: 'string' },
         region: { type: 'string' },
         'no-throttling': { type: 'boolean' },
+        'no-record-calls': { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -73,6 +74,7 @@ export function parseCommandLine(argv: readonly string[]): {
     ...(now === undefined ? {} : { now }),
     ...(str('region') === undefined ? {} : { region: str('region') as string }),
     ...(values['no-throttling'] === true ? { faults: { iamThrottling: { enabled: false } } } : {}),
+    ...(values['no-record-calls'] === true ? { recordCalls: false } : {}),
   };
   return { options, expectOut: str('expect-out') };
 }

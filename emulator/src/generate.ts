@@ -19,6 +19,8 @@ export interface GenerateOptions {
   readonly now?: Date;
   /** @default 'OrgKeyAuditRole' */
   readonly roleName?: string;
+  /** The audit-account role the audit roles trust. @default 'OrgKeyAuditAuditor' */
+  readonly auditorRoleName?: string;
 }
 
 export interface GeneratedOrganization extends BuiltOrganization {
@@ -208,6 +210,7 @@ export function generateOrganization(options: GenerateOptions): GeneratedOrganiz
     now,
     seed: options.seed,
     ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
+    ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
   });
   const expected = plantedExpectations(built, spec, { seed: options.seed, now });
   return { ...built, spec, expected, now };
@@ -220,7 +223,7 @@ export function generateOrganization(options: GenerateOptions): GeneratedOrganiz
  */
 export function organizationFromSpec(
   input: unknown,
-  options: { readonly now?: Date; readonly roleName?: string } = {},
+  options: { readonly now?: Date; readonly roleName?: string; readonly auditorRoleName?: string } = {},
 ): GeneratedOrganization {
   const parsed = orgSpecSchema.safeParse(input);
   if (!parsed.success) {
@@ -235,6 +238,7 @@ export function organizationFromSpec(
     now,
     seed: 'org-file',
     ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
+    ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
   });
   const expected = ruleExpectations(built, spec.accounts, { seed: null, now });
   return { ...built, spec: spec.accounts, expected, now };

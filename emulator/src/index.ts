@@ -4,21 +4,29 @@
  */
 import type { Server } from 'node:http';
 import { createAdminHandler } from './admin';
+import { type Authorizer, CallLog, type RecordedCall } from './calls';
 import { type Clock, createClock } from './clock';
 import type { Expected } from './expected';
 import { type FaultPatch, Faults } from './faults';
 import { type GeneratedOrganization, generateOrganization, organizationFromSpec } from './generate';
-import { createRandom, hashString, requestId } from './random';
+import { awsId, createRandom, hashString, requestId, secretKey, sessionToken } from './random';
 import { close, createEmulatorServer, listen } from './server';
 import type { ServiceContext } from './services/context';
 import { createIamHandler } from './services/iam';
 import { createMessagingServices, type MessagingServices } from './services/messaging/index';
 import { createOrganizationsHandler } from './services/organizations';
-import { createStsHandler } from './services/sts';
-import type { AuditorIdentity } from './state/build';
+import { createStsHandler, SESSION_NAME } from './services/sts';
+import { type AuditorIdentity, ROLE_NAME } from './state/build';
 import type { OrganizationRecord } from './state/model';
 import { Stats } from './stats';
 
+export type {
+  AuthorizationDecision,
+  AuthorizationRequest,
+  Authorizer,
+  CallOutcome,
+  RecordedCall,
+} from './calls';
 export type { Clock } from './clock';
 export type { Expected, ExpectedAccount, ExpectedFinding } from './expected';
 export type { FaultConfig, FaultPatch, Faults } from './faults';
@@ -45,6 +53,27 @@ export interface StartEmulatorOptions {
   readonly roleName?: string;
   /** Faults on from the start (IAM throttling is on by default). */
   readonly faults?: FaultPatch;
+  /**
+   * Keep a record of every AWS call served (`calls()`, `GET /_emulator/calls`). Off for
+   * benchmarks that push tens of thousands of calls.
+   * @default true
+   */
+  readonly recordCalls?: boolean;
+  /**
+   * Asked before every AWS call's handler runs (after credentials and injected faults); a
+   * denial answers AWS's AccessDenied in the service's own shape, with the given message.
+   * @default undefined: every call is allowed
+   */
+  readonly authorize?: Authorizer;
+  /** The audit-account role every member account's audit role trusts. @default 'OrgKeyAuditAuditor' */
+  readonly auditorRoleName?: string;
+}
+
+/** Temporary credentials of a role session: all three are needed to sign a request. */
+export interface RoleCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
 }
 
 export interface RunningEmulator {
@@ -59,19 +88,33 @@ export interface RunningEmulator {
   readonly managementAccountId: string;
   readonly auditAccountId: string;
   readonly roleName: string;
+  /** The audit-account role the audit roles trust; the auditor's keys are a session of it. */
+  readonly auditorRoleName: string;
   readonly expected: Expected;
   readonly organization: GeneratedOrganization;
   readonly resources: MessagingServices['resources'];
   readonly messaging: MessagingServices;
   /** The admin API in-process: same routes and answers as `/_emulator/*`. */
   readonly admin: (path: string, method: string, body?: unknown) => { status: number; body: unknown };
+  /** The AWS calls served so far, in order of arrival; [] when `recordCalls` is false. */
+  calls(): readonly RecordedCall[];
+  clearCalls(): void;
+  /**
+   * Credentials of a session `sessionName` of role `roleName` in the audit account (the role is
+   * created if the organization lacks it), without expiry: a local run's Lambda calls the
+   * emulator as its own execution role. The same pair returns the same credentials.
+   */
+  roleCredentials(roleName: string, sessionName: string): RoleCredentials;
   stop(): Promise<void>;
 }
 
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const region = options.region ?? 'us-east-1';
   const seed = options.seed ?? 1;
-  const roleOption = options.roleName === undefined ? {} : { roleName: options.roleName };
+  const roleOption = {
+    ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
+    ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
+  };
   const organization =
     options.orgSpec === undefined
       ? generateOrganization({
@@ -108,7 +151,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     auditAccountId: organization.auditAccountId,
     now: () => clock.nowMs(),
   });
+  const calls = new CallLog(options.recordCalls ?? true);
   const admin = createAdminHandler({
+    calls,
     org: organization.org,
     clock,
     faults,
@@ -123,6 +168,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     stats,
     nextRequestId,
     admin,
+    calls,
+    authorize: options.authorize,
     handlers: {
       iam: createIamHandler(ctx, nextRequestId),
       sts: createStsHandler(ctx, nextRequestId),
@@ -133,6 +180,48 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const port = await listen(server, options.port ?? 0);
   const url = `http://127.0.0.1:${port}`;
   baseUrl = url;
+
+  const roleSessions = new Map<string, RoleCredentials>();
+  const roleCredentials = (roleName: string, sessionName: string): RoleCredentials => {
+    if (!ROLE_NAME.test(roleName)) {
+      throw new RangeError(`roleName must be 1-64 of [A-Za-z0-9+=,.@_-]; got "${roleName}"`);
+    }
+    if (!SESSION_NAME.test(sessionName)) {
+      throw new RangeError(`sessionName must be 2-64 of [A-Za-z0-9+=,.@_-]; got "${sessionName}"`);
+    }
+    const cacheKey = `${roleName}\u0000${sessionName}`;
+    const known = roleSessions.get(cacheKey);
+    if (known !== undefined) return known;
+    const org = organization.org;
+    const audit = org.accounts.get(organization.auditAccountId)!;
+    if (!audit.roles.has(roleName)) {
+      const ids = createRandom(hashString(`role:${seed}:${roleName}`));
+      audit.roles.set(roleName, { roleName, roleId: awsId(ids, 'AROA'), trustedPrincipals: [] });
+    }
+    // Its own seeded stream: the runtime's ids (AssumeRole keys, request ids) stay as they were.
+    const random = createRandom(hashString(`role-session:${seed}:${roleName}:${sessionName}`));
+    let accessKeyId = awsId(random, 'ASIA');
+    while (org.credentials.has(accessKeyId)) accessKeyId = awsId(random, 'ASIA');
+    const credentials: RoleCredentials = {
+      accessKeyId,
+      secretAccessKey: secretKey(random),
+      sessionToken: sessionToken(random),
+    };
+    org.credentials.set(accessKeyId, {
+      accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      principal: {
+        kind: 'role',
+        accountId: organization.auditAccountId,
+        roleName,
+        sessionName,
+        expiresAt: null,
+        sessionToken: credentials.sessionToken,
+      },
+    });
+    roleSessions.set(cacheKey, credentials);
+    return credentials;
+  };
 
   return {
     url,
@@ -146,6 +235,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     managementAccountId: organization.managementAccountId,
     auditAccountId: organization.auditAccountId,
     roleName: organization.roleName,
+    auditorRoleName: organization.auditorRoleName,
     expected: organization.expected,
     organization,
     resources: messaging.resources,
@@ -161,6 +251,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         return { status: 400, body: { error: error instanceof Error ? error.message : String(error) } };
       }
     },
+    calls: () => calls.all(),
+    clearCalls: () => {
+      calls.clear();
+    },
+    roleCredentials,
     stop: () => close(server),
   };
 }

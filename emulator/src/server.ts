@@ -11,11 +11,19 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Authorizer, type CallLog, type CallOutcome, type CallTarget, callTarget } from './calls';
 import type { Clock } from './clock';
 import type { Faults } from './faults';
-import { handlerError, serviceError } from './http/errors';
+import { accessDenied, handlerError, serviceError } from './http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from './http/types';
-import { type CredentialRecord, type OrganizationRecord, principalArn } from './state/model';
+import { isoTime } from './protocols/xml';
+import {
+  type CredentialRecord,
+  type OrganizationRecord,
+  type Principal,
+  principalArn,
+  roleArn,
+} from './state/model';
 import type { Stats } from './stats';
 
 export type AdminHandler = (
@@ -32,6 +40,10 @@ export interface ServerDeps {
   readonly handlers: Readonly<Record<string, ServiceHandler>>;
   readonly admin: AdminHandler;
   readonly nextRequestId: () => string;
+  /** Every AWS request served once its caller is known (a no-op when recording is off). */
+  readonly calls: CallLog;
+  /** Asked right before the handler runs; a denial answers AccessDenied in the service's shape. */
+  readonly authorize?: Authorizer | undefined;
 }
 
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/;
@@ -197,31 +209,130 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   deps.stats.record(caller.accountId, scope.service, action);
   recordKeyUse(deps, credential, scope);
 
+  // Which IAM action on which resource: only worked out when someone will read it.
+  const target = deps.calls.enabled || deps.authorize !== undefined ? callTarget(request, caller) : undefined;
+  const seq = deps.calls.enabled ? deps.calls.nextSeq() : 0;
+  // Stays 'error' only if serving throws (e.g. the authorize hook did): the client gets a 500.
+  let outcome: CallOutcome = 'error';
+  try {
+    outcome = await serve(deps, req, res, {
+      request,
+      handler,
+      caller,
+      credential,
+      target,
+      action,
+      requestId,
+    });
+  } finally {
+    if (deps.calls.enabled && target !== undefined) {
+      deps.calls.push({
+        seq,
+        service: scope.service,
+        action: target.action,
+        resource: target.resource,
+        callerArn: caller.arn,
+        callerAccountId: caller.accountId,
+        region: scope.region,
+        outcome,
+      });
+    }
+  }
+}
+
+interface Served {
+  readonly request: EmulatorRequest;
+  readonly handler: ServiceHandler;
+  readonly caller: Caller;
+  readonly credential: CredentialRecord;
+  readonly target: CallTarget | undefined;
+  /** The operation name, for stats. */
+  readonly action: string;
+  readonly requestId: string;
+}
+
+/** Faults, authorization, then the handler; answers the request and says how it ended. */
+async function serve(
+  deps: ServerDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  { request, handler, caller, credential, target, action, requestId }: Served,
+): Promise<CallOutcome> {
+  const { service, method } = request;
   const latency = deps.faults.config.latencyMs;
   if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
 
-  const injected = deps.faults.injectedError(scope.service, caller.accountId);
+  const injected = deps.faults.injectedError(service, caller.accountId);
   if (injected === 'reset') {
     req.socket.destroy();
-    return;
+    return 'fault';
   }
   if (injected === '5xx') {
-    send(res, serviceError(scope.service, 'internal', requestId), method);
-    return;
+    send(res, serviceError(service, 'internal', requestId), method);
+    return 'fault';
   }
-  if (scope.service === 'iam' && !deps.faults.takeIamToken(caller.accountId)) {
-    deps.stats.markThrottled(caller.accountId, scope.service, action);
+  if (service === 'iam' && !deps.faults.takeIamToken(caller.accountId)) {
+    deps.stats.markThrottled(caller.accountId, service, action);
     send(res, serviceError('iam', 'throttling', requestId), method);
-    return;
+    return 'fault';
+  }
+
+  // Authorization comes after the injected faults and right before the handler. The faults
+  // stand for the network and AWS's front end, which fail a call whoever makes it; and IAM's
+  // request-rate limits count every request an account sends, denied ones included, so a
+  // denied call still spends a throttling token. Nothing after this point but the handler
+  // touches state, so a denied call changes nothing.
+  if (deps.authorize !== undefined && target !== undefined) {
+    const decision = await deps.authorize({
+      service,
+      action: target.action,
+      resource: target.resource,
+      callerArn: caller.arn,
+      callerAccountId: caller.accountId,
+      region: request.region,
+      context: conditionContext(deps, credential.principal, caller, request.region),
+    });
+    if (!decision.allowed) {
+      send(res, accessDenied(service, decision.message, requestId, method), method);
+      return 'denied';
+    }
   }
 
   let response: EmulatorResponse;
   try {
     response = await handler(request, caller);
   } catch (error) {
-    response = handlerError(scope.service, error, requestId);
+    response = handlerError(service, error, requestId);
   }
   send(res, response, method);
+  if (response.injectedFault === true) return 'fault';
+  return response.status < 400 ? 'ok' : 'error';
+}
+
+/** The global condition keys a policy may test, as AWS sets them for this request. */
+function conditionContext(
+  deps: ServerDeps,
+  principal: Principal,
+  caller: Caller,
+  region: string,
+): Record<string, string> {
+  const nowMs = deps.clock.nowMs();
+  const principalType =
+    principal.kind === 'role' ? 'AssumedRole' : principal.kind === 'user' ? 'User' : 'Account';
+  return {
+    // The emulator listens on plain HTTP, but it stands in for AWS, which the product reaches
+    // over TLS only: policies that require aws:SecureTransport must see the product's real case.
+    'aws:SecureTransport': 'true',
+    'aws:CurrentTime': isoTime(nowMs),
+    'aws:EpochTime': String(Math.floor(nowMs / 1000)),
+    'aws:PrincipalAccount': caller.accountId,
+    // For a role session, aws:PrincipalArn is the role's ARN, not the session's.
+    'aws:PrincipalArn':
+      principal.kind === 'role' ? roleArn(principal.accountId, principal.roleName) : caller.arn,
+    'aws:PrincipalType': principalType,
+    'aws:PrincipalOrgID': deps.org.organizationId,
+    'aws:RequestedRegion': region,
+  };
 }
 
 function credentialProblem(

@@ -1,6 +1,9 @@
 /** Real SDK v3 clients pointed at an emulator, with explicit endpoint and credentials. */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { RunningEmulator } from '../src/index';
 
@@ -37,6 +40,18 @@ export function organizations(
   options: ClientOptions = {},
 ): OrganizationsClient {
   return new OrganizationsClient(config(emu, credentials, options));
+}
+
+export function s3(emu: RunningEmulator, credentials: Credentials, options: ClientOptions = {}): S3Client {
+  return new S3Client(config(emu, credentials, options));
+}
+
+export function sqs(emu: RunningEmulator, credentials: Credentials, options: ClientOptions = {}): SQSClient {
+  return new SQSClient(config(emu, credentials, options));
+}
+
+export function sns(emu: RunningEmulator, credentials: Credentials, options: ClientOptions = {}): SNSClient {
+  return new SNSClient(config(emu, credentials, options));
 }
 
 export function auditorCredentials(emu: RunningEmulator): Credentials {

@@ -81,8 +81,76 @@ export function serviceError(service: string, kind: ErrorKind, requestId: string
   return queryError(namespaceFor(service), requestId, { code, message: names.message, status: names.status });
 }
 
+/**
+ * AWS's answer to a request IAM does not authorize, in each protocol's own shape: the query
+ * protocols (IAM, STS) `AccessDenied` 403, SNS `AuthorizationError` 403, SQS (JSON 1.0,
+ * query-compatible) `AccessDenied` 403 by its `x-amzn-query-error` header, S3 `AccessDenied`
+ * 403 (no body for HEAD), Organizations (JSON 1.1) `AccessDeniedException` 400.
+ */
+export function accessDenied(
+  service: string,
+  message: string,
+  requestId: string,
+  method: string,
+): EmulatorResponse {
+  switch (service) {
+    case 's3':
+      if (method.toUpperCase() === 'HEAD') return { status: 403, headers: { 'x-amz-request-id': requestId } };
+      return s3Error('AccessDenied', message, 403, requestId);
+    case 'sqs':
+      // What SQS answers over JSON: a coral AccessDeniedException, and the query-compatible code
+      // `AccessDenied` in x-amzn-query-error, which the SDK (awsQueryCompatible) takes as the name.
+      return {
+        status: 403,
+        headers: {
+          'content-type': JSON_CONTENT_TYPES['sqs']!,
+          'x-amzn-requestid': requestId,
+          'x-amzn-query-error': 'AccessDenied;Sender',
+        },
+        body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', Message: message }),
+      };
+    case 'organizations':
+      return jsonError(
+        requestId,
+        { type: 'AccessDeniedException', message, status: 400 },
+        JSON_CONTENT_TYPES['organizations'],
+      );
+    case 'sns':
+      return queryError(namespaceFor(service), requestId, {
+        code: 'AuthorizationError',
+        message,
+        status: 403,
+        type: 'Sender',
+      });
+    default:
+      return queryError(namespaceFor(service), requestId, {
+        code: 'AccessDenied',
+        message,
+        status: 403,
+        type: 'Sender',
+      });
+  }
+}
+
+const injectedErrors = new WeakSet<object>();
+
+/** Marks an error a handler throws because a fault was injected (the call's outcome is 'fault'). */
+export function injectedFault<E extends Error>(error: E): E {
+  injectedErrors.add(error);
+  return error;
+}
+
+export function isInjectedFault(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && injectedErrors.has(error);
+}
+
 /** Renders what a handler threw: protocol errors as such, anything else as a 500. */
 export function handlerError(service: string, error: unknown, requestId: string): EmulatorResponse {
+  const response = renderHandlerError(service, error, requestId);
+  return isInjectedFault(error) ? { ...response, injectedFault: true } : response;
+}
+
+function renderHandlerError(service: string, error: unknown, requestId: string): EmulatorResponse {
   if (error instanceof QueryError) {
     return queryError(namespaceFor(service), requestId, {
       code: error.code,

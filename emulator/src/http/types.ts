@@ -21,6 +21,8 @@ export interface EmulatorResponse {
   readonly status: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string | Buffer;
+  /** Not sent: marks an answer an injected fault decided, for the recorded call's outcome. */
+  readonly injectedFault?: boolean;
 }
 
 /** The principal behind a request's access key. */

@@ -2,6 +2,7 @@
  * IAM over the query protocol: the calls the product makes (credential report, listing,
  * account summary, tags) and those a user makes to rotate their own key.
  */
+import { injectedFault } from '../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../http/types';
 import { QueryError, queryParams, queryResult } from '../protocols/query';
 import { isoTime, XmlMap, type XmlNode } from '../protocols/xml';
@@ -113,8 +114,14 @@ export function createIamHandler(ctx: ServiceContext, nextRequestId: () => strin
           410,
         );
       }
-      if (ctx.realNow() < report.readyAtRealMs || ctx.faults.isReportStuck(account.id)) {
-        throw new QueryError('ReportInProgress', 'Credential report generation is in progress.', 404);
+      const stuck = ctx.faults.isReportStuck(account.id);
+      if (ctx.realNow() < report.readyAtRealMs || stuck) {
+        const inProgress = new QueryError(
+          'ReportInProgress',
+          'Credential report generation is in progress.',
+          404,
+        );
+        throw stuck ? injectedFault(inProgress) : inProgress;
       }
       if (ctx.clock.nowMs() - report.generatedAt >= REPORT_REUSE_MS) {
         throw new QueryError(

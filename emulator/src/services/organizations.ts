@@ -2,6 +2,7 @@
  * Organizations over JSON 1.1: ListAccounts (management account or delegated administrator
  * only, pages of at most 20, the occasional empty page with a token) and DescribeOrganization.
  */
+import { injectedFault } from '../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../http/types';
 import { JsonError, jsonResponse, jsonTarget, parseJsonBody } from '../protocols/json';
 import type { AccountRecord } from '../state/model';
@@ -110,7 +111,9 @@ export function createOrganizationsHandler(ctx: ServiceContext, nextRequestId: (
     const target = jsonTarget(request);
     const input = parseJsonBody(request);
     if (ctx.faults.throttleOrganizations()) {
-      throw new JsonError('TooManyRequestsException', 'Rate exceeded', 429, { Type: 'AWSOrganizations' });
+      throw injectedFault(
+        new JsonError('TooManyRequestsException', 'Rate exceeded', 429, { Type: 'AWSOrganizations' }),
+      );
     }
     if (target === 'ListAccounts') return jsonResponse(listAccounts(input, caller), nextRequestId());
     if (target === 'DescribeOrganization') return jsonResponse(describeOrganization(), nextRequestId());

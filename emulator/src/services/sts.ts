@@ -1,4 +1,5 @@
 /** STS over the query protocol: AssumeRole (the audit role's trust is enforced) and GetCallerIdentity. */
+import { injectedFault } from '../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../http/types';
 import { QueryError, queryParams, queryResult } from '../protocols/query';
 import { isoTime, type XmlNode } from '../protocols/xml';
@@ -8,7 +9,7 @@ import { callerCredential, type ServiceContext } from './context';
 
 export const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
-const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
+export const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** The audit role's MaxSessionDuration; also the cap for role chaining (our Lambda's case). */
 const MAX_SESSION_SECONDS = 3600;
 
@@ -50,17 +51,18 @@ export function createStsHandler(ctx: ServiceContext, nextRequestId: () => strin
       principal.kind === 'role' ? roleArn(principal.accountId, principal.roleName) : principalArn(principal);
     const account = ctx.org.accounts.get(accountId);
     const role = account?.roles.get(roleName);
-    const allowed =
+    const trusted =
       account !== undefined &&
       account.state === 'ACTIVE' &&
-      role?.trustedPrincipals.includes(callerPrincipal) &&
-      !ctx.faults.isAssumeRoleDenied(accountId);
-    if (!allowed || role === undefined) {
-      throw new QueryError(
+      role?.trustedPrincipals.includes(callerPrincipal) === true;
+    if (!trusted || role === undefined || ctx.faults.isAssumeRoleDenied(accountId)) {
+      const denied = new QueryError(
         'AccessDenied',
         `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${arn}`,
         403,
       );
+      // A trusted caller denied only by the assumeRoleDenied fault: the recorded outcome is 'fault'.
+      throw trusted ? injectedFault(denied) : denied;
     }
     const accessKeyId = awsId(ctx.random, 'ASIA');
     const secretAccessKey = secretKey(ctx.random);

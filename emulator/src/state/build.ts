@@ -14,6 +14,8 @@ import type { AccountSpec, KeySpec } from './spec';
 const DAY_MS = 86_400_000;
 export const DEFAULT_ROLE_NAME = 'OrgKeyAuditRole';
 export const AUDITOR_ROLE_NAME = 'OrgKeyAuditAuditor';
+/** IAM's role-name pattern. */
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 export interface AuditorIdentity {
   readonly accessKeyId: string;
@@ -28,6 +30,8 @@ export interface BuiltOrganization {
   readonly managementAccountId: string;
   readonly auditAccountId: string;
   readonly roleName: string;
+  /** The audit-account role every audit role trusts; the auditor's long-lived keys are its. */
+  readonly auditorRoleName: string;
 }
 
 /**
@@ -54,7 +58,13 @@ function keyRecord(random: Random, nowMs: number, spec: KeySpec, prefix: string)
 
 export function buildOrganization(
   accounts: readonly AccountSpec[],
-  options: { readonly now: Date; readonly seed: number | string; readonly roleName?: string },
+  options: {
+    readonly now: Date;
+    readonly seed: number | string;
+    readonly roleName?: string;
+    /** @default AUDITOR_ROLE_NAME */
+    readonly auditorRoleName?: string;
+  },
 ): BuiltOrganization {
   const [management, audit] = accounts;
   if (management === undefined || audit === undefined) {
@@ -64,10 +74,16 @@ export function buildOrganization(
   }
   const nowMs = options.now.getTime();
   const roleName = options.roleName ?? DEFAULT_ROLE_NAME;
+  const auditorRoleName = options.auditorRoleName ?? AUDITOR_ROLE_NAME;
+  if (!ROLE_NAME.test(auditorRoleName) || auditorRoleName === roleName) {
+    throw new RangeError(
+      `auditorRoleName must be an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]) other than the audit role ${roleName}; got "${auditorRoleName}"`,
+    );
+  }
   const random = createRandom(hashString(`ids:${options.seed}`));
   const org = createOrganization(`o-${awsId(random, '').slice(0, 10).toLowerCase()}`, management.id);
   org.delegatedAdministrators.add(audit.id);
-  const auditorArn = roleArn(audit.id, AUDITOR_ROLE_NAME);
+  const auditorArn = roleArn(audit.id, auditorRoleName);
 
   for (const spec of accounts) {
     const users: UserRecord[] = spec.users.map((u) => {
@@ -114,8 +130,8 @@ export function buildOrganization(
   // The auditor: a role in the audit account whose long-lived keys stand in for the Lambda's
   // execution-role credentials, so a shell can `eval` them.
   const auditAccount = org.accounts.get(audit.id) as AccountRecord;
-  auditAccount.roles.set(AUDITOR_ROLE_NAME, {
-    roleName: AUDITOR_ROLE_NAME,
+  auditAccount.roles.set(auditorRoleName, {
+    roleName: auditorRoleName,
     roleId: awsId(random, 'AROA'),
     trustedPrincipals: [],
   });
@@ -127,7 +143,7 @@ export function buildOrganization(
     principal: {
       kind: 'role',
       accountId: audit.id,
-      roleName: AUDITOR_ROLE_NAME,
+      roleName: auditorRoleName,
       sessionName: 'org-key-audit',
       expiresAt: null,
       sessionToken: null,
@@ -144,5 +160,6 @@ export function buildOrganization(
     managementAccountId: management.id,
     auditAccountId: audit.id,
     roleName,
+    auditorRoleName,
   };
 }

@@ -3,6 +3,7 @@
  * IP endpoint) and virtual-host style for `<bucket>.localhost`. Objects live in memory.
  */
 import { createHash } from 'node:crypto';
+import { injectedFault, isInjectedFault } from '../../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../../http/types';
 import { type MessagingFaults, takeS3WriteFault } from './faults';
 import { AwsServiceError, escapeXml, newRequestId, xmlElement, xmlResponse } from './protocol';
@@ -255,7 +256,7 @@ export class S3State {
   }
 }
 
-function addressOf(request: EmulatorRequest): { bucket: string; key: string } {
+export function addressOf(request: EmulatorRequest): { bucket: string; key: string } {
   const host = (request.headers['host'] ?? '').replace(/:\d+$/, '');
   const virtualHost = /^(.+)\.localhost$/.exec(host);
   if (virtualHost) return { bucket: virtualHost[1]!, key: request.path.replace(/^\//, '') };
@@ -280,10 +281,12 @@ function parseRange(header: string | undefined, size: number): { start: number; 
 }
 
 function injectedFailure(): AwsServiceError {
-  return new AwsServiceError(
-    'InternalError',
-    'We encountered an internal error. Please try again. (injected by the emulator)',
-    500,
+  return injectedFault(
+    new AwsServiceError(
+      'InternalError',
+      'We encountered an internal error. Please try again. (injected by the emulator)',
+      500,
+    ),
   );
 }
 
@@ -297,6 +300,11 @@ function notImplemented(method: string, what: string): AwsServiceError {
 }
 
 function errorResponse(error: AwsServiceError, method: string, requestId: string): EmulatorResponse {
+  const response = renderError(error, method, requestId);
+  return isInjectedFault(error) ? { ...response, injectedFault: true } : response;
+}
+
+function renderError(error: AwsServiceError, method: string, requestId: string): EmulatorResponse {
   // HEAD responses carry no body, which is why the SDK reports them as NotFound / 403 etc.
   if (method.toUpperCase() === 'HEAD')
     return { status: error.status, headers: { 'x-amz-request-id': requestId } };

@@ -3,6 +3,7 @@
  * Publish. Published messages are kept in memory for tests and the demo to read back.
  */
 import { randomUUID } from 'node:crypto';
+import { injectedFault, isInjectedFault } from '../../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../../http/types';
 import { type MessagingFaults, takeSnsPublishFault } from './faults';
 import {
@@ -154,7 +155,9 @@ export class SnsState {
     if (messageStructure !== undefined) validateStructure(messageStructure, message);
     if (!this.topics.has(topicArn)) throw new AwsServiceError('NotFound', 'Topic does not exist', 404);
     if (takeSnsPublishFault(this.faults)) {
-      throw new AwsServiceError('InternalError', 'Internal Error (injected by the emulator)', 500);
+      throw injectedFault(
+        new AwsServiceError('InternalError', 'Internal Error (injected by the emulator)', 500),
+      );
     }
     const attributes = messageAttributes(params);
     const messageId = randomUUID();
@@ -238,11 +241,12 @@ function ok(action: string, result: string, requestId: string): EmulatorResponse
 }
 
 function errorResponse(error: AwsServiceError, requestId: string): EmulatorResponse {
-  return xmlResponse(
+  const response = xmlResponse(
     error.status,
     `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${error.sender ? 'Sender' : 'Receiver'}</Type>` +
       `${xmlElement('Code', error.code)}<Message>${escapeXml(error.message)}</Message></Error>` +
       `${xmlElement('RequestId', requestId)}</ErrorResponse>`,
     { 'x-amzn-requestid': requestId },
   );
+  return isInjectedFault(error) ? { ...response, injectedFault: true } : response;
 }

@@ -1,0 +1,273 @@
+/**
+ * Recorded calls and the authorization hook's view of a request: which IAM action it is
+ * authorized as and on which resource ARN, following AWS's Service Authorization Reference
+ * (e.g. S3 ListObjectsV2 is `s3:ListBucket` on the bucket, HeadObject is `s3:GetObject`).
+ */
+import type { Caller, EmulatorRequest } from './http/types';
+import { addressOf } from './services/messaging/s3';
+
+/** 'ok' below HTTP 400; 'error' a handler's error answer; 'denied' the authorize hook said no; 'fault' an injected fault answered. */
+export type CallOutcome = 'ok' | 'error' | 'denied' | 'fault';
+
+export interface RecordedCall {
+  /** 1, 2, 3… in order of arrival, never reused (not even after clearCalls). */
+  readonly seq: number;
+  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3'. */
+  readonly service: string;
+  /** IAM-style, as a policy names it: 'sqs:SendMessage', 's3:ListBucket', 'iam:ListUsers'. */
+  readonly action: string;
+  /** The resource ARN the action is authorized on, or '*'. */
+  readonly resource: string;
+  /** As GetCallerIdentity reports it: an assumed-role session ARN, a user ARN or root. */
+  readonly callerArn: string;
+  readonly callerAccountId: string;
+  /** From the SigV4 scope. */
+  readonly region: string;
+  readonly outcome: CallOutcome;
+}
+
+/** What the authorize hook is asked about one request. */
+export interface AuthorizationRequest {
+  readonly service: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly callerArn: string;
+  readonly callerAccountId: string;
+  readonly region: string;
+  /** Global condition keys: aws:SecureTransport, aws:CurrentTime, aws:PrincipalAccount, … */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+export type AuthorizationDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly message: string };
+
+/** May answer asynchronously: a policy simulator evaluates asynchronously. */
+export type Authorizer = (call: AuthorizationRequest) => AuthorizationDecision | Promise<AuthorizationDecision>;
+
+/** The calls the server served, as plain objects in an array (cheap enough for benchmarks). */
+export class CallLog {
+  private records: RecordedCall[] = [];
+  private lastSeq = 0;
+
+  constructor(readonly enabled: boolean) {}
+
+  /** The next sequence number, taken when a request arrives. */
+  nextSeq(): number {
+    this.lastSeq += 1;
+    return this.lastSeq;
+  }
+
+  /** Records a call once its outcome is known, so a long poll lands after calls it overlapped. */
+  push(call: RecordedCall): void {
+    if (this.enabled) this.records.push(call);
+  }
+
+  /** In order of arrival (seq). */
+  all(): readonly RecordedCall[] {
+    const copy = this.records.slice();
+    // Nearly always sorted already: only overlapping calls (long polls) complete out of order.
+    for (let i = 1; i < copy.length; i++) {
+      if (copy[i - 1]!.seq > copy[i]!.seq) return copy.sort((a, b) => a.seq - b.seq);
+    }
+    return copy;
+  }
+
+  clear(): number {
+    const count = this.records.length;
+    this.records = [];
+    return count;
+  }
+}
+
+export interface CallTarget {
+  readonly action: string;
+  readonly resource: string;
+}
+
+/** The IAM action and resource ARN of a request, by service. */
+export function callTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+  switch (request.service) {
+    case 's3':
+      return s3Target(request);
+    case 'sqs':
+      return sqsTarget(request, caller);
+    case 'sns':
+      return snsTarget(request, caller);
+    case 'sts':
+      return stsTarget(request);
+    case 'iam':
+      return iamTarget(request, caller);
+    default:
+      return { action: `${request.service}:${operation(request)}`, resource: '*' };
+  }
+}
+
+/** The operation name: JSON target, query `Action` (URL or form body), else the HTTP verb and path. */
+function operation(request: EmulatorRequest): string {
+  const target = request.headers['x-amz-target'];
+  if (target !== undefined) return target.slice(target.lastIndexOf('.') + 1);
+  return formParams(request).get('Action') ?? `${request.method} ${request.path}`;
+}
+
+function isForm(request: EmulatorRequest): boolean {
+  return (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+/** Query-protocol parameters: the URL's, then the form body's (as the handlers read them). */
+function formParams(request: EmulatorRequest): URLSearchParams {
+  if (!isForm(request) || request.body.length === 0) return request.query;
+  const params = new URLSearchParams(request.query);
+  for (const [key, value] of new URLSearchParams(request.body.toString('utf8'))) params.set(key, value);
+  return params;
+}
+
+function jsonBody(request: EmulatorRequest): Readonly<Record<string, unknown>> {
+  if (request.body.length === 0) return {};
+  try {
+    const parsed: unknown = JSON.parse(request.body.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+// --- S3 ---------------------------------------------------------------------------------------
+
+function s3Target(request: EmulatorRequest): CallTarget {
+  const { bucket, key } = addressOf(request);
+  const method = request.method.toUpperCase();
+  const q = request.query;
+  if (bucket === '') return { action: 's3:ListAllMyBuckets', resource: '*' };
+  const bucketArn = `arn:aws:s3:::${bucket}`;
+  if (key === '') {
+    let action = 's3:ListBucket';
+    if (method === 'PUT') action = 's3:CreateBucket';
+    else if (method === 'DELETE') action = 's3:DeleteBucket';
+    else if (method === 'POST' && q.has('delete')) action = 's3:DeleteObject';
+    else if (q.has('location')) action = 's3:GetBucketLocation';
+    else if (q.has('uploads')) action = 's3:ListBucketMultipartUploads';
+    else if (q.has('versions')) action = 's3:ListBucketVersions';
+    // GET (ListObjects, ListObjectsV2) and HEAD (HeadBucket) are s3:ListBucket.
+    return { action, resource: bucketArn };
+  }
+  const resource = `${bucketArn}/${key}`;
+  const versioned = q.has('versionId');
+  let action: string;
+  switch (method) {
+    case 'GET':
+    case 'HEAD':
+      if (q.has('tagging')) action = 's3:GetObjectTagging';
+      else if (q.has('acl')) action = 's3:GetObjectAcl';
+      else if (q.has('uploadId')) action = 's3:ListMultipartUploadParts';
+      else action = versioned ? 's3:GetObjectVersion' : 's3:GetObject';
+      break;
+    case 'DELETE':
+      if (q.has('uploadId')) action = 's3:AbortMultipartUpload';
+      else if (q.has('tagging')) action = 's3:DeleteObjectTagging';
+      else action = versioned ? 's3:DeleteObjectVersion' : 's3:DeleteObject';
+      break;
+    case 'PUT':
+      if (q.has('tagging')) action = 's3:PutObjectTagging';
+      else if (q.has('acl')) action = 's3:PutObjectAcl';
+      // PutObject, CopyObject (the destination) and UploadPart.
+      else action = 's3:PutObject';
+      break;
+    case 'POST':
+      // CreateMultipartUpload (?uploads) and CompleteMultipartUpload (?uploadId) are s3:PutObject.
+      action = q.has('restore') ? 's3:RestoreObject' : 's3:PutObject';
+      break;
+    default:
+      action = `s3:${method}`;
+  }
+  return { action, resource };
+}
+
+// --- SQS --------------------------------------------------------------------------------------
+
+/** Batch actions are authorized as their single-message action. */
+const SQS_ACTIONS: Readonly<Record<string, string>> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
+/** Actions on no particular queue. */
+const SQS_ACCOUNT_ACTIONS = new Set(['ListQueues']);
+
+function sqsTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+  const json = request.headers['x-amz-target'] !== undefined;
+  const body = json ? jsonBody(request) : undefined;
+  const params = json ? undefined : formParams(request);
+  const field = (name: string) => (body === undefined ? text(params?.get(name)) : text(body[name]));
+  const op = json ? operation(request) : (params?.get('Action') ?? operation(request));
+  const action = `sqs:${SQS_ACTIONS[op] ?? op}`;
+  const queueArn = (accountId: string, name: string) => `arn:aws:sqs:${request.region}:${accountId}:${name}`;
+  if (SQS_ACCOUNT_ACTIONS.has(op)) return { action, resource: '*' };
+  // The query protocol may also address the queue by the request path: /<account>/<name>.
+  const url = field('QueueUrl') ?? (request.path.split('/').filter(Boolean).length >= 2 ? request.path : '');
+  const segments = url
+    .replace(/^[a-z]+:\/\/[^/]+/i, '')
+    .split('/')
+    .filter((s) => s.length > 0);
+  if (segments.length >= 2) return { action, resource: queueArn(segments.at(-2)!, segments.at(-1)!) };
+  const name = field('QueueName');
+  if (name !== undefined) {
+    return { action, resource: queueArn(field('QueueOwnerAWSAccountId') ?? caller.accountId, name) };
+  }
+  return { action, resource: '*' };
+}
+
+// --- SNS --------------------------------------------------------------------------------------
+
+function snsTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+  const params = formParams(request);
+  const op = params.get('Action') ?? operation(request);
+  const action = `sns:${op}`;
+  const arn = text(params.get('TopicArn')) ?? text(params.get('TargetArn'));
+  if (arn !== undefined) return { action, resource: arn };
+  const name = text(params.get('Name'));
+  if (op === 'CreateTopic' && name !== undefined) {
+    return { action, resource: `arn:aws:sns:${request.region}:${caller.accountId}:${name}` };
+  }
+  return { action, resource: '*' };
+}
+
+// --- STS --------------------------------------------------------------------------------------
+
+function stsTarget(request: EmulatorRequest): CallTarget {
+  const params = formParams(request);
+  const op = params.get('Action') ?? operation(request);
+  const roleArn = text(params.get('RoleArn'));
+  return { action: `sts:${op}`, resource: op.startsWith('AssumeRole') && roleArn ? roleArn : '*' };
+}
+
+// --- IAM --------------------------------------------------------------------------------------
+
+/** Actions that, without a UserName, act on the calling IAM user. */
+const IAM_SELF_ACTIONS = new Set([
+  'GetUser',
+  'ListAccessKeys',
+  'CreateAccessKey',
+  'UpdateAccessKey',
+  'DeleteAccessKey',
+  'ListUserTags',
+]);
+
+function iamTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+  const params = formParams(request);
+  const op = params.get('Action') ?? operation(request);
+  const action = `iam:${op}`;
+  const userName = text(params.get('UserName'));
+  if (userName !== undefined) {
+    return { action, resource: `arn:aws:iam::${caller.accountId}:user/${userName}` };
+  }
+  if (IAM_SELF_ACTIONS.has(op) && caller.arn.startsWith(`arn:aws:iam::${caller.accountId}:user/`)) {
+    return { action, resource: caller.arn };
+  }
+  // Account-level calls (credential report, summary, ListUsers) and GetAccessKeyLastUsed.
+  return { action, resource: '*' };
+}
