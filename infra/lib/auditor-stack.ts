@@ -1,12 +1,13 @@
 /**
  * Everything that runs in the audit account: the workflow, its Lambdas, schedule, topics, DLQs,
- * alarms and the report bucket (DESIGN.md, "Infrastructure").
+ * alarms and the report bucket (docs/design.md, "Infrastructure"). Every request this stack's
+ * resources make or receive is an edge in `infra/permissions/edges.ts`, evaluated against the
+ * synthesized templates by the tests in test/deployment/.
  */
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { EventField, type IRuleTarget, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -44,6 +45,12 @@ export const QUEUE_IDS = [
   'ExecutionFailuresDlq',
 ] as const;
 export type QueueId = (typeof QUEUE_IDS)[number];
+
+/**
+ * Fixed, so the key policy can name the rule in `aws:SourceArn`: the key encrypts the queue the
+ * rule targets, and a reference to the rule from the key would be a circular dependency.
+ */
+export const EXECUTION_FAILED_RULE_NAME = 'org-key-audit-execution-failed';
 
 export class AuditorStack extends Stack {
   readonly key: Key;
@@ -136,6 +143,22 @@ export class AuditorStack extends Stack {
       enforceSSL: true,
     });
     for (const email of config.alarmEmails) this.alarmTopic.addSubscription(new EmailSubscription(email));
+    // The topic policy replaces SNS's default one, and a service principal has no identity policy:
+    // without this statement every alarm would go to ALARM and notify nobody.
+    this.alarmTopic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'OurAlarmsPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnLike: {
+            'aws:SourceArn': `arn:${this.partition}:cloudwatch:${this.region}:${this.account}:alarm:*`,
+          },
+        },
+      }),
+    );
 
     const queues = {} as Record<QueueId, Queue>;
     for (const queueId of QUEUE_IDS) {
@@ -224,28 +247,7 @@ export class AuditorStack extends Stack {
     });
 
     // Step Functions has no DLQ for a failed execution; EventBridge delivers the event instead.
-    new Rule(this, 'ExecutionFailedRule', {
-      description: 'org-key-audit: failed, timed-out or aborted AuditOrganization executions',
-      eventPattern: {
-        source: ['aws.states'],
-        detailType: ['Step Functions Execution Status Change'],
-        detail: {
-          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
-          stateMachineArn: [this.stateMachine.stateMachineArn],
-        },
-      },
-      targets: [
-        new SqsQueue(queues.ExecutionFailuresDlq, {
-          message: RuleTargetInput.fromObject({
-            kind: 'execution-failure',
-            executionArn: EventField.fromPath('$.detail.executionArn'),
-            status: EventField.fromPath('$.detail.status'),
-            error: EventField.fromPath('$.detail.error'),
-            cause: EventField.fromPath('$.detail.cause'),
-          }),
-        }),
-      ],
-    });
+    this.addExecutionFailedRule(queues.ExecutionFailuresDlq);
 
     const alarmAction = new SnsAction(this.alarmTopic);
     for (const queueId of QUEUE_IDS) {
@@ -278,6 +280,67 @@ export class AuditorStack extends Stack {
 
     // Last: the findings name resources and ids that exist only once everything above is built.
     acknowledgeAuditorFindings(this, accessLogs);
+  }
+
+  /**
+   * The rule and the two grants it needs, each limited to this rule of this account: otherwise any
+   * account's EventBridge could put fake execution failures in the DLQ, which `keyaudit dlq replay`
+   * acts on. (CDK's SqsQueue target drops `aws:SourceArn` for KMS-encrypted queues.)
+   */
+  private addExecutionFailedRule(dlq: Queue): void {
+    const ruleArn = this.formatArn({
+      service: 'events',
+      resource: 'rule',
+      resourceName: EXECUTION_FAILED_RULE_NAME,
+    });
+    const fromThisRule = {
+      ArnEquals: { 'aws:SourceArn': ruleArn },
+      StringEquals: { 'aws:SourceAccount': this.account },
+    };
+    const events = new ServicePrincipal('events.amazonaws.com');
+    dlq.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'ExecutionFailedRuleSends',
+        principals: [events],
+        actions: ['sqs:SendMessage'],
+        resources: [dlq.queueArn],
+        conditions: fromThisRule,
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'ExecutionFailedRuleEncrypts',
+        principals: [events],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+        conditions: fromThisRule,
+      }),
+    );
+    const target: IRuleTarget = {
+      bind: () => ({
+        arn: dlq.queueArn,
+        input: RuleTargetInput.fromObject({
+          kind: 'execution-failure',
+          executionArn: EventField.fromPath('$.detail.executionArn'),
+          status: EventField.fromPath('$.detail.status'),
+          error: EventField.fromPath('$.detail.error'),
+          cause: EventField.fromPath('$.detail.cause'),
+        }),
+      }),
+    };
+    new Rule(this, 'ExecutionFailedRule', {
+      ruleName: EXECUTION_FAILED_RULE_NAME,
+      description: 'org-key-audit: failed, timed-out or aborted AuditOrganization executions',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          status: ['FAILED', 'TIMED_OUT', 'ABORTED'],
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+        },
+      },
+      targets: [target],
+    });
   }
 
   private objectsArn(prefix: string): string {
@@ -348,7 +411,8 @@ export class AuditorStack extends Stack {
       }),
       new PolicyStatement({
         sid: 'MapResultWriter',
-        actions: ['s3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        // As CDK's own ResultWriter and AWS's Distributed Map example grant: the writer reads back.
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
         resources: [this.objectsArn(`${RESULT_WRITER_PREFIX}/`)],
       }),
       new PolicyStatement({

@@ -317,7 +317,11 @@ describe('state machine', () => {
       ]);
     }
     const bucketArn = getAtt(logicalId(stack.reportBucket));
-    expect(resourcesFor(statements, 's3:GetObject')).toEqual([{ 'Fn::Join': ['', [bucketArn, '/runs/*']] }]);
+    // The ItemReader reads runs/; the ResultWriter reads back what it wrote under map/.
+    expect(resourcesFor(statements, 's3:GetObject')).toEqual([
+      { 'Fn::Join': ['', [bucketArn, '/runs/*']] },
+      { 'Fn::Join': ['', [bucketArn, '/map/*']] },
+    ]);
     expect(resourcesFor(statements, 's3:PutObject')).toEqual([{ 'Fn::Join': ['', [bucketArn, '/map/*']] }]);
   });
 });

