@@ -55,7 +55,11 @@ const DAY_MS = 86_400_000;
 export async function measureApproach(approach: Approach, users: number): Promise<PerAccountRow> {
   const now = new Date(Date.UTC(2026, 0, 15, 12));
   const planted = largeAccountSpec({ users, now });
-  const emulator = await startEmulator({ orgSpec: planted.spec, faults: { latencyMs: BENCH_LATENCY_MS } });
+  const emulator = await startEmulator({
+    orgSpec: planted.spec,
+    faults: { latencyMs: BENCH_LATENCY_MS },
+    recordCalls: false,
+  });
   try {
     const clients = buildClients({
       region: emulator.region,

@@ -21,6 +21,11 @@ export interface AdminDeps {
   readonly expected: Expected;
   readonly messaging: MessagingServices;
   readonly calls: CallLog;
+  /** A session of an audit-account role (made if missing), as `RunningEmulator.roleCredentials`. */
+  readonly roleCredentials: (
+    roleName: string,
+    sessionName: string,
+  ) => { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken: string };
 }
 
 const ACCOUNT_STATE_PATH = /^\/_emulator\/accounts\/(\d{12})\/state$/;
@@ -86,6 +91,17 @@ export function createAdminHandler(deps: AdminDeps) {
         return adminJson(200, { recording: deps.calls.enabled, calls: filterCalls(deps.calls.all(), url) });
       case 'DELETE /_emulator/calls':
         return adminJson(200, { cleared: deps.calls.clear() });
+      case 'POST /_emulator/role-credentials': {
+        // Credentials of a role in the audit account, so a caller can act as one deployed role.
+        const input = objectBody(body, route);
+        const { roleName, sessionName } = input;
+        if (typeof roleName !== 'string' || typeof sessionName !== 'string') {
+          throw new Error(
+            `${route}: give {"roleName": "org-key-audit-build-digest", "sessionName": "org-key-audit-build-digest"}`,
+          );
+        }
+        return adminJson(200, deps.roleCredentials(roleName, sessionName));
+      }
     }
     const stateMatch = ACCOUNT_STATE_PATH.exec(path);
     if (stateMatch !== null && method.toUpperCase() === 'POST') {

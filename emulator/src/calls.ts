@@ -43,7 +43,9 @@ export type AuthorizationDecision =
   | { readonly allowed: false; readonly message: string };
 
 /** May answer asynchronously: a policy simulator evaluates asynchronously. */
-export type Authorizer = (call: AuthorizationRequest) => AuthorizationDecision | Promise<AuthorizationDecision>;
+export type Authorizer = (
+  call: AuthorizationRequest,
+) => AuthorizationDecision | Promise<AuthorizationDecision>;
 
 /** The calls the server served, as plain objects in an array (cheap enough for benchmarks). */
 export class CallLog {

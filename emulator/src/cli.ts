@@ -1,10 +1,11 @@
 /** Command-line flags of `pnpm emulator`, parsed and validated (one clear error per mistake). */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StartEmulatorOptions } from './index';
 
 const USAGE =
-  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--no-throttling] [--no-record-calls]';
+  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--no-throttling] [--no-record-calls] [--enforce-policies CDK_OUT_DIR]';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -21,6 +22,8 @@ function integer(name: string, text: string | undefined, min: number, fallback: 
 export function parseCommandLine(argv: readonly string[]): {
   options: StartEmulatorOptions;
   expectOut: string | undefined;
+  /** A cloud assembly (cdk.out) whose policies the emulator enforces. */
+  enforcePolicies: string | undefined;
 } {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -39,6 +42,7 @@ export function parseCommandLine(argv: readonly string[]): {
         region: { type: 'string' },
         'no-throttling': { type: 'boolean' },
         'no-record-calls': { type: 'boolean' },
+        'enforce-policies': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -76,5 +80,14 @@ export function parseCommandLine(argv: readonly string[]): {
     ...(values['no-throttling'] === true ? { faults: { iamThrottling: { enabled: false } } } : {}),
     ...(values['no-record-calls'] === true ? { recordCalls: false } : {}),
   };
-  return { options, expectOut: str('expect-out') };
+  const enforcePolicies = str('enforce-policies');
+  if (enforcePolicies !== undefined && !existsSync(join(enforcePolicies, 'manifest.json'))) {
+    throw new UsageError(
+      `--enforce-policies ${enforcePolicies}: no manifest.json there; give the cdk.out directory that \`pnpm synth\` writes (infra/cdk.out)`,
+    );
+  }
+  if (enforcePolicies !== undefined && values['no-record-calls'] === true) {
+    throw new UsageError('--enforce-policies needs the recorded calls: drop --no-record-calls');
+  }
+  return { options, expectOut: str('expect-out'), enforcePolicies };
 }

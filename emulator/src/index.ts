@@ -151,36 +151,6 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     auditAccountId: organization.auditAccountId,
     now: () => clock.nowMs(),
   });
-  const calls = new CallLog(options.recordCalls ?? true);
-  const admin = createAdminHandler({
-    calls,
-    org: organization.org,
-    clock,
-    faults,
-    stats,
-    expected: organization.expected,
-    messaging,
-  });
-  const server: Server = createEmulatorServer({
-    org: organization.org,
-    clock,
-    faults,
-    stats,
-    nextRequestId,
-    admin,
-    calls,
-    authorize: options.authorize,
-    handlers: {
-      iam: createIamHandler(ctx, nextRequestId),
-      sts: createStsHandler(ctx, nextRequestId),
-      organizations: createOrganizationsHandler(ctx, nextRequestId),
-      ...messaging.handlers,
-    },
-  });
-  const port = await listen(server, options.port ?? 0);
-  const url = `http://127.0.0.1:${port}`;
-  baseUrl = url;
-
   const roleSessions = new Map<string, RoleCredentials>();
   const roleCredentials = (roleName: string, sessionName: string): RoleCredentials => {
     if (!ROLE_NAME.test(roleName)) {
@@ -222,6 +192,37 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     roleSessions.set(cacheKey, credentials);
     return credentials;
   };
+
+  const calls = new CallLog(options.recordCalls ?? true);
+  const admin = createAdminHandler({
+    calls,
+    roleCredentials,
+    org: organization.org,
+    clock,
+    faults,
+    stats,
+    expected: organization.expected,
+    messaging,
+  });
+  const server: Server = createEmulatorServer({
+    org: organization.org,
+    clock,
+    faults,
+    stats,
+    nextRequestId,
+    admin,
+    calls,
+    authorize: options.authorize,
+    handlers: {
+      iam: createIamHandler(ctx, nextRequestId),
+      sts: createStsHandler(ctx, nextRequestId),
+      organizations: createOrganizationsHandler(ctx, nextRequestId),
+      ...messaging.handlers,
+    },
+  });
+  const port = await listen(server, options.port ?? 0);
+  const url = `http://127.0.0.1:${port}`;
+  baseUrl = url;
 
   return {
     url,

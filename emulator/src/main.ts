@@ -1,15 +1,55 @@
 /**
- * `pnpm emulator --port P --accounts N --users M --seed S [--org-file F] [--expect-out F]`:
- * prints `export NAME=value` lines for a shell to `eval`, then exactly one
- * `emulator listening on http://127.0.0.1:P` line, and runs until SIGTERM/SIGINT.
+ * `pnpm emulator --port P --accounts N --users M --seed S [--org-file F] [--expect-out F]
+ * [--enforce-policies CDK_OUT]`: prints `export NAME=value` lines for a shell to `eval`, then
+ * exactly one `emulator listening on http://127.0.0.1:P` line, and runs until SIGTERM/SIGINT.
  */
 import { writeFileSync } from 'node:fs';
 import { parseCommandLine, UsageError } from './cli';
-import { startEmulator } from './index';
+import { type AuthorizationDecision, type AuthorizationRequest, startEmulator } from './index';
+
+/** The role member accounts trust when the templates are enforced: the audit-account Lambda's. */
+const DEPLOYED_AUDITOR_ROLE = 'org-key-audit-audit-account';
 
 async function main(): Promise<void> {
-  const { options, expectOut } = parseCommandLine(process.argv.slice(2));
-  const emu = await startEmulator(options);
+  const { options, expectOut, enforcePolicies } = parseCommandLine(process.argv.slice(2));
+  let authorize: (call: AuthorizationRequest) => AuthorizationDecision | Promise<AuthorizationDecision> =
+    () => ({
+      allowed: true,
+    });
+  const emu = await startEmulator({
+    ...options,
+    ...(enforcePolicies === undefined
+      ? {}
+      : {
+          auditorRoleName: DEPLOYED_AUDITOR_ROLE,
+          authorize: (call: AuthorizationRequest) => authorize(call),
+        }),
+  });
+  if (enforcePolicies !== undefined) {
+    try {
+      // Loaded only when asked for: the policy simulator is a development tool.
+      const { emulatedDeployment } = await import('@org-key-audit/infra/permissions/emulator-binding');
+      const deployment = emulatedDeployment(enforcePolicies, {
+        auditAccountId: emu.auditAccountId,
+        managementAccountId: emu.managementAccountId,
+        organizationId: emu.state.organizationId,
+        region: emu.region,
+        memberAccountIds: [...emu.state.accounts.keys()].filter((id) => id !== emu.managementAccountId),
+        resources: emu.resources,
+      });
+      authorize = deployment.enforcer({
+        onDenied: (_call, message) => process.stderr.write(`emulator: AccessDenied: ${message}\n`),
+      });
+      process.stderr.write(
+        `emulator: enforcing the policies of ${enforcePolicies} (${deployment.edges.length} edges) on the deployment's roles; POST /_emulator/role-credentials signs as one (${Object.values(deployment.roleNames.functions).join(', ')}, ${deployment.roleNames.stateMachine})\n`,
+      );
+    } catch (error) {
+      await emu.stop();
+      throw new UsageError(
+        `--enforce-policies ${enforcePolicies}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
   if (expectOut !== undefined) writeFileSync(expectOut, `${JSON.stringify(emu.expected, null, 2)}\n`);
   const lines = [
     `export AWS_ACCESS_KEY_ID=${emu.auditor.accessKeyId}`,

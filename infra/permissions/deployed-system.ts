@@ -127,6 +127,11 @@ export class DeployedSystem {
     return type === 'AWS::SNS::Topic' ? resolver.ref(logicalId) : resolver.getAtt(logicalId, 'Arn');
   }
 
+  /** Whether the assembly creates this role (in any of its stacks or StackSet instances). */
+  hasRole(roleArn: string): boolean {
+    return this.roles.has(roleArn);
+  }
+
   /** Role ARN → the identity policies attached to it (inline, AWS::IAM::Policy, customer managed). */
   identityPolicies(roleArn: string): NamedPolicy[] {
     const role = this.roles.get(roleArn);
@@ -220,10 +225,16 @@ export class DeployedSystem {
         case 'AWS::S3::Bucket': {
           this.bucketAccounts.set(resolver.physicalName(id), resolver.env.account);
           const encryption = resolver.properties(id)['BucketEncryption'] as
-            | { ServerSideEncryptionConfiguration?: { ServerSideEncryptionByDefault?: { KMSMasterKeyID?: string } }[] }
+            | {
+                ServerSideEncryptionConfiguration?: {
+                  ServerSideEncryptionByDefault?: { KMSMasterKeyID?: string };
+                }[];
+              }
             | undefined;
-          const key = encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
-          if (key !== undefined) this.encryptionKeys.set(resolver.getAtt(id, 'Arn'), this.keyArn(resolver, key));
+          const key =
+            encryption?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+          if (key !== undefined)
+            this.encryptionKeys.set(resolver.getAtt(id, 'Arn'), this.keyArn(resolver, key));
           break;
         }
         case 'AWS::SQS::Queue':

@@ -42,6 +42,11 @@ export interface RunWorkflowOptions {
   readonly substitutions: Substitutions;
   /** On FAILED, sends what the deployed EventBridge rule sends to the execution-failures DLQ. */
   readonly executionFailuresQueueUrl?: string;
+  /**
+   * Sends that message as EventBridge would (not as the state machine, which has no such grant).
+   * @default sqs
+   */
+  readonly executionFailuresSqs?: SQSClient;
   /** Called each time a Map child finishes: accounts done out of total. */
   readonly onProgress?: (done: number, total: number) => void;
   /** A local cap on Map concurrency, on top of the definition's MaxConcurrency. @default none */
@@ -182,7 +187,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       error: result.error,
       cause: result.cause,
     };
-    await options.sqs.send(
+    await (options.executionFailuresSqs ?? options.sqs).send(
       new SendMessageCommand({
         QueueUrl: options.executionFailuresQueueUrl,
         MessageBody: JSON.stringify(body),

@@ -116,7 +116,7 @@ describe('BuildDigest over damaged stored results', () => {
         const key = `runs/${NAME}/accounts/${accountId}.json`;
         const audit = original.get(accountId) ?? {};
         const bucket = env.emulator.resources.reportBucket;
-        await env.clients.s3.send(
+        await env.operator.s3.send(
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(spoil.apply(audit)) }),
         );
         try {
@@ -132,7 +132,7 @@ describe('BuildDigest over damaged stored results', () => {
           const entry = report.accounts.find((a) => a.accountId === accountId);
           expect(entry?.status, `damaged ${accountId} shown as ${entry?.status}`).not.toBe('AUDITED');
         } finally {
-          await env.clients.s3.send(
+          await env.operator.s3.send(
             new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(JSON.stringify(audit)) }),
           );
         }

@@ -4,17 +4,18 @@
  * seconds. Reliability, security and concurrency suites share it, so they all test the same wiring.
  */
 
-import {
-  buildClients,
-  type LocalAuditClients,
-  type LocalAuditOptions,
-  runLocalAudit,
-} from '@org-key-audit/cli/workflow/local-audit';
-import { type FaultPatch, type StartEmulatorOptions, startEmulator } from '@org-key-audit/emulator';
+import { type LocalAuditOptions, runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
+import type { FaultPatch, StartEmulatorOptions } from '@org-key-audit/emulator';
 import type { Attributes, LogPort, Telemetry } from '@org-key-audit/functions/handlers/shared/telemetry';
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import {
+  type DeployedEmulator,
+  type DeployedRoles,
+  type DeploymentOptions,
+  startDeployedEmulator,
+} from './deployed-roles';
 
-export type Emulator = Awaited<ReturnType<typeof startEmulator>>;
+export type Emulator = DeployedEmulator;
 
 /** Every log line a run wrote, as the JSON a Lambda would print (message, level, keys, attributes). */
 export class LogRecorder implements LogPort {
@@ -48,11 +49,8 @@ export function recordingTelemetry(recorder: LogRecorder): Telemetry {
   return { log: recorder, metrics: { count: () => {} } };
 }
 
-export interface AuditEnv {
-  readonly emulator: Emulator;
-  readonly clients: LocalAuditClients;
-  stop(): Promise<void>;
-}
+/** The emulator hosting the deployment, each caller signed as its deployed role (./deployed-roles). */
+export type AuditEnv = DeployedRoles;
 
 /** A fixed emulated "now", so key ages (and so planted findings) never drift with the wall clock. */
 export const FIXED_NOW = new Date('2025-06-15T12:00:00.000Z');
@@ -63,24 +61,20 @@ export async function startAuditEnv(
     readonly users?: number;
     readonly seed?: number | string;
     readonly faults?: FaultPatch;
-  } & Pick<StartEmulatorOptions, 'port'>,
+  } & Pick<StartEmulatorOptions, 'port'> &
+    Pick<DeploymentOptions, 'enforcePolicies'>,
 ): Promise<AuditEnv> {
-  const emulator = await startEmulator({
-    accounts: options.accounts,
-    users: options.users ?? 3,
-    seed: options.seed ?? 1,
-    now: FIXED_NOW,
-    ...(options.faults === undefined ? {} : { faults: options.faults }),
-  });
-  const connection = {
-    region: emulator.region,
-    endpoint: emulator.url,
-    credentials: {
-      accessKeyId: emulator.auditor.accessKeyId,
-      secretAccessKey: emulator.auditor.secretAccessKey,
+  return startDeployedEmulator(
+    {
+      accounts: options.accounts,
+      users: options.users ?? 3,
+      seed: options.seed ?? 1,
+      now: FIXED_NOW,
+      ...(options.faults === undefined ? {} : { faults: options.faults }),
+      ...(options.port === undefined ? {} : { port: options.port }),
     },
-  };
-  return { emulator, clients: buildClients(connection), stop: () => emulator.stop() };
+    options.enforcePolicies === undefined ? {} : { enforcePolicies: options.enforcePolicies },
+  );
 }
 
 export interface RunOptions {

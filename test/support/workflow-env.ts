@@ -4,67 +4,53 @@
  * take a run's traces straight from the emulator's stores rather than through the product's own
  * readers, which are under test.
  */
-import { IAMClient } from '@aws-sdk/client-iam';
-import { buildClients, type LocalAuditClients, runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
-import { type FaultPatch, type StartEmulatorOptions, startEmulator } from '@org-key-audit/emulator';
-import { GLOBAL_REGION } from '@org-key-audit/functions/aws/clients';
+import { runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
+import type { FaultPatch, StartEmulatorOptions } from '@org-key-audit/emulator';
 import type { AccountAudit } from '@org-key-audit/functions/core/model';
 import type { Report } from '@org-key-audit/functions/core/report';
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import {
+  type DeployedEmulator,
+  type DeployedRoles,
+  type DeploymentOptions,
+  startDeployedEmulator,
+} from './deployed-roles';
 
-export type WorkflowEmulator = Awaited<ReturnType<typeof startEmulator>>;
+export type WorkflowEmulator = DeployedEmulator;
 
-export interface WorkflowEnv {
-  readonly emulator: WorkflowEmulator;
-  readonly clients: LocalAuditClients;
+export interface WorkflowEnv extends DeployedRoles {
   /** Back to the faults the suite started with (the emulator's defaults plus `baseFaults`). */
   resetFaults(): void;
-  stop(): Promise<void>;
 }
 
 /**
- * Starts an emulator and builds the clients the runs share. IAM clients make one attempt per
- * call: the collector owns throttling retries (shortened below), and the SDK's own throttling
- * backoff (500 ms base, five attempts, for each of the collector's attempts) would turn the
- * throttled-account case into minutes without testing anything more.
+ * Starts an emulator hosting the deployment (see ./deployed-roles) and builds the clients the
+ * runs share. Member IAM clients make one attempt per call: the collector owns throttling
+ * retries (shortened below), and the SDK's own throttling backoff (500 ms base, five attempts,
+ * for each of the collector's attempts) would turn the throttled-account case into minutes
+ * without testing anything more.
  */
 export async function startWorkflowEnv(
-  options: Pick<StartEmulatorOptions, 'orgSpec' | 'accounts' | 'users' | 'seed' | 'now'> & {
-    readonly baseFaults?: FaultPatch;
-  },
-): Promise<WorkflowEnv> {
-  const { baseFaults, ...emulatorOptions } = options;
-  const emulator = await startEmulator({
-    ...emulatorOptions,
-    ...(baseFaults === undefined ? {} : { faults: baseFaults }),
-  });
-  const shared = buildClients({
-    region: emulator.region,
-    endpoint: emulator.url,
-    credentials: {
-      accessKeyId: emulator.auditor.accessKeyId,
-      secretAccessKey: emulator.auditor.secretAccessKey,
+  options: Pick<StartEmulatorOptions, 'orgSpec' | 'accounts' | 'users' | 'seed' | 'now'> &
+    Pick<DeploymentOptions, 'enforcePolicies' | 'mutateAssembly'> & {
+      readonly baseFaults?: FaultPatch;
     },
-  });
-  const clients: LocalAuditClients = {
-    ...shared,
-    iamFor: (credentials) =>
-      new IAMClient({
-        region: GLOBAL_REGION,
-        endpoint: emulator.url,
-        maxAttempts: 1,
-        credentials: {
-          accessKeyId: credentials.accessKeyId,
-          secretAccessKey: credentials.secretAccessKey,
-          sessionToken: credentials.sessionToken,
-        },
-      }),
-  };
+): Promise<WorkflowEnv> {
+  const { baseFaults, enforcePolicies, mutateAssembly, ...emulatorOptions } = options;
+  const roles = await startDeployedEmulator(
+    { ...emulatorOptions, ...(baseFaults === undefined ? {} : { faults: baseFaults }) },
+    {
+      memberIamMaxAttempts: 1,
+      ...(enforcePolicies === undefined ? {} : { enforcePolicies }),
+      ...(mutateAssembly === undefined ? {} : { mutateAssembly }),
+    },
+  );
+  const { emulator } = roles;
   const resetFaults = (): void => {
     expectAdminOk(emulator.admin('/_emulator/faults', 'DELETE'), 'DELETE /_emulator/faults');
     if (baseFaults !== undefined) setFaults(emulator, baseFaults);
   };
-  return { emulator, clients, resetFaults, stop: () => emulator.stop() };
+  return { ...roles, resetFaults };
 }
 
 export function setFaults(emulator: WorkflowEmulator, patch: FaultPatch): void {

@@ -25,6 +25,7 @@ import { makeListAccountsHandler } from '@org-key-audit/functions/handlers/list-
 import { makePublishDigestHandler } from '@org-key-audit/functions/handlers/publish-digest';
 import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/handlers/shared/telemetry';
 import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
+import { FUNCTION_PLACEHOLDERS, type TaskName } from '@org-key-audit/statemachine/definition';
 import { runWorkflow, type WorkflowResult, type WorkflowTasks } from '@org-key-audit/statemachine/runner';
 
 /** Where each AWS service is reached, and as whom. */
@@ -81,6 +82,34 @@ export interface LocalAuditClients {
   readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
 }
 
+export type { TaskName };
+
+/**
+ * Clients per caller, as the deployment has them: each Lambda as its own execution role, Step
+ * Functions' own calls (ItemReader, ResultWriter, sqs:sendMessage Tasks) as the state machine
+ * role, and the execution-failure message as EventBridge. With one set of clients for all (a
+ * laptop run), every caller is the operator.
+ */
+export interface WorkflowClients {
+  readonly tasks: Readonly<Record<TaskName, LocalAuditClients>>;
+  readonly stateMachine: Pick<LocalAuditClients, 's3' | 'sqs'>;
+  readonly eventBridge: Pick<LocalAuditClients, 'sqs'>;
+}
+
+export const TASK_NAMES: readonly TaskName[] = Object.values(FUNCTION_PLACEHOLDERS);
+
+export function sameClientsForAll(clients: LocalAuditClients): WorkflowClients {
+  const tasks = Object.fromEntries(TASK_NAMES.map((name) => [name, clients])) as Record<
+    TaskName,
+    LocalAuditClients
+  >;
+  return { tasks, stateMachine: clients, eventBridge: clients };
+}
+
+function asWorkflowClients(clients: LocalAuditClients | WorkflowClients): WorkflowClients {
+  return 'tasks' in clients ? clients : sameClientsForAll(clients);
+}
+
 function clientConfig(connection: Connection, region = connection.region) {
   return {
     region,
@@ -105,7 +134,11 @@ export function buildClients(aws: Connection, storage: Connection = aws): LocalA
 
 const LOCAL_ARN_PREFIX = 'arn:aws:lambda:us-east-1:000000000000:function:org-key-audit-';
 
-export function buildTasks(options: LocalAuditOptions, clients: LocalAuditClients): WorkflowTasks {
+export function buildTasks(
+  options: LocalAuditOptions,
+  allClients: LocalAuditClients | WorkflowClients,
+): WorkflowTasks {
+  const { tasks: clientsOf } = asWorkflowClients(allClients);
   const telemetry = options.telemetry ?? silentTelemetry;
   const now = options.now ?? (() => new Date());
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
@@ -121,26 +154,32 @@ export function buildTasks(options: LocalAuditOptions, clients: LocalAuditClient
   const tasks: WorkflowTasks = {
     validateInput: makeValidateInputHandler({ thresholds, telemetry }),
     listAccounts: makeListAccountsHandler({
-      organizations: clients.organizations,
-      sts: clients.sts,
-      s3: clients.s3,
+      organizations: clientsOf.listAccounts.organizations,
+      sts: clientsOf.listAccounts.sts,
+      s3: clientsOf.listAccounts.s3,
       config,
       telemetry,
     }),
     auditAccount: makeAuditAccountHandler({
-      sts: clients.sts,
-      s3: clients.s3,
-      iamFor: clients.iamFor,
+      sts: clientsOf.auditAccount.sts,
+      s3: clientsOf.auditAccount.s3,
+      iamFor: clientsOf.auditAccount.iamFor,
       config,
       telemetry,
       now,
       ...(options.collector === undefined ? {} : { collector: options.collector }),
       ...(options.collectOptions === undefined ? {} : { collectOptions: options.collectOptions }),
     }),
-    buildDigest: makeBuildDigestHandler({ s3: clients.s3, thresholds, telemetry, now, consoleRegion: null }),
+    buildDigest: makeBuildDigestHandler({
+      s3: clientsOf.buildDigest.s3,
+      thresholds,
+      telemetry,
+      now,
+      consoleRegion: null,
+    }),
     publishDigest: makePublishDigestHandler({
-      s3: clients.s3,
-      sns: clients.sns,
+      s3: clientsOf.publishDigest.s3,
+      sns: clientsOf.publishDigest.sns,
       digestTopicArn: options.digestTopicArn ?? null,
       telemetry,
     }),
@@ -150,14 +189,16 @@ export function buildTasks(options: LocalAuditOptions, clients: LocalAuditClient
 
 export async function runLocalAudit(
   options: LocalAuditOptions,
-  clients: LocalAuditClients = buildClients(options.aws, options.storage),
+  allClients: LocalAuditClients | WorkflowClients = buildClients(options.aws, options.storage),
 ): Promise<WorkflowResult> {
+  const clients = asWorkflowClients(allClients);
   return runWorkflow({
     input: options.input,
     ...(options.executionName === undefined ? {} : { executionName: options.executionName }),
     tasks: buildTasks(options, clients),
-    s3: clients.s3,
-    sqs: clients.sqs,
+    s3: clients.stateMachine.s3,
+    sqs: clients.stateMachine.sqs,
+    executionFailuresSqs: clients.eventBridge.sqs,
     substitutions: {
       ValidateInputFunctionArn: `${LOCAL_ARN_PREFIX}ValidateInput`,
       ListAccountsFunctionArn: `${LOCAL_ARN_PREFIX}ListAccounts`,

@@ -17,7 +17,7 @@ import {
 } from './protocol';
 
 const XMLNS = 'http://sns.amazonaws.com/doc/2010-03-31/';
-/** Publish's limit is in bytes (AWS-FACTS: 262,144). */
+/** Publish's limit is in bytes: 262,144 (docs/aws-behaviour.md, "SNS"). */
 export const SNS_MAX_MESSAGE_BYTES = 262_144;
 /** AWS documents "less than 100" but accepts exactly 100 (and AWS Config sends 100). */
 export const SNS_MAX_SUBJECT_CHARS = 100;
