@@ -6,7 +6,7 @@
 
 import { type LocalAuditOptions, runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
 import type { FaultPatch, StartEmulatorOptions } from '@org-key-audit/emulator';
-import type { Attributes, LogPort, Telemetry } from '@org-key-audit/functions/handlers/shared/telemetry';
+import type { Attributes, LogPort, Telemetry } from '@org-key-audit/functions/runtime/telemetry';
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import {
   type DeployedEmulator,

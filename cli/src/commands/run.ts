@@ -8,7 +8,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
 import { RETRY_CONFIG } from '@org-key-audit/functions/aws/clients';
-import { DEFAULT_AUDIT_ROLE_NAME } from '@org-key-audit/functions/handlers/shared/config';
+import { DEFAULT_AUDIT_ROLE_NAME } from '@org-key-audit/functions/runtime/config';
 import type { Command } from 'commander';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
 import { buildClients, type Connection, runLocalAudit } from '../workflow/local-audit';

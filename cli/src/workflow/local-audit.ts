@@ -23,7 +23,7 @@ import { makeAuditAccountHandler } from '@org-key-audit/functions/handlers/audit
 import { makeBuildDigestHandler } from '@org-key-audit/functions/handlers/build-digest';
 import { makeListAccountsHandler } from '@org-key-audit/functions/handlers/list-accounts';
 import { makePublishDigestHandler } from '@org-key-audit/functions/handlers/publish-digest';
-import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/handlers/shared/telemetry';
+import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime/telemetry';
 import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
 import { FUNCTION_PLACEHOLDERS, type TaskName } from '@org-key-audit/statemachine/definition';
 import { runWorkflow, type WorkflowResult, type WorkflowTasks } from '@org-key-audit/statemachine/runner';

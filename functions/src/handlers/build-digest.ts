@@ -14,9 +14,9 @@ import { FINDING_TYPES } from '../core/model';
 import { buildReport, reportToCsv } from '../core/report';
 import type { Thresholds } from '../core/thresholds';
 import { requireObject, requireString } from './shared/event';
-import { lazyHandler } from './shared/lazy-handler';
+import { lazyHandler } from '../runtime/lazy-handler';
 import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './shared/reconcile';
-import { type Telemetry, withLogKeys } from './shared/telemetry';
+import { type Telemetry, withLogKeys } from '../runtime/telemetry';
 
 export interface BuildDigestEvent {
   readonly executionName: string;

@@ -19,10 +19,10 @@ import { type OrganizationEntry, RunStore } from '../aws/run-store';
 import { planAudit } from '../core/audit-plan';
 import { InvalidInputError } from '../core/errors';
 import type { NormalizedInput } from '../core/execution-input';
-import { type HandlerConfig, requireReportBucket } from './shared/config';
+import { type HandlerConfig, requireReportBucket } from '../runtime/config';
 import { requireObject, requireString } from './shared/event';
-import { lazyHandler } from './shared/lazy-handler';
-import { type Telemetry, withLogKeys } from './shared/telemetry';
+import { lazyHandler } from '../runtime/lazy-handler';
+import { type Telemetry, withLogKeys } from '../runtime/telemetry';
 
 export interface ListAccountsEvent {
   readonly executionName: string;

@@ -10,10 +10,10 @@ import { s3Client } from '../aws/clients/s3';
 import { snsClient } from '../aws/clients/sns';
 import { RunStore } from '../aws/run-store';
 import { InvalidInputError } from '../core/errors';
-import { requireDigestTopicArn } from './shared/config';
+import { requireDigestTopicArn } from '../runtime/config';
 import { requireBoolean, requireObject, requireString } from './shared/event';
-import { lazyHandler } from './shared/lazy-handler';
-import type { Telemetry } from './shared/telemetry';
+import { lazyHandler } from '../runtime/lazy-handler';
+import type { Telemetry } from '../runtime/telemetry';
 
 export interface PublishDigestEvent {
   readonly dryRun: boolean;

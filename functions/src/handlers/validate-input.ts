@@ -7,8 +7,8 @@
 import { InvalidInputError } from '../core/errors';
 import { type NormalizedInput, parseExecutionInput } from '../core/execution-input';
 import type { Thresholds } from '../core/thresholds';
-import { lazyHandler } from './shared/lazy-handler';
-import { describeError, type Telemetry } from './shared/telemetry';
+import { lazyHandler } from '../runtime/lazy-handler';
+import { describeError, type Telemetry } from '../runtime/telemetry';
 
 export type ValidateInputResult =
   | { readonly ok: true; readonly input: NormalizedInput }

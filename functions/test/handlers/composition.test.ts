@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resetClients } from '../../src/aws/clients';
 import { s3Client } from '../../src/aws/clients/s3';
 import { snsClient } from '../../src/aws/clients/sns';
-import { buildRuntime, resetRuntime } from '../../src/aws/composition';
+import { buildRuntime, resetRuntime } from '../../src/runtime/composition';
 import { handler as publishDigest } from '../../src/handlers/publish-digest';
-import { lazyHandler } from '../../src/handlers/shared/lazy-handler';
-import { powertoolsLog } from '../../src/handlers/shared/telemetry';
+import { lazyHandler } from '../../src/runtime/lazy-handler';
+import { powertoolsLog } from '../../src/runtime/telemetry';
 import { memoryS3 } from './support/memory-s3';
 
 const TOPIC = 'arn:aws:sns:us-east-1:111111111111:org-key-audit-digest';

@@ -20,7 +20,7 @@ import { makeAuditAccountHandler } from '../../src/handlers/audit-account';
 import { makeBuildDigestHandler } from '../../src/handlers/build-digest';
 import { makeListAccountsHandler } from '../../src/handlers/list-accounts';
 import { makePublishDigestHandler } from '../../src/handlers/publish-digest';
-import { configFromEnv } from '../../src/handlers/shared/config';
+import { configFromEnv } from '../../src/runtime/config';
 import { makeValidateInputHandler } from '../../src/handlers/validate-input';
 import { type RecordingTelemetry, recordingTelemetry } from './support/telemetry';
 

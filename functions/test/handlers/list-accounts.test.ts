@@ -3,7 +3,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeListAccountsHandler } from '../../src/handlers/list-accounts';
-import { configFromEnv } from '../../src/handlers/shared/config';
+import { configFromEnv } from '../../src/runtime/config';
 import { type MemoryS3, memoryS3 } from './support/memory-s3';
 import { recordingTelemetry } from './support/telemetry';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors';
-import { configFromEnv, requireReportBucket } from '../../src/handlers/shared/config';
+import { configFromEnv, requireReportBucket } from '../../src/runtime/config';
 import { causeMessage, outcomesFromMap } from '../../src/handlers/shared/reconcile';
-import { describeError, REDACTED, redact } from '../../src/handlers/shared/telemetry';
+import { describeError, REDACTED, redact } from '../../src/runtime/telemetry';
 
 describe('causeMessage', () => {
   it("shows a Lambda error's message rather than its JSON envelope", () => {

@@ -1,6 +1,6 @@
 /** A Telemetry that records instead of printing, so tests can assert on log lines and metrics. */
-import type { Attributes, Telemetry } from '../../../src/handlers/shared/telemetry';
-import { redact } from '../../../src/handlers/shared/telemetry';
+import type { Attributes, Telemetry } from '../../../src/runtime/telemetry';
+import { redact } from '../../../src/runtime/telemetry';
 
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error';

@@ -3,9 +3,9 @@
  * A wrong value is an InvalidInputError naming the variable, so a misdeployed function fails
  * on its first invocation with the fix in the message, not deep inside an audit.
  */
-import { InvalidInputError } from '../../core/errors';
-import { type ConfigExemption, parseConfigExemptions } from '../../core/exemptions';
-import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from '../../core/thresholds';
+import { InvalidInputError } from '../core/errors';
+import { type ConfigExemption, parseConfigExemptions } from '../core/exemptions';
+import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from '../core/thresholds';
 
 export const DEFAULT_AUDIT_ROLE_NAME = 'OrgKeyAuditRole';
 /** The inline Map's ceiling; a Distributed Map allows more, set MAP_MAX_CONCURRENCY for that. */

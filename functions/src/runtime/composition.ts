@@ -9,8 +9,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { configFromEnv, type HandlerConfig } from '../handlers/shared/config';
-import { powertoolsLog, powertoolsMetrics, type Telemetry } from '../handlers/shared/telemetry';
+import { configFromEnv, type HandlerConfig } from './config';
+import { powertoolsLog, powertoolsMetrics, type Telemetry } from './telemetry';
 
 export const SERVICE_NAME = 'org-key-audit';
 export const METRICS_NAMESPACE = 'OrgKeyAudit';

@@ -5,7 +5,7 @@
  * the tests, the benchmarks) never pays for them; esbuild still bundles it into each Lambda.
  */
 import type { Context } from 'aws-lambda';
-import type { Runtime } from '../../aws/composition';
+import type { Runtime } from './composition';
 
 export function lazyHandler<E, R>(
   make: (runtime: Runtime) => (event: E) => Promise<R>,
@@ -13,7 +13,7 @@ export function lazyHandler<E, R>(
   let built: ((event: E) => Promise<R>) | undefined;
   // async: a composition error (a bad environment variable) rejects like any handler error.
   return async (event, context) => {
-    const { getRuntime } = await import('../../aws/composition');
+    const { getRuntime } = await import('./composition');
     const current = getRuntime();
     current.onInvoke(context);
     built ??= make(current);
