@@ -7,7 +7,9 @@
  * Subject wording: "N keys need attention" counts distinct keys with at least one finding that
  * is not exempted (a key overdue and unused is one key, not two findings), "in A of T accounts"
  * counts accounts with such a key, and "M accounts not audited" counts FAILED plus SKIPPED
- * accounts, the same accounts the body's "Accounts not audited" section lists.
+ * accounts, the same accounts the body's "Accounts not audited" section lists. With no key to
+ * report, neither the subject nor the body reads as clean unless every account was audited: a
+ * partial run leads with the accounts not audited, and a run that audited none says so.
  */
 import { InvalidInputError } from './errors';
 import { maskAccessKeyId, maskAccessKeyIdsInText } from './mask';
@@ -40,6 +42,8 @@ export const DEFAULT_DIGEST_MAX_BYTES = SNS_MESSAGE_LIMIT_BYTES - 4_096;
 export const MAX_SUBJECT_LENGTH = 100;
 /** Below this the header and totals alone may not fit: a smaller limit is a configuration mistake. */
 export const MIN_DIGEST_MAX_BYTES = 1_024;
+/** Warnings listed in the body; the rest are counted in "… and N more" (the report has them all). */
+export const MAX_DIGEST_WARNINGS = 20;
 
 const PRODUCT = 'org-key-audit';
 
@@ -55,14 +59,19 @@ export function renderDigest(report: Report, links: DigestLinks, options: Digest
   const fixed = [...headerLines(report), '', ...totalsLines(report, keys), ''];
   const linkLines = ['LINKS', ...linksLines(links)];
   let budget = maxBytes - linesBytes(fixed) - linesBytes(linkLines);
-  const sections: string[][] = [];
-  // Priority order: an account nobody audited matters more than one more finding in the list.
-  for (const build of [notAuditedBlocks, findingBlocks, exemptedBlocks]) {
-    const section = fitBlocks(build(report), budget);
+  const take = (blocks: readonly Block[], maxItems?: number): string[] => {
+    const section = fitBlocks(blocks, budget, maxItems);
     budget -= linesBytes(section);
-    sections.push(section);
-  }
-  const body = [...fixed, ...sections.flat(), ...linkLines].join('\n');
+    return section;
+  };
+  // The budget goes in priority order: an account nobody audited matters more than one more
+  // finding in the list, and the few warnings (at most MAX_DIGEST_WARNINGS) say how an account
+  // was audited. The warnings still read last: they are notes on the run, not things to fix.
+  const notAudited = take(notAuditedBlocks(report));
+  const warnings = take(warningBlocks(report), MAX_DIGEST_WARNINGS);
+  const findings = take(findingBlocks(report));
+  const exempted = take(exemptedBlocks(report));
+  const body = [...fixed, ...notAudited, ...findings, ...exempted, ...warnings, ...linkLines].join('\n');
   return { subject: renderSubject(report, keys), body: truncateToBytes(body, maxBytes) };
 }
 
@@ -94,12 +103,20 @@ export function renderSubject(report: Report, keys: number = countKeysNeedingAtt
       `${prefix} ${keys} ${need} attention in ${accountsWithFindings}/${accounts} accounts; ${notAudited} not audited`,
       `${prefix} ${keys} keys, ${accountsWithFindings}/${accounts} accts, ${notAudited} not audited`,
     ];
+  } else if (audited === 0) {
+    // Nothing was looked at: "no keys need attention" would be a claim about no account at all.
+    candidates = [
+      `${prefix} No accounts audited: ${notAudited} of ${count(accounts, 'account')} not audited, no keys checked`,
+      `${prefix} No accounts audited: ${notAudited}/${accounts} not audited`,
+    ];
   } else if (notAudited === 0) {
     candidates = [`${prefix} All clear: no keys need attention in ${count(accounts, 'account')}`];
   } else {
+    // The accounts not audited come first: a subject cut short by the mail client must not read as clean.
     candidates = [
-      `${prefix} No keys need attention in ${audited} of ${count(accounts, 'account')}${suffix}`,
-      `${prefix} No keys need attention in ${audited}/${accounts} accounts; ${notAudited} not audited`,
+      `${prefix} ${notAudited} of ${count(accounts, 'account')} not audited; no keys need attention in the ${audited} audited`,
+      `${prefix} ${notAudited}/${accounts} accounts not audited; no keys need attention in ${audited} audited`,
+      `${prefix} ${notAudited}/${accounts} accounts not audited`,
     ];
   }
   const chosen = candidates.map(asciiLine).find((s) => s.length <= MAX_SUBJECT_LENGTH);
@@ -145,9 +162,13 @@ function formatThresholds(thresholds: Report['thresholds']): string {
 function totalsLines(report: Report, keys: number): string[] {
   const t = report.totals;
   const severities = SEVERITIES.map((s) => `${s} ${t.bySeverity[s] ?? 0}`).join(', ');
+  const attention =
+    t.accounts > 0 && t.audited === 0
+      ? 'unknown (no account was audited)'
+      : `${keys} in ${t.accountsWithFindings} of ${count(t.accounts, 'account')}`;
   return [
     'SUMMARY',
-    `  Keys needing attention: ${keys} in ${t.accountsWithFindings} of ${count(t.accounts, 'account')}`,
+    `  Keys needing attention: ${attention}`,
     `  Findings: ${t.findings} (${severities})`,
     `  Exempted findings: ${t.exempted}`,
     `  Accounts: ${t.accounts} total, ${t.audited} audited, ${t.failed} failed, ${t.skipped} skipped`,
@@ -200,9 +221,32 @@ function notAuditedBlocks(report: Report): Block[] {
   return blocks;
 }
 
+/**
+ * "No key needs attention" only ever speaks for the accounts audited: when some were not, the
+ * section says how many were and that the others (listed above) were not checked.
+ */
+function noFindingLines(report: Report): string[] {
+  if (report.accounts.length === 0) return ['  Nothing checked: there were no accounts to audit.'];
+  const audited = report.accounts.filter((a) => a.status === 'AUDITED').length;
+  const notAudited = report.accounts.length - audited;
+  if (notAudited === 0) return ['  None: no key needs attention.'];
+  const one = notAudited === 1;
+  const listed = `listed above with the ${one ? 'reason' : 'reasons'}`;
+  if (audited === 0) {
+    return [
+      '  Unknown: no account was audited, so no key was checked.',
+      `  The ${count(notAudited, 'account')} not audited ${one ? 'is' : 'are'} ${listed}.`,
+    ];
+  }
+  return [
+    `  None: no key needs attention in the ${audited} audited ${audited === 1 ? 'account' : 'accounts'}.`,
+    `  The ${count(notAudited, 'account')} not audited ${one ? 'was' : 'were'} not checked; ${one ? 'it is' : 'they are'} ${listed}.`,
+  ];
+}
+
 function findingBlocks(report: Report): Block[] {
   const total = report.accounts.reduce((n, a) => n + a.findings.length, 0);
-  if (total === 0) return [{ lines: ['FINDINGS', '  None: no key needs attention.', ''], items: 0 }];
+  if (total === 0) return [{ lines: ['FINDINGS', ...noFindingLines(report), ''], items: 0 }];
   const blocks: Block[] = [{ lines: [`FINDINGS NEEDING ATTENTION (${total})`], items: 0 }];
   for (const severity of SEVERITIES) {
     const groups = groupByAccount(report.accounts, (a) => a.findings.filter((f) => f.severity === severity));
@@ -231,6 +275,24 @@ function exemptedBlocks(report: Report): Block[] {
       const reason = f.exemption === undefined ? '' : `: ${clean(f.exemption.reason, 300)}`;
       blocks.push({ lines: [`${findingLine(f)}  (exempt ${until}${reason})`], items: 1 });
     }
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+/** The report's top-level warnings: the run's own, then each account's, one line per warning. */
+function warningBlocks(report: Report): Block[] {
+  const entries = report.warnings.filter((w) => w.messages.length > 0);
+  const n = entries.reduce((sum, w) => sum + w.messages.length, 0);
+  if (n === 0) return [];
+  const blocks: Block[] = [{ lines: [`WARNINGS (${n})`], items: 0 }];
+  for (const entry of entries) {
+    const heading =
+      entry.accountId === null
+        ? '  This run'
+        : `  ${entry.accountId}${entry.accountName === null ? '' : `  ${clean(entry.accountName, 100)}`}`;
+    blocks.push({ lines: [heading], items: 0 });
+    for (const message of entry.messages) blocks.push({ lines: [`    - ${clean(message, 300)}`], items: 1 });
   }
   blocks.push({ lines: [''], items: 0 });
   return blocks;
@@ -293,22 +355,29 @@ function day(iso: string): string {
 }
 
 /**
- * Takes whole blocks in order while they fit, then ends with "… and N more": stopping at the
- * first block that does not fit (instead of skipping to smaller ones) keeps the order meaningful.
+ * Takes whole blocks in order while they fit (and, given `maxItems`, while at most that many
+ * items are shown), then ends with "… and N more": stopping at the first block that does not fit
+ * (instead of skipping to smaller ones) keeps the order meaningful.
  */
-function fitBlocks(blocks: readonly Block[], budget: number): string[] {
+function fitBlocks(
+  blocks: readonly Block[],
+  budget: number,
+  maxItems: number = Number.POSITIVE_INFINITY,
+): string[] {
   const total = blocks.reduce((n, b) => n + b.items, 0);
   const all = blocks.flatMap((b) => b.lines);
-  if (linesBytes(all) <= budget) return all;
+  if (total <= maxItems && linesBytes(all) <= budget) return all;
   const more = (n: number) => `  … and ${n} more (see the full report)`;
   const reserve = linesBytes([more(total), '']);
   const taken: Block[] = [];
   let used = 0;
+  let items = 0;
   for (const block of blocks) {
     const size = linesBytes(block.lines);
-    if (used + size + reserve > budget) break;
+    if (used + size + reserve > budget || items + block.items > maxItems) break;
     taken.push(block);
     used += size;
+    items += block.items;
   }
   // A heading with nothing under it would read as "empty" rather than "cut".
   while (taken.length > 1 && taken.at(-1)?.items === 0) taken.pop();

@@ -24,6 +24,21 @@ export interface ReportMeta {
   readonly reason: string | null;
   readonly dryRun: boolean;
   readonly thresholds: ThresholdsRecord;
+  /** Warnings about the run itself rather than one account (BuildDigest: Map records it could not use). */
+  readonly runWarnings?: readonly string[];
+}
+
+/**
+ * The run's warnings, one entry per account that has any (its `warnings`, e.g. "audited user by
+ * user instead" after a credential report could not be read), after one entry for the run's own.
+ */
+export interface ReportWarning {
+  /** Null for the run's own warnings, which are about no single account. */
+  readonly accountId: string | null;
+  /** Null when not known (the organization listing had no name) and for the run's own warnings. */
+  readonly accountName: string | null;
+  /** In the order they were raised; never empty. */
+  readonly messages: readonly string[];
 }
 
 /**
@@ -54,6 +69,8 @@ export interface Report {
   readonly dryRun: boolean;
   readonly thresholds: ThresholdsRecord;
   readonly totals: ReportTotals;
+  /** The run's own warnings first, then accounts' in account id order; empty when none. */
+  readonly warnings: readonly ReportWarning[];
   /** Sorted by account id, so two runs over the same organization diff cleanly. */
   readonly accounts: readonly AccountAudit[];
 }
@@ -88,8 +105,30 @@ export function buildReport(audits: readonly AccountAudit[], meta: ReportMeta): 
     dryRun: meta.dryRun,
     thresholds: meta.thresholds,
     totals: computeTotals(accounts),
+    warnings: collectWarnings(accounts, meta.runWarnings),
     accounts,
   };
+}
+
+/** The report's top-level warnings: the run's own, then one entry per account with warnings. */
+export function collectWarnings(
+  audits: readonly AccountAudit[],
+  runWarnings: readonly string[] = [],
+): ReportWarning[] {
+  const warnings: ReportWarning[] = [];
+  if (runWarnings.length > 0)
+    warnings.push({ accountId: null, accountName: null, messages: [...runWarnings] });
+  for (const audit of audits) {
+    if (audit.warnings.length === 0) continue;
+    // AuditAccount stores the id as the name; reconcile puts the organization's name in when it has one.
+    const named = audit.accountName !== '' && audit.accountName !== audit.accountId;
+    warnings.push({
+      accountId: audit.accountId,
+      accountName: named ? audit.accountName : null,
+      messages: [...audit.warnings],
+    });
+  }
+  return warnings;
 }
 
 export function computeTotals(audits: readonly AccountAudit[]): ReportTotals {

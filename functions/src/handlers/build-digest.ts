@@ -13,10 +13,10 @@ import type { NormalizedInput } from '../core/execution-input';
 import { FINDING_TYPES } from '../core/model';
 import { buildReport, reportToCsv } from '../core/report';
 import type { Thresholds } from '../core/thresholds';
-import { requireObject, requireString } from './shared/event';
 import { lazyHandler } from '../runtime/lazy-handler';
-import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './shared/reconcile';
 import { type Telemetry, withLogKeys } from '../runtime/telemetry';
+import { requireObject, requireString } from './shared/event';
+import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './shared/reconcile';
 
 export interface BuildDigestEvent {
   readonly executionName: string;
@@ -133,6 +133,7 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
         reason: event.input.reason,
         dryRun: event.input.dryRun,
         thresholds: { ...deps.thresholds, ...event.input.thresholds },
+        runWarnings: warnings,
       });
       const url = executionUrl(event.executionArn, deps.consoleRegion);
       const digest = renderDigest(report, {
@@ -140,7 +141,7 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
         ...(url ? { executionUrl: url } : {}),
       });
       const keys = await store.putReportFiles(event.executionName, {
-        report: { ...report, warnings },
+        report,
         csv: reportToCsv(report),
         digest: digest.body,
       });
@@ -160,6 +161,7 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
         failed: totals.failed,
         skipped: totals.skipped,
         findings: totals.findings,
+        accountsWithWarnings: report.warnings.filter((w) => w.accountId !== null).length,
       });
 
       return {

@@ -14,9 +14,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectAccount } from '../../src/aws/collector';
+import { renderDigest } from '../../src/core/digest';
 import { CredentialReportTimeoutError, IamThrottledError } from '../../src/core/errors';
 import type { Finding } from '../../src/core/model';
+import { buildReport } from '../../src/core/report';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
+import { META } from '../fixtures/audits';
 import { ACCOUNT_ID, daysAgo, NOW, reportBytes, rootRow, userRow } from './report-fixture';
 
 const iamMock = mockClient(IAMClient);
@@ -443,6 +446,31 @@ describe('collectAccount, auto fallback to per-user', () => {
 
     expect(audit.strategy).toBe('per-user');
     expect(audit.warnings.some((w) => w.includes('CredentialReportParseError'))).toBe(true);
+  });
+
+  it('shows a fallback after a parse error in the report top-level warnings and the digest', async () => {
+    planReport([], 0);
+    iamMock
+      .on(GetCredentialReportCommand)
+      .resolves({ Content: new TextEncoder().encode('not,a,credential,report\n'), GeneratedTime: NOW });
+    planPerUser();
+
+    const audit = await collectAccount(deps, params);
+    const report = buildReport([audit], META);
+
+    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings[0]?.accountId).toBe(ACCOUNT_ID);
+    expect(report.warnings[0]?.accountName).toBe('workloads-prod');
+    expect(report.warnings[0]?.messages).toHaveLength(1);
+    expect(report.warnings[0]?.messages[0]).toMatch(
+      new RegExp(
+        `^account ${ACCOUNT_ID}: the credential report could not be used \\(CredentialReportParseError: .*\\); audited user by user instead$`,
+      ),
+    );
+    const { body } = renderDigest(report, {});
+    expect(body).toContain(
+      `WARNINGS (1)\n  ${ACCOUNT_ID}  workloads-prod\n    - account ${ACCOUNT_ID}: the credential report could not be used (CredentialReportParseError: `,
+    );
   });
 
   it('reports a root key found only by GetAccountSummary on the per-user path', async () => {

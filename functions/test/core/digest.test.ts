@@ -119,11 +119,33 @@ describe('renderDigest subject', () => {
     );
   });
 
-  it('does not say all clear when accounts were not audited', () => {
+  it('does not say all clear when accounts were not audited, and leads with them', () => {
     const partial = [audit({ accountId: P }), audit({ accountId: F1, status: 'FAILED', reason: 'denied' })];
     expect(renderDigest(report(partial), LINKS).subject).toBe(
-      '[org-key-audit] No keys need attention in 1 of 2 accounts; 1 account not audited',
+      '[org-key-audit] 1 of 2 accounts not audited; no keys need attention in the 1 audited',
     );
+  });
+
+  it('says that no account was audited rather than that no key needs attention', () => {
+    const none = [
+      audit({ accountId: F1, status: 'FAILED', reason: 'denied' }),
+      audit({ accountId: S1, status: 'SKIPPED', reason: 'SUSPENDED' }),
+    ];
+    expect(renderDigest(report(none), LINKS).subject).toBe(
+      '[org-key-audit] No accounts audited: 2 of 2 accounts not audited, no keys checked',
+    );
+  });
+
+  it('shortens a partial no-findings subject by dropping the clean part last', () => {
+    const base = report([audit({ accountId: P }), audit({ accountId: F1, status: 'FAILED', reason: 'x' })]);
+    const totals = { accounts: 9_999_999_999, audited: 9_999_999_000, failed: 999, skipped: 0 };
+    const subject = (dryRun: boolean) =>
+      renderDigest({ ...base, dryRun, totals: { ...base.totals, ...totals } }, LINKS).subject;
+    // The full wording would be 104 characters (113 for a dry run).
+    expect(subject(false)).toBe(
+      '[org-key-audit] 999/9999999999 accounts not audited; no keys need attention in 9999999000 audited',
+    );
+    expect(subject(true)).toBe('[org-key-audit][dry run] 999/9999999999 accounts not audited');
   });
 
   it('marks a dry run', () => {
@@ -291,6 +313,173 @@ describe('renderDigest body', () => {
   });
 });
 
+describe('renderDigest with no findings', () => {
+  const section = (body: string) => {
+    const lines = body.split('\n');
+    const start = lines.indexOf('FINDINGS');
+    expect(start, 'FINDINGS heading').toBeGreaterThanOrEqual(0);
+    return lines.slice(start, lines.indexOf('', start) + 1);
+  };
+  const occurrences = (text: string, needle: string) => text.split(needle).length - 1;
+
+  it('speaks only for the 2 audited accounts when 1 failed, and says the failed one was not checked', () => {
+    const audits = [
+      audit({ accountId: P, accountName: 'Payments' }),
+      audit({ accountId: Q, accountName: 'Data Lake' }),
+      audit({ accountId: F1, accountName: 'Legacy', status: 'FAILED', strategy: 'none', reason: 'denied' }),
+    ];
+    const { subject, body } = renderDigest(report(audits), LINKS);
+    expect(section(body)).toEqual([
+      'FINDINGS',
+      '  None: no key needs attention in the 2 audited accounts.',
+      '  The 1 account not audited was not checked; it is listed above with the reason.',
+      '',
+    ]);
+    // "Listed above": the failed account comes before the findings section.
+    expect(body.indexOf(`  - ${F1}  Legacy  [FAILED]`)).toBeGreaterThan(0);
+    expect(body.indexOf(`  - ${F1}  Legacy  [FAILED]`)).toBeLessThan(body.indexOf('FINDINGS'));
+    // Every "no key needs attention" carries the qualification.
+    expect(occurrences(body, 'no key needs attention')).toBe(1);
+    expect(occurrences(body, 'no key needs attention in the 2 audited accounts')).toBe(1);
+    expect(body).not.toMatch(/all clear/i);
+    expect(subject).toBe(
+      '[org-key-audit] 1 of 3 accounts not audited; no keys need attention in the 2 audited',
+    );
+  });
+
+  it('counts skipped accounts among those not checked, in the plural', () => {
+    const audits = [
+      audit({ accountId: P }),
+      audit({ accountId: F1, status: 'FAILED', strategy: 'none', reason: 'denied' }),
+      audit({ accountId: S1, status: 'SKIPPED', strategy: 'none', reason: 'SUSPENDED' }),
+    ];
+    expect(section(renderDigest(report(audits), LINKS).body)).toEqual([
+      'FINDINGS',
+      '  None: no key needs attention in the 1 audited account.',
+      '  The 2 accounts not audited were not checked; they are listed above with the reasons.',
+      '',
+    ]);
+  });
+
+  it('keeps the plain wording when every account was audited', () => {
+    const { subject, body } = renderDigest(report([audit({ accountId: P }), audit({ accountId: Q })]), LINKS);
+    expect(section(body)).toEqual(['FINDINGS', '  None: no key needs attention.', '']);
+    expect(body).toContain('  Keys needing attention: 0 in 0 of 2 accounts');
+    expect(subject).toBe('[org-key-audit] All clear: no keys need attention in 2 accounts');
+  });
+
+  it('does not read as clean at all when none of the 3 accounts could be audited', () => {
+    const audits = [F1, F2, S1].map((accountId) =>
+      audit({
+        accountId,
+        status: 'FAILED',
+        strategy: 'none',
+        errorName: 'AuditRoleMissingError',
+        reason: 'denied',
+      }),
+    );
+    const { subject, body } = renderDigest(report(audits), LINKS);
+    expect(section(body)).toEqual([
+      'FINDINGS',
+      '  Unknown: no account was audited, so no key was checked.',
+      '  The 3 accounts not audited are listed above with the reasons.',
+      '',
+    ]);
+    expect(body).toContain('  Keys needing attention: unknown (no account was audited)');
+    expect(body).toContain('ACCOUNTS NOT AUDITED (3)');
+    expect(`${subject}\n${body}`).not.toMatch(/no keys? needs? attention|all clear|\bNone\b/i);
+    expect(subject).toBe('[org-key-audit] No accounts audited: 3 of 3 accounts not audited, no keys checked');
+  });
+
+  it('says nothing was checked when the run had no accounts', () => {
+    const { body } = renderDigest(report([]), LINKS);
+    expect(section(body)).toEqual(['FINDINGS', '  Nothing checked: there were no accounts to audit.', '']);
+    expect(body).not.toMatch(/no keys? needs? attention/i);
+  });
+});
+
+describe('renderDigest warnings', () => {
+  const FALLBACK =
+    'account 111111111111: the credential report could not be used (CredentialReportParseError: ' +
+    'the header has no user column); audited user by user instead';
+  const MAP = 'a Map iteration (arn:aws:states:x) named no account; it was ignored';
+  const lines = (body: string) => body.split('\n');
+  const from = (body: string, heading: string) => {
+    const all = lines(body);
+    const start = all.findIndex((l) => l.startsWith(heading));
+    expect(start, heading).toBeGreaterThanOrEqual(0);
+    return all.slice(start);
+  };
+
+  it('shows the run warnings and each account with warnings, counted, after the other lists', () => {
+    const audits = [
+      audit({ accountId: P, accountName: 'Payments', strategy: 'per-user', warnings: [FALLBACK] }),
+      // No name known: AuditAccount stores the id as the name.
+      audit({ accountId: Q, accountName: Q, warnings: ['tag keyaudit-exempt on user etl is malformed'] }),
+      audit({ accountId: F1, status: 'FAILED', strategy: 'none', reason: 'denied' }),
+    ];
+    const { body } = renderDigest(report(audits, { runWarnings: [MAP] }), LINKS);
+    expect(from(body, 'WARNINGS')).toEqual([
+      'WARNINGS (3)',
+      '  This run',
+      `    - ${MAP}`,
+      `  ${P}  Payments`,
+      `    - ${FALLBACK}`,
+      `  ${Q}`,
+      '    - tag keyaudit-exempt on user etl is malformed',
+      '',
+      'LINKS',
+      `  Full report: ${LINKS.reportUri}`,
+      `  Execution:   ${LINKS.executionUrl}`,
+    ]);
+  });
+
+  it('has no warnings section when there are none', () => {
+    expect(renderDigest(report(PLANTED), LINKS).body).not.toContain('WARNINGS');
+  });
+
+  it('lists at most 20 warnings and counts the rest', () => {
+    // 13 accounts with 2 warnings each: the first 10 accounts fill the 20 lines, 6 are left over.
+    const ids = Array.from({ length: 13 }, (_, i) => String(600_000_000_000 + i));
+    const audits = ids.map((accountId) =>
+      audit({ accountId, accountName: `team ${accountId}`, warnings: ['first note', 'second note'] }),
+    );
+    const section = from(renderDigest(report(audits), LINKS).body, 'WARNINGS');
+    expect(section[0]).toBe('WARNINGS (26)');
+    const shown = section.slice(0, section.indexOf('LINKS'));
+    expect(shown.filter((l) => l.startsWith('    - '))).toHaveLength(20);
+    expect(shown).toContain(`  ${ids[9]}  team ${ids[9]}`);
+    expect(shown).not.toContain(`  ${ids[10]}  team ${ids[10]}`);
+    expect(shown.slice(-2)).toEqual(['  … and 6 more (see the full report)', '']);
+  });
+
+  it('stays within a small byte limit, and keeps its place when the findings overflow', () => {
+    const findings = Array.from({ length: 400 }, (_, k) =>
+      finding({
+        accountId: P,
+        userName: `user-${k}`,
+        accessKeyId: `AKIAPPPP${String(k).padStart(8, '0')}ZZZZ`,
+      }),
+    );
+    const long = `${'x'.repeat(280)} end`;
+    const audits = [
+      audit({ accountId: P, accountName: 'Payments', findings, warnings: [FALLBACK] }),
+      audit({ accountId: Q, accountName: 'Data Lake', warnings: Array(30).fill(long) }),
+    ];
+    const { body } = renderDigest(report(audits), LINKS, { maxBytes: 8_000 });
+    expect(bytes(body)).toBeLessThanOrEqual(8_000);
+    const section = from(body, 'WARNINGS');
+    expect(section.slice(0, 3)).toEqual(['WARNINGS (31)', `  ${P}  Payments`, `    - ${FALLBACK}`]);
+    const shown = section.filter((l) => l.startsWith('    - ')).length;
+    expect(shown).toBeGreaterThan(1);
+    expect(shown).toBeLessThanOrEqual(20);
+    expect(section).toContain(`  … and ${31 - shown} more (see the full report)`);
+    // The findings were cut to make room, and say so.
+    expect(body).toMatch(/FINDINGS NEEDING ATTENTION \(400\)[\s\S]*… and \d+ more \(see the full report\)/);
+    expect(body.endsWith(`  Execution:   ${LINKS.executionUrl}`)).toBe(true);
+  });
+});
+
 describe('renderDigest at organization scale', () => {
   // 300 audited accounts with 5,000 findings (the first 200 accounts get 17, the rest 16),
   // 12 failed accounts with long Unicode names.
@@ -393,6 +582,7 @@ describe('renderDigest properties', () => {
         errorName: fc.option(fc.constantFrom('AuditRoleMissingError', 'Weird'), { nil: undefined }),
         findings: fc.array(anyFinding(accountId), { maxLength: 25 }),
         exempted: fc.array(anyFinding(accountId), { maxLength: 5 }),
+        warnings: fc.array(anyText, { maxLength: 3 }),
       })
       .map((a) => audit({ accountId, ...a }));
   const anyReport = fc
@@ -405,6 +595,7 @@ describe('renderDigest properties', () => {
           reason: fc.option(anyText, { nil: null }),
           dryRun: fc.boolean(),
           thresholds: fc.dictionary(anyText, fc.oneof(fc.nat(), fc.array(fc.nat(), { maxLength: 5 }))),
+          runWarnings: fc.array(anyText, { maxLength: 2 }),
         })
         .map((meta) => buildReport(audits, { ...META, ...meta })),
     );

@@ -114,6 +114,47 @@ describe('buildReport', () => {
     expect(empty.totals.accounts).toBe(0);
     expect(empty.totals.findings).toBe(0);
     expect(empty.accounts).toEqual([]);
+    expect(empty.warnings).toEqual([]);
+  });
+
+  it('has no top-level warnings when no account has any', () => {
+    expect(report.warnings).toEqual([]);
+  });
+});
+
+describe('buildReport top-level warnings', () => {
+  // The collector's wording when it falls back after a credential report it could not parse.
+  const FALLBACK =
+    `account ${C}: the credential report could not be used (CredentialReportParseError: ` +
+    'the header has no user column); audited user by user instead';
+
+  it('carries one entry for the one account that fell back to the per-user strategy', () => {
+    const audits = [
+      audit({ accountId: A, accountName: 'Payments' }),
+      audit({ accountId: C, accountName: 'Workloads', strategy: 'per-user', warnings: [FALLBACK] }),
+      audit({ accountId: D, status: 'FAILED', strategy: 'none', reason: 'denied' }),
+    ];
+    const built = buildReport(audits, META);
+    expect(built.warnings).toEqual([{ accountId: C, accountName: 'Workloads', messages: [FALLBACK] }]);
+    // The account keeps its own warnings too, and the whole survives report.json.
+    expect(built.accounts.find((a) => a.accountId === C)?.warnings).toEqual([FALLBACK]);
+    expect(JSON.parse(JSON.stringify(built))).toEqual(built);
+  });
+
+  it('puts the run warnings first, then accounts by id, one entry each, name null when unknown', () => {
+    const audits = [
+      audit({ accountId: D, accountName: 'Data', warnings: ['d1', 'd2'] }),
+      // AuditAccount stores the id as the name when the organization listing had none.
+      audit({ accountId: B, accountName: B, warnings: ['b1'] }),
+      audit({ accountId: A, accountName: '', warnings: ['a1'] }),
+    ];
+    const built = buildReport(audits, { ...META, runWarnings: ['a Map iteration named no account'] });
+    expect(built.warnings).toEqual([
+      { accountId: null, accountName: null, messages: ['a Map iteration named no account'] },
+      { accountId: B, accountName: null, messages: ['b1'] },
+      { accountId: A, accountName: null, messages: ['a1'] },
+      { accountId: D, accountName: 'Data', messages: ['d1', 'd2'] },
+    ]);
   });
 });
 

@@ -249,6 +249,49 @@ describe('BuildDigest handler', () => {
     expect(result.subject).toContain('[org-key-audit]');
   });
 
+  it('puts a per-user fallback in report.json top-level warnings and in the digest', async () => {
+    plantRun(s3);
+    const fallback =
+      `account ${AUDITED}: the credential report could not be used (CredentialReportParseError: ` +
+      'the header has no user column); audited user by user instead';
+    s3.put(
+      BUCKET,
+      `runs/${RUN}/accounts/${AUDITED}.json`,
+      auditedAccount(AUDITED, [finding(AUDITED)], {
+        accountName: AUDITED,
+        strategy: 'per-user',
+        reportGeneratedAt: null,
+        warnings: [fallback],
+      }),
+    );
+    const result = await handler()(event);
+
+    const report = JSON.parse(s3.get(BUCKET, result.reportKey) ?? 'null');
+    // The organization listing names the account 'prod'; the Map records name every account.
+    expect(report.warnings).toEqual([{ accountId: AUDITED, accountName: 'prod', messages: [fallback] }]);
+    expect(report.schemaVersion).toBe(1);
+    const digest = s3.get(BUCKET, result.digestKey) ?? '';
+    expect(digest).toContain(`WARNINGS (1)\n  ${AUDITED}  prod\n    - ${fallback}\n`);
+  });
+
+  it('keeps the Map records it could not use as the run warnings', async () => {
+    plantRun(s3);
+    const inline = [
+      { accountId: AUDITED, status: 'AUDITED', resultKey: 'k', findings: 2 },
+      { status: 'AUDITED' },
+    ];
+    const result = await handler()({ ...event, map: inline });
+    const report = JSON.parse(s3.get(BUCKET, result.reportKey) ?? 'null');
+    expect(report.warnings).toEqual([
+      {
+        accountId: null,
+        accountName: null,
+        messages: ['a Map iteration (unknown execution) named no account; it was ignored'],
+      },
+    ]);
+    expect(s3.get(BUCKET, result.digestKey)).toContain('WARNINGS (1)\n  This run\n');
+  });
+
   it('emits accounts by status and findings by type', async () => {
     plantRun(s3);
     await handler()(event);
