@@ -40,9 +40,19 @@ export interface DistributedMapOptions {
   readonly concurrencyLimit?: number;
   readonly onChildStarted?: () => void;
   readonly onChildEvent?: (event: EventLog) => void;
-  readonly onProgress?: (done: number, total: number) => void;
+  /** After each child finishes: children done, items in all, and how that child ended. */
+  readonly onProgress?: (done: number, total: number, child: MapChildProgress) => void;
   readonly now?: () => Date;
   readonly newId?: () => string;
+}
+
+/** How one child execution of the Map ended, as its ResultWriter entry records it. */
+export interface MapChildProgress {
+  /** The item's index in the Map's items. */
+  readonly index: number;
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  /** The child's output when it SUCCEEDED; `{ Error, Cause }` when it FAILED. */
+  readonly output: JsonValue;
 }
 
 interface ChildRecord {
@@ -174,7 +184,12 @@ export function makeDistributedMapHandler(
       } finally {
         await events;
         done += 1;
-        options.onProgress?.(done, items.length);
+        const record = records[index];
+        options.onProgress?.(done, items.length, {
+          index,
+          status: record?.status ?? 'FAILED',
+          output: record?.output ?? null,
+        });
       }
     };
 

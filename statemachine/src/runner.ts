@@ -17,12 +17,18 @@ import {
   substitute,
   type TaskName,
 } from './definition';
-import { describeFailure, makeDistributedMapHandler, parseStateMachineArn } from './distributed-map';
+import {
+  describeFailure,
+  type MapChildProgress,
+  makeDistributedMapHandler,
+  parseStateMachineArn,
+} from './distributed-map';
 import { RunnerConfigError } from './errors';
 import type { ContextObject, JsonObject, JsonValue } from './json-path';
 import { type EventLog, MetricsRecorder, type RunMetrics } from './metrics';
 
 export type { TaskFunction } from './bindings';
+export type { MapChildProgress } from './distributed-map';
 export type { RunMetrics } from './metrics';
 
 /** The Lambda handlers, by role; callers pass the real ones (`makeHandler(deps)`), tests pass doubles. */
@@ -47,8 +53,11 @@ export interface RunWorkflowOptions {
    * @default sqs
    */
   readonly executionFailuresSqs?: SQSClient;
-  /** Called each time a Map child finishes: accounts done out of total. */
-  readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Called each time a Map child finishes: children done out of total, and how that child ended
+   * (its status and output, so a caller can tell an audited account from a failed one).
+   */
+  readonly onProgress?: (done: number, total: number, child: MapChildProgress) => void;
   /** A local cap on Map concurrency, on top of the definition's MaxConcurrency. @default none */
   readonly mapConcurrencyLimit?: number;
   /** Replaces every Retry wait with this many milliseconds (tests, demo). @default the definition's backoff */

@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ASL placeholders are literal ${...} text, not templates
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runWorkflow } from '../src/runner';
+import { type MapChildProgress, runWorkflow } from '../src/runner';
 import { Gate, NamedError, unusedTasks } from './support/doubles';
 import { createFakeAws, type FakeAws } from './support/fake-aws';
 import { REPORT_BUCKET, SUBSTITUTIONS } from './support/substitutions';
@@ -80,7 +80,12 @@ afterEach(() => aws.restore());
 function run(
   ids: readonly string[],
   worker: (event: { id: string; index: number }) => unknown,
-  options: { mapFields?: Record<string, unknown>; concurrency?: number; mapConcurrencyLimit?: number } = {},
+  options: {
+    mapFields?: Record<string, unknown>;
+    concurrency?: number;
+    mapConcurrencyLimit?: number;
+    onProgress?: (done: number, total: number, child: MapChildProgress) => void;
+  } = {},
 ) {
   aws.putJson(ITEMS_BUCKET, 'in/items.json', ids);
   return runWorkflow({
@@ -95,6 +100,7 @@ function run(
     ...(options.mapConcurrencyLimit === undefined
       ? {}
       : { mapConcurrencyLimit: options.mapConcurrencyLimit }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
   });
 }
 
@@ -163,6 +169,31 @@ describe('Distributed Map: items, ItemSelector and ResultWriter', () => {
     };
     expect(manifest.ResultFiles.FAILED).toEqual([]);
     expect(manifest.ResultFiles.SUCCEEDED).toHaveLength(1);
+  });
+
+  it('reports each finished child to onProgress with its status and output, so failures can be counted', async () => {
+    const calls: [number, number, MapChildProgress][] = [];
+    await run(
+      ['a', 'b', 'c'],
+      (event) => {
+        if (event.id === 'b') throw new NamedError('Boom', 'b always fails');
+        return { done: event.id };
+      },
+      { concurrency: 1, onProgress: (done, total, child) => calls.push([done, total, child]) },
+    );
+    expect(calls).toEqual([
+      [1, 3, { index: 0, status: 'SUCCEEDED', output: { done: 'a' } }],
+      [
+        2,
+        3,
+        {
+          index: 1,
+          status: 'FAILED',
+          output: { Error: 'Boom', Cause: expect.stringContaining('b always fails') },
+        },
+      ],
+      [3, 3, { index: 2, status: 'SUCCEEDED', output: { done: 'c' } }],
+    ]);
   });
 
   it('fails with States.ItemReaderFailed, which the Map Catch sees, when the items object is missing', async () => {

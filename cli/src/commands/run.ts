@@ -2,19 +2,24 @@
  * `keyaudit run`: the very same workflow (ASL + handlers, through the local runner) against real
  * AWS from a laptop, with the standard credential chain. The run's scratch data (account list,
  * per-account results, Map results) and its DLQ messages live in a local, in-process store on
- * 127.0.0.1, so the command needs no bucket or queue in the account; the report ends up in --out.
+ * 127.0.0.1, so the command needs no bucket or queue in the account; the report ends up in --out
+ * (default ./out/<execution name>), and that is where the digest's "Full report" link points.
  */
+import { randomBytes } from 'node:crypto';
+import { basename, join, resolve } from 'node:path';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { STSClient } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
 import { RETRY_CONFIG } from '@org-key-audit/functions/aws/clients';
 import { DEFAULT_AUDIT_ROLE_NAME } from '@org-key-audit/functions/runtime/config';
 import type { Command } from 'commander';
+import { awsErrorName, errorMessage, OperationError } from '../ops/errors';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
 import { buildClients, type Connection, runLocalAudit } from '../workflow/local-audit';
 import { parseAccountList, parseIntegerOption } from '../workflow/options';
 import { progressReporter } from '../workflow/progress';
-import { runReport } from '../workflow/report-files';
+import { linkDigestTo, runReport } from '../workflow/report-files';
 
 export interface RunOptions {
   readonly profile?: string;
@@ -30,6 +35,49 @@ export interface RunOptions {
   readonly reason?: string;
 }
 
+const NO_CREDENTIALS_FIX =
+  'Pass --profile NAME or set AWS_PROFILE (for an SSO profile, run `aws sso login --profile NAME` first), ' +
+  'or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.';
+
+/**
+ * The SDK's CredentialsProviderError (no provider in the chain had credentials, or the profile
+ * could not give any) as one sentence and the fix, instead of the SDK's error document.
+ */
+export function credentialsError(sdkMessage: string, profile: string | undefined): OperationError {
+  const firstLine = sdkMessage.split('\n')[0]?.trim() ?? '';
+  const message =
+    firstLine === '' || firstLine.startsWith('Could not load credentials from any providers')
+      ? 'no AWS credentials were found.'
+      : `could not load AWS credentials${profile === undefined ? '' : ` for profile ${profile}`}: ${firstLine.replace(/\.?$/, '.')}`;
+  return new OperationError(message, { fix: NO_CREDENTIALS_FIX });
+}
+
+/** Resolves the credentials once before anything starts, so a missing one is a clear error, not a failed run. */
+async function requireCredentials(aws: Connection, profile: string | undefined): Promise<void> {
+  const sts = new STSClient({
+    region: aws.region,
+    ...(aws.credentials ? { credentials: aws.credentials } : {}),
+  });
+  try {
+    await sts.config.credentials();
+  } catch (error) {
+    if (awsErrorName(error) === 'CredentialsProviderError')
+      throw credentialsError(errorMessage(error), profile);
+    throw error;
+  } finally {
+    sts.destroy();
+  }
+}
+
+/** `run-<UTC yyyymmddThhmmssZ>-<6 hex>`, like rerun's names; also the default report folder. */
+export function runExecutionName(now: Date, nonce = randomBytes(3).toString('hex')): string {
+  const time = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
+  return `run-${time}-${nonce}`;
+}
+
 export async function runAudit(options: RunOptions, io: Io, isTty: boolean): Promise<number> {
   const region =
     options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1';
@@ -37,10 +85,12 @@ export async function runAudit(options: RunOptions, io: Io, isTty: boolean): Pro
     region,
     ...(options.profile === undefined ? {} : { credentials: fromIni({ profile: options.profile }) }),
   };
+  const profile = options.profile ?? (process.env['AWS_PROFILE'] || undefined);
+  await requireCredentials(aws, profile);
   // Scratch only: the emulator's S3 and SQS on 127.0.0.1; the organization it generates is unused.
   const scratch = await startEmulator({ accounts: 3, users: 0, region });
   try {
-    return await auditWithScratch(options, aws, scratch, io, isTty);
+    return await auditWithScratch(options, aws, profile, scratch, io, isTty);
   } finally {
     await scratch.stop();
   }
@@ -49,10 +99,14 @@ export async function runAudit(options: RunOptions, io: Io, isTty: boolean): Pro
 async function auditWithScratch(
   options: RunOptions,
   aws: Connection,
+  profile: string | undefined,
   scratch: RunningEmulator,
   io: Io,
   isTty: boolean,
 ): Promise<number> {
+  const executionName = runExecutionName(new Date());
+  // The report is always kept: the scratch store it is written to ends with this command.
+  const out = options.out ?? join('out', executionName);
   const storage: Connection = { region: aws.region, endpoint: scratch.url, credentials: scratch.auditor };
   const clients = buildClients(aws, storage);
   const sns = new SNSClient({
@@ -66,10 +120,14 @@ async function auditWithScratch(
     dryRun: options.dryRun || options.publish === undefined,
     ...(options.reason === undefined ? {} : { reason: options.reason }),
   };
-  const progress = progressReporter({ write: (text) => process.stderr.write(text), isTty });
+  // --json is for scripts: nothing but the report, and no progress at all.
+  const progress = options.json
+    ? undefined
+    : progressReporter({ write: (text) => process.stderr.write(text), isTty });
   const result = await runLocalAudit(
     {
       input,
+      executionName,
       aws,
       storage,
       reportBucket: scratch.resources.reportBucket,
@@ -81,12 +139,20 @@ async function auditWithScratch(
       roleName: options.roleName,
       ...(options.orgReaderRole === undefined ? {} : { orgReaderRoleArn: options.orgReaderRole }),
       concurrency: options.concurrency,
-      onProgress: progress.update,
+      ...(progress === undefined ? {} : { onProgress: progress.update }),
+      wrapTasks: linkDigestTo(resolve(out, 'report.json'), {
+        s3: clients.s3,
+        bucket: scratch.resources.reportBucket,
+      }),
     },
     { ...clients, sns },
   );
-  progress.finish();
+  progress?.finish();
 
+  if (result.status === 'FAILED' && result.error === 'CredentialsProviderError') {
+    // Resolved before the run, but gone since (an SSO session that expired during the run).
+    throw credentialsError(lambdaErrorMessage(result.cause), profile);
+  }
   if (result.status === 'FAILED') {
     io.err(
       `${paint(io, 'red', 'error:')} the audit failed with ${result.error ?? 'an unknown error'}: ${result.cause ?? ''}`,
@@ -94,15 +160,24 @@ async function auditWithScratch(
     return EXIT.ERROR;
   }
   const report = runReport(scratch, scratch.resources.reportBucket, result.executionName);
-  if (options.out !== undefined) {
-    await report.save(options.out);
-    io.err(`wrote the report to ${options.out}`);
-  }
+  const written = await report.save(out);
+  io.err(`wrote the report to ${out}: ${written.map((path) => basename(path)).join(', ')}`);
   if (options.json) io.out(report.text('report.json') ?? 'null');
   else io.out(report.text('digest.txt') ?? '');
 
   const summary = result.output as { totals?: { failed?: number } } | undefined;
   return (summary?.totals?.failed ?? 0) > 0 ? EXIT.PARTIAL : EXIT.OK;
+}
+
+/** The message inside Lambda's error document (the Cause of a failed Lambda task), else the Cause. */
+function lambdaErrorMessage(cause: string | undefined): string {
+  try {
+    const parsed = JSON.parse(cause ?? '') as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === 'string') return parsed.errorMessage;
+  } catch {
+    // Not Lambda's JSON: use it as it is.
+  }
+  return cause ?? '';
 }
 
 export function register(program: Command): void {
@@ -118,7 +193,10 @@ export function register(program: Command): void {
     .option('--accounts <ids>', 'only these accounts, comma-separated 12-digit ids (the rest are skipped)')
     .option('--dry-run', 'never publish, even with --publish', false)
     .option('--json', 'print the full report JSON (key ids unmasked) instead of the digest', false)
-    .option('--out <dir>', 'write report.json, report.csv and digest.txt here')
+    .option(
+      '--out <dir>',
+      'write report.json, report.csv, report.html and digest.txt here (default: ./out/<execution name>)',
+    )
     .option('--concurrency <n>', 'accounts audited in parallel', '10')
     .option('--publish <topicArn>', 'publish the digest to this SNS topic')
     .option('--org-reader-role <arn>', 'role to assume for ListAccounts (when not in the management account)')

@@ -23,10 +23,15 @@ import { makeAuditAccountHandler } from '@org-key-audit/functions/handlers/audit
 import { makeBuildDigestHandler } from '@org-key-audit/functions/handlers/build-digest';
 import { makeListAccountsHandler } from '@org-key-audit/functions/handlers/list-accounts';
 import { makePublishDigestHandler } from '@org-key-audit/functions/handlers/publish-digest';
-import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime/telemetry';
 import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
+import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime/telemetry';
 import { FUNCTION_PLACEHOLDERS, type TaskName } from '@org-key-audit/statemachine/definition';
-import { runWorkflow, type WorkflowResult, type WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import {
+  type MapChildProgress,
+  runWorkflow,
+  type WorkflowResult,
+  type WorkflowTasks,
+} from '@org-key-audit/statemachine/runner';
 
 /** Where each AWS service is reached, and as whom. */
 export interface Connection {
@@ -60,7 +65,8 @@ export interface LocalAuditOptions {
   readonly concurrency?: number;
   readonly telemetry?: Telemetry;
   readonly now?: () => Date;
-  readonly onProgress?: (done: number, total: number) => void;
+  /** After each account's Map child: accounts done out of total, and how that child ended. */
+  readonly onProgress?: (done: number, total: number, child: MapChildProgress) => void;
   /** Shortens every state-machine Retry wait (tests). */
   readonly retryDelayMs?: number;
   /** Collector tuning (tests shorten the credential-report polling). */

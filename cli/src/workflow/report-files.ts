@@ -4,9 +4,45 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunningEmulator } from '@org-key-audit/emulator';
+import { renderDigest } from '@org-key-audit/functions/core/digest';
 import type { Report } from '@org-key-audit/functions/core/report';
+import type { BuildDigestResult } from '@org-key-audit/functions/handlers/build-digest';
+import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import { renderReportHtml } from '../ops/report-html';
+
+/**
+ * BuildDigest links the full report at its key in the run's bucket. For `keyaudit run` that bucket
+ * is the command's scratch store, gone once the command exits, so the link could never be opened.
+ * This wraps BuildDigest: once it has written the report, the digest is rendered again from that
+ * very report.json with `reportUri` (where the command keeps the report) and written over the
+ * digest it stored, before PublishDigest sends it and before the command prints or saves it.
+ */
+export function linkDigestTo(
+  reportUri: string,
+  store: { readonly s3: S3Client; readonly bucket: string },
+): (tasks: WorkflowTasks) => WorkflowTasks {
+  return (tasks) => ({
+    ...tasks,
+    buildDigest: async (event: never) => {
+      const result = (await tasks.buildDigest(event)) as BuildDigestResult;
+      const stored = await store.s3.send(
+        new GetObjectCommand({ Bucket: store.bucket, Key: result.reportKey }),
+      );
+      const report = JSON.parse((await stored.Body?.transformToString('utf8')) ?? 'null') as Report;
+      await store.s3.send(
+        new PutObjectCommand({
+          Bucket: store.bucket,
+          Key: result.digestKey,
+          Body: renderDigest(report, { reportUri }).body,
+          ContentType: 'text/plain; charset=utf-8',
+        }),
+      );
+      return result;
+    },
+  });
+}
 
 const STORED_FILES = ['report.json', 'report.csv', 'digest.txt'] as const;
 export type StoredReportFile = (typeof STORED_FILES)[number];
