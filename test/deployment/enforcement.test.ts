@@ -7,13 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  digestFailuresOf,
-  publishedFor,
-  runCase,
-  startWorkflowEnv,
-  type WorkflowEnv,
-} from '../support/workflow-env';
+import { digestFailuresOf, type LocalEnv, publishedFor, runLocal, startLocalEnv } from '../support/local-env';
 import { withoutStatement } from './support';
 
 const NOW = '2026-12-01T09:30:00Z';
@@ -36,9 +30,10 @@ function withoutPublishGrant(dir: string): string {
 }
 
 describe('emulator enforcement of the synthesized templates', () => {
-  let env: WorkflowEnv;
+  let env: LocalEnv;
   beforeAll(async () => {
-    env = await startWorkflowEnv({
+    env = await startLocalEnv({
+      preset: 'cases',
       ...SMALL_ORG,
       enforcePolicies: true,
       mutateAssembly: withoutPublishGrant,
@@ -47,7 +42,7 @@ describe('emulator enforcement of the synthesized templates', () => {
   afterAll(() => env.stop());
 
   it('refuses PublishDigest’s sns:Publish with AWS’s error when the grant is missing: the digest DLQ holds the run', async () => {
-    const result = await runCase(env, { input: {}, executionName: 'no-publish-grant' });
+    const result = await runLocal(env, { input: {}, executionName: 'no-publish-grant' });
     expect(result.status).toBe('FAILED');
     expect(result.error).toBe('DigestFailed');
     expect(publishedFor(env.emulator, 'no-publish-grant')).toEqual([]);
@@ -85,21 +80,21 @@ describe('emulator enforcement of the synthesized templates', () => {
 });
 
 describe('the recorded-calls check', () => {
-  let env: WorkflowEnv;
+  let env: LocalEnv;
   beforeAll(async () => {
-    env = await startWorkflowEnv({ ...SMALL_ORG, enforcePolicies: false });
+    env = await startLocalEnv({ preset: 'cases', ...SMALL_ORG, enforcePolicies: false });
   }, 120_000);
   afterAll(() => env.stop());
 
   it('passes a run whose every call has an edge', async () => {
-    const result = await runCase(env, { input: {}, executionName: 'covered' });
+    const result = await runLocal(env, { input: {}, executionName: 'covered' });
     expect(result.status).toBe('SUCCEEDED');
     expect(env.uncoveredCalls()).toEqual([]);
   });
 
   it('names an SDK call a handler makes without an edge in the catalogue', async () => {
     const bucket = env.emulator.resources.reportBucket;
-    const result = await runCase(env, {
+    const result = await runLocal(env, {
       input: {},
       executionName: 'extra-call',
       wrapTasks: (tasks) => ({

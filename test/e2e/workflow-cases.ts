@@ -12,6 +12,23 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  accountFailuresOf,
+  accountOf,
+  digestFailuresOf,
+  digestTextOf,
+  digestTopicCount,
+  executionFailuresOf,
+  type LocalEmulator,
+  type LocalEnv,
+  objectKeysOf,
+  publishedFor,
+  reportFindingKeys,
+  reportOf,
+  runLocal,
+  setFaults,
+  startLocalEnv,
+} from '../support/local-env';
+import {
   auditInvocations,
   distinctAccounts,
   distinctKeys,
@@ -21,23 +38,6 @@ import {
   summaryOf,
 } from '../support/workflow-assert';
 import { BAD_INPUTS } from '../support/workflow-bad-inputs';
-import {
-  accountFailuresOf,
-  accountOf,
-  digestFailuresOf,
-  digestTextOf,
-  digestTopicCount,
-  executionFailuresOf,
-  objectKeysOf,
-  publishedFor,
-  reportFindingKeys,
-  reportOf,
-  runCase,
-  setFaults,
-  startWorkflowEnv,
-  type WorkflowEmulator,
-  type WorkflowEnv,
-} from '../support/workflow-env';
 import {
   BUSY,
   BUSY_USERS,
@@ -54,9 +54,10 @@ import {
 
 export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean }): void {
   describe('happy path: a generated organization where every account can be audited', () => {
-    let env: WorkflowEnv;
+    let env: LocalEnv;
     beforeAll(async () => {
-      env = await startWorkflowEnv({
+      env = await startLocalEnv({
+        preset: 'cases',
         enforcePolicies: mode.enforcePolicies,
         accounts: 5,
         users: 6,
@@ -73,7 +74,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       expect(expected.accounts.map((a) => a.expectedStatus)).toEqual(Array(5).fill('AUDITED'));
       expect(expected.exempted.length).toBeGreaterThan(0);
 
-      const result = await runCase(env, { input: {}, executionName: 'happy-path' });
+      const result = await runLocal(env, { input: {}, executionName: 'happy-path' });
 
       const summary = summaryOf(result);
       expectCounts(summary, { audited: 5, failed: 0, skipped: 0 });
@@ -118,10 +119,14 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
   });
 
   describe('named cases on the hand-written organization', () => {
-    let env: WorkflowEnv;
-    let emulator: WorkflowEmulator;
+    let env: LocalEnv;
+    let emulator: LocalEmulator;
     beforeAll(async () => {
-      env = await startWorkflowEnv({ enforcePolicies: mode.enforcePolicies, orgSpec: SCENARIO });
+      env = await startLocalEnv({
+        preset: 'cases',
+        enforcePolicies: mode.enforcePolicies,
+        orgSpec: SCENARIO,
+      });
       emulator = env.emulator;
     });
     afterEach(() => env.resetFaults());
@@ -132,7 +137,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       Object.fromEntries(accountFailuresOf(emulator, executionName).map((m) => [m.accountId, m]));
 
     it('an account whose audit role is missing: FAILED with reason and fix, one DLQ message, the run goes on', async () => {
-      const result = await runCase(env, { input: { reason: 'daily' }, executionName: 'role-missing' });
+      const result = await runLocal(env, { input: { reason: 'daily' }, executionName: 'role-missing' });
 
       const summary = summaryOf(result);
       expect(summary.totals.accounts).toBe(ORGANIZATION_SIZE);
@@ -186,7 +191,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       setFaults(emulator, { iamThrottling: { enabled: true, burst: 20, ratePerSecond: 0.001 } });
       const audits = auditInvocations();
 
-      const result = await runCase(env, {
+      const result = await runLocal(env, {
         input: { reason: 'throttle check' },
         executionName: 'throttled',
         wrapTasks: audits.wrap,
@@ -218,7 +223,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
 
       // Once IAM calms down, the DLQ message's rerunInput audits exactly that account.
       env.resetFaults();
-      const rerun = await runCase(env, { input: dlq[BUSY]?.rerunInput, executionName: 'throttled-rerun' });
+      const rerun = await runLocal(env, { input: dlq[BUSY]?.rerunInput, executionName: 'throttled-rerun' });
       expectCounts(summaryOf(rerun), { audited: 1, failed: 0, skipped: 6 });
       const rerunReport = reportOf(emulator, 'throttled-rerun');
       expect(accountOf(rerunReport, BUSY).status).toBe('AUDITED');
@@ -232,7 +237,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       const crash = new TypeError("Cannot read properties of undefined (reading 'keys')");
       const audits = auditInvocations({ accountId: TEAM_B, error: crash });
 
-      const result = await runCase(env, {
+      const result = await runLocal(env, {
         input: { reason: 'crash check' },
         executionName: 'crashed',
         wrapTasks: audits.wrap,
@@ -264,7 +269,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
 
     it('a suspended account: SKIPPED with the reason, never audited, no DLQ message', async () => {
       const audits = auditInvocations();
-      const result = await runCase(env, { input: {}, executionName: 'suspended', wrapTasks: audits.wrap });
+      const result = await runLocal(env, { input: {}, executionName: 'suspended', wrapTasks: audits.wrap });
 
       expectCounts(summaryOf(result), { audited: 5, failed: 1, skipped: 1 });
       const account = accountOf(reportOf(emulator, 'suspended'), SUSPENDED);
@@ -283,7 +288,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       setFaults(emulator, { snsPublishFailure: true });
       const before = digestTopicCount(emulator);
 
-      const result = await runCase(env, { input: { reason: 'sns outage' }, executionName: 'publish-fails' });
+      const result = await runLocal(env, { input: { reason: 'sns outage' }, executionName: 'publish-fails' });
 
       expect(result.status).toBe('FAILED');
       expect(result.error).toBe('DigestFailed');
@@ -315,7 +320,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
 
     it('dryRun: the report is written, nothing is published, the summary says dryRun', async () => {
       const before = digestTopicCount(emulator);
-      const result = await runCase(env, {
+      const result = await runLocal(env, {
         input: { dryRun: true, reason: 'try it' },
         executionName: 'dry-run',
       });
@@ -338,7 +343,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
 
     it('accountIds rerun input: only those accounts are AUDITED, the rest SKIPPED "not requested"', async () => {
       const audits = auditInvocations();
-      const result = await runCase(env, {
+      const result = await runLocal(env, {
         input: { accountIds: [TEAM_B, TEAM_A], reason: 'after fixing keys' },
         executionName: 'rerun-two',
         wrapTasks: audits.wrap,
@@ -377,7 +382,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
         const executionName = `bad-${name.replace(/[^A-Za-z0-9]+/g, '-')}`.slice(0, 80);
         const before = digestTopicCount(emulator);
 
-        const result = await runCase(env, { input, executionName });
+        const result = await runLocal(env, { input, executionName });
 
         expect(result.status).toBe('FAILED');
         expect(result.error).toBe('InvalidInput');
@@ -400,9 +405,10 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
   });
 
   describe('1,000 accounts: the largest state payload stays under 64 KiB', () => {
-    let env: WorkflowEnv;
+    let env: LocalEnv;
     beforeAll(async () => {
-      env = await startWorkflowEnv({
+      env = await startLocalEnv({
+        preset: 'cases',
         enforcePolicies: mode.enforcePolicies,
         accounts: 1_000,
         users: 1,
@@ -418,7 +424,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       const { expected } = env.emulator;
       const want = (status: string) => expected.accounts.filter((a) => a.expectedStatus === status).length;
 
-      const result = await runCase(env, { input: { dryRun: true }, executionName: 'thousand' });
+      const result = await runLocal(env, { input: { dryRun: true }, executionName: 'thousand' });
 
       const summary = summaryOf(result);
       expect(summary.totals.accounts).toBe(1_000);

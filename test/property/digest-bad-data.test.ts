@@ -11,21 +11,21 @@ import type { Report } from '@org-key-audit/functions/core/report';
 import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEnv, auditOptions, runAudit, startAuditEnv } from '../support/harness';
+import { type LocalEnv, localAuditOptions, runLocal, startLocalEnv } from '../support/local-env';
 import { PROPERTY_RUNS } from '../support/property-runs';
 import { expectTypedError } from '../support/typed-errors';
 
 const RUNS = PROPERTY_RUNS;
 const NAME = 'bad-data-seed-run';
 
-let env: AuditEnv;
+let env: LocalEnv;
 let buildDigest: (event: unknown) => Promise<unknown>;
 let digestEvent: unknown;
 let audited: string[] = [];
 const original = new Map<string, Record<string, unknown>>();
 
 beforeAll(async () => {
-  env = await startAuditEnv({ accounts: 6, users: 3, seed: 'bad-data' });
+  env = await startLocalEnv({ preset: 'faults', accounts: 6, users: 3, seed: 'bad-data' });
   const capture = (tasks: WorkflowTasks): WorkflowTasks => ({
     ...tasks,
     buildDigest: async (event: never) => {
@@ -33,9 +33,9 @@ beforeAll(async () => {
       return tasks.buildDigest(event);
     },
   });
-  const result = await runAudit(env, { executionName: NAME, input: { dryRun: true }, wrapTasks: capture });
+  const result = await runLocal(env, { executionName: NAME, input: { dryRun: true }, wrapTasks: capture });
   expect(result.status).toBe('SUCCEEDED');
-  const tasks = buildTasks(auditOptions(env), env.clients);
+  const tasks = buildTasks(localAuditOptions(env), env.clients);
   buildDigest = tasks.buildDigest as unknown as (event: unknown) => Promise<unknown>;
   audited = env.emulator.expected.accounts
     .filter((a) => a.expectedStatus === 'AUDITED')

@@ -6,8 +6,8 @@
 import { parseCredentialReport } from '@org-key-audit/functions/core/credential-report';
 import { InvalidInputError } from '@org-key-audit/functions/core/errors';
 import { DEFAULT_THRESHOLDS } from '@org-key-audit/functions/core/thresholds';
-import { silentTelemetry } from '@org-key-audit/functions/runtime/telemetry';
 import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
+import { silentTelemetry } from '@org-key-audit/functions/runtime/telemetry';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, parseConfig } from '../../infra/lib/config';

@@ -4,13 +4,18 @@
  * time line and the execution's own name.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEnv, runAudit, startAuditEnv } from '../support/harness';
 import { checkInvariants, expectPublished } from '../support/invariants';
-import { auditedFindingKeys, readOutcome } from '../support/outcome';
+import {
+  auditedFindingKeys,
+  type LocalEnv,
+  readOutcome,
+  runLocal,
+  startLocalEnv,
+} from '../support/local-env';
 
-let env: AuditEnv;
+let env: LocalEnv;
 beforeAll(async () => {
-  env = await startAuditEnv({ accounts: 60, seed: 'concurrency' });
+  env = await startLocalEnv({ preset: 'faults', accounts: 60, seed: 'concurrency' });
 }, 60_000);
 afterAll(async () => {
   await env?.stop();
@@ -37,8 +42,8 @@ describe('two executions at once', () => {
     // B audits a few accounts (one without the role) with a stricter rotation threshold.
     const chosen = [...audited.slice(0, 5), roleMissing[0] as string];
     const [a, b] = await Promise.all([
-      runAudit(env, { executionName: 'concurrent-a', input: {} }),
-      runAudit(env, {
+      runLocal(env, { executionName: 'concurrent-a', input: {} }),
+      runLocal(env, {
         executionName: 'concurrent-b',
         input: {
           accountIds: chosen,
@@ -90,8 +95,8 @@ describe('two executions at once', () => {
 describe('the same input twice', () => {
   it('gives the same digest, apart from the time line and the execution name', async () => {
     const input = { reason: 'idempotency check' };
-    const first = await runAudit(env, { executionName: 'same-input-1', input });
-    const second = await runAudit(env, { executionName: 'same-input-2', input });
+    const first = await runLocal(env, { executionName: 'same-input-1', input });
+    const second = await runLocal(env, { executionName: 'same-input-2', input });
     expect(first.status).toBe('SUCCEEDED');
     expect(second.status).toBe('SUCCEEDED');
     const one = readOutcome(env.emulator, 'same-input-1');

@@ -5,10 +5,9 @@
  */
 import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import { describe, expect, it } from 'vitest';
-import { runAudit } from '../support/harness';
 import { checkInvariants, expectPublished } from '../support/invariants';
+import { readOutcome, runLocal } from '../support/local-env';
 import { auditable, CASE_TIMEOUT_MS, callCount, failing, useCaseEmulator } from '../support/matrix';
-import { readOutcome } from '../support/outcome';
 
 const start = useCaseEmulator();
 
@@ -19,7 +18,7 @@ describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
       const e = await start(16);
       const suspended = auditable(e, 2, 5);
       const name = 'matrix-suspended';
-      const result = await runAudit(e, {
+      const result = await runLocal(e, {
         executionName: name,
         wrapTasks: (tasks): WorkflowTasks => ({
           ...tasks,
@@ -51,7 +50,7 @@ describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
       const [victim] = auditable(e, 1, 7);
       const name = 'matrix-crash';
       const crash = 'simulated crash: out of memory while parsing the report';
-      const result = await runAudit(e, {
+      const result = await runLocal(e, {
         executionName: name,
         wrapTasks: (tasks): WorkflowTasks => ({
           ...tasks,
@@ -80,7 +79,7 @@ describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
       // Only these accounts' result objects fail; every other write (items, report) succeeds.
       const [first, second] = victims;
       e.emulator.messaging.faults.s3WriteFailure = { keyPrefix: `runs/${name}/accounts/${first}` };
-      const result = await runAudit(e, {
+      const result = await runLocal(e, {
         executionName: name,
         wrapTasks: (tasks): WorkflowTasks => ({
           ...tasks,
@@ -113,7 +112,7 @@ describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
       const e = await start(19);
       e.emulator.messaging.faults.snsPublishFailure = true;
       const name = 'matrix-sns';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('FAILED');
       expect(result.error).toBe('DigestFailed');
       const outcome = readOutcome(e.emulator, name);
@@ -140,7 +139,7 @@ describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
     async () => {
       const e = await start(20, { organizationsThrottling: { count: 3 } });
       const name = 'matrix-org-throttling';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('SUCCEEDED');
       const outcome = readOutcome(e.emulator, name);
       checkInvariants(e.emulator, outcome);

@@ -7,10 +7,9 @@
  * second file so that vitest runs the two halves on both cores.
  */
 import { describe, expect, it } from 'vitest';
-import { runAudit } from '../support/harness';
 import { checkInvariants, expectPublished } from '../support/invariants';
+import { readOutcome, runLocal } from '../support/local-env';
 import { auditable, CASE_TIMEOUT_MS, failing, useCaseEmulator } from '../support/matrix';
-import { readOutcome } from '../support/outcome';
 
 const start = useCaseEmulator();
 
@@ -21,7 +20,7 @@ describe.concurrent('fault matrix at 200 accounts: identity and collection', () 
       // Two calls a second with a burst of three: every account's collection runs into throttling.
       const e = await start(11, { iamThrottling: { enabled: true, ratePerSecond: 2, burst: 3 } });
       const name = 'matrix-throttling';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('SUCCEEDED');
       const outcome = readOutcome(e.emulator, name);
       const { audited } = checkInvariants(e.emulator, outcome, {
@@ -47,7 +46,7 @@ describe.concurrent('fault matrix at 200 accounts: identity and collection', () 
         errorRate: { rate: 0.3, kind: '5xx', services: ['iam'], accounts: victims },
       });
       const name = 'matrix-5xx';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('SUCCEEDED');
       const outcome = readOutcome(e.emulator, name);
       const { failed } = checkInvariants(e.emulator, outcome, {
@@ -71,7 +70,7 @@ describe.concurrent('fault matrix at 200 accounts: identity and collection', () 
     async () => {
       const e = await start(13, { errorRate: { rate: 0.05, kind: 'reset', services: ['iam', 'sts', 's3'] } });
       const name = 'matrix-resets';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('SUCCEEDED');
       const outcome = readOutcome(e.emulator, name);
       checkInvariants(e.emulator, outcome, {
@@ -89,7 +88,7 @@ describe.concurrent('fault matrix at 200 accounts: identity and collection', () 
       const stuck = auditable(e, 3);
       e.emulator.faults.merge({ reportStuck: { accounts: stuck } });
       const name = 'matrix-report-stuck';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('SUCCEEDED');
       const outcome = readOutcome(e.emulator, name);
       checkInvariants(e.emulator, outcome, {
@@ -122,7 +121,7 @@ describe.concurrent('fault matrix at 200 accounts: identity and collection', () 
         });
       }
       const name = 'matrix-assume-denied';
-      const result = await runAudit(e, { executionName: name });
+      const result = await runLocal(e, { executionName: name });
       expect(result.status).toBe('SUCCEEDED');
       const outcome = readOutcome(e.emulator, name);
       checkInvariants(e.emulator, outcome, {

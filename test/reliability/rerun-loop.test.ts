@@ -9,15 +9,21 @@ import { replayAccountFailures } from '@org-key-audit/cli/ops/dlq';
 import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEnv, runAudit, startAuditEnv } from '../support/harness';
 import { checkInvariants, type FailureExpectation } from '../support/invariants';
-import { auditedFindingKeys, plantedFindingKeys, readOutcome } from '../support/outcome';
+import {
+  auditedFindingKeys,
+  type LocalEnv,
+  plantedFindingKeys,
+  readOutcome,
+  runLocal,
+  startLocalEnv,
+} from '../support/local-env';
 
 const FIRST = 'loop-first-run';
 const REPLAY = 'loop-replay-run';
 const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:222222222222:stateMachine:AuditOrganization';
 
-let env: AuditEnv;
+let env: LocalEnv;
 const sfn = new SFNClient({
   region: 'us-east-1',
   credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
@@ -25,7 +31,7 @@ const sfn = new SFNClient({
 const sfnMock = mockClient(sfn);
 
 beforeAll(async () => {
-  env = await startAuditEnv({ accounts: 80, seed: 'rerun-loop' });
+  env = await startLocalEnv({ preset: 'faults', accounts: 80, seed: 'rerun-loop' });
 }, 60_000);
 afterAll(async () => {
   sfnMock.restore();
@@ -57,7 +63,7 @@ describe('DLQ replay after a faulty run', () => {
         return tasks.auditAccount(event);
       },
     });
-    const first = await runAudit(env, { executionName: FIRST, wrapTasks: crashOnce });
+    const first = await runLocal(env, { executionName: FIRST, wrapTasks: crashOnce });
     expect(first.status).toBe('SUCCEEDED');
     const firstOutcome = readOutcome(emulator, FIRST);
     const { failed } = checkInvariants(emulator, firstOutcome, {
@@ -108,7 +114,7 @@ describe('DLQ replay after a faulty run', () => {
     expect([...rerunInput.accountIds].sort()).toEqual(failedIds);
 
     // The rerun, as Step Functions would run it, through the local runner.
-    const second = await runAudit(env, { executionName: REPLAY, input: rerunInput });
+    const second = await runLocal(env, { executionName: REPLAY, input: rerunInput });
     expect(second.status).toBe('SUCCEEDED');
     const secondOutcome = readOutcome(emulator, REPLAY);
     const secondReport = secondOutcome.report;

@@ -4,17 +4,16 @@
  * DLQs an operator watches.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AuditEnv, runAudit, startAuditEnv } from '../support/harness';
-import { readOutcome } from '../support/outcome';
+import { type LocalEnv, readOutcome, runLocal, startLocalEnv } from '../support/local-env';
 
-let env: AuditEnv;
+let env: LocalEnv;
 const iamCalls = () =>
   env.emulator.stats
     .snapshot()
     .calls.filter((c) => c.service === 'iam' || c.service === 'sts')
     .reduce((sum, c) => sum + c.count, 0);
 beforeAll(async () => {
-  env = await startAuditEnv({ accounts: 30, seed: 'run-failures' });
+  env = await startLocalEnv({ preset: 'faults', accounts: 30, seed: 'run-failures' });
 }, 60_000);
 afterAll(async () => {
   await env?.stop();
@@ -25,7 +24,7 @@ describe('run-level failures', () => {
     const name = 'report-write-fails';
     env.emulator.messaging.faults.s3WriteFailure = { keyPrefix: `reports/${name}/` };
     try {
-      const result = await runAudit(env, { executionName: name });
+      const result = await runLocal(env, { executionName: name });
       expect(result.status).toBe('FAILED');
       expect(result.error).toBe('DigestFailed');
     } finally {
@@ -51,7 +50,7 @@ describe('run-level failures', () => {
   it('bad console input: refused before anything is audited, with the field in the cause', async () => {
     const name = 'bad-input';
     const before = iamCalls();
-    const result = await runAudit(env, {
+    const result = await runLocal(env, {
       executionName: name,
       input: { accountIds: ['12345'], dryRun: 'yes' },
     });

@@ -5,18 +5,24 @@
  * in the report only, masked in the email. Faults are on, so the error paths log too.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type AuditEnv, LogRecorder, recordingTelemetry, runAudit, startAuditEnv } from '../support/harness';
-import { readOutcome } from '../support/outcome';
+import {
+  type LocalEnv,
+  LogRecorder,
+  readOutcome,
+  recordingTelemetry,
+  runLocal,
+  startLocalEnv,
+} from '../support/local-env';
 
 const NAME = 'security-full-run';
 
-let env: AuditEnv;
+let env: LocalEnv;
 const logs = new LogRecorder();
 const printed: string[] = [];
 let resultText = '';
 
 /** Every secret the emulator knows, read from its credential database after the run. */
-function issuedSecrets(e: AuditEnv): string[] {
+function issuedSecrets(e: LocalEnv): string[] {
   const secrets = new Set<string>([e.emulator.auditor.secretAccessKey]);
   for (const credential of e.emulator.state.credentials.values()) {
     secrets.add(credential.secretAccessKey);
@@ -28,14 +34,14 @@ function issuedSecrets(e: AuditEnv): string[] {
 }
 
 /** Every user access key id in the organization (the ids findings may name). */
-function userKeyIds(e: AuditEnv): string[] {
+function userKeyIds(e: LocalEnv): string[] {
   return [...e.emulator.state.accounts.values()].flatMap((a) =>
     a.users.flatMap((u) => u.keys.map((k) => k.accessKeyId)),
   );
 }
 
 beforeAll(async () => {
-  env = await startAuditEnv({ accounts: 40, users: 4, seed: 'security' });
+  env = await startLocalEnv({ preset: 'faults', accounts: 40, users: 4, seed: 'security' });
   const victims = env.emulator.expected.accounts
     .filter((a) => a.expectedStatus === 'AUDITED')
     .map((a) => a.accountId);
@@ -56,7 +62,7 @@ beforeAll(async () => {
     }),
   );
   try {
-    const result = await runAudit(env, {
+    const result = await runLocal(env, {
       executionName: NAME,
       telemetry: recordingTelemetry(logs),
       wrapTasks: (tasks) => ({

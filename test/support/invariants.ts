@@ -6,8 +6,8 @@ import type { ExpectedAccount } from '@org-key-audit/emulator';
 import { parseExecutionInput } from '@org-key-audit/functions/core/execution-input';
 import type { AccountAudit } from '@org-key-audit/functions/core/model';
 import { expect } from 'vitest';
-import type { Emulator } from './harness';
-import { auditedFindingKeys, plantedFindingKeys, type RunOutcome } from './outcome';
+import type { LocalEmulator } from './local-env';
+import { auditedFindingKeys, plantedFindingKeys, type RunOutcome } from './local-env';
 
 /** What a case expects of one account beyond the emulator's plain expectation. */
 export interface FailureExpectation {
@@ -50,7 +50,7 @@ export function digestEntry(digest: string, accountId: string): { header: string
 }
 
 export function checkInvariants(
-  emulator: Emulator,
+  emulator: LocalEmulator,
   outcome: RunOutcome,
   expectations: CaseExpectations = {},
 ): CheckedRun {
@@ -133,7 +133,7 @@ export function checkInvariants(
 }
 
 /** The published email for this execution: exactly one, and it is the stored digest. */
-export function expectPublished(emulator: Emulator, executionName: string, digest: string): void {
+export function expectPublished(emulator: LocalEmulator, executionName: string, digest: string): void {
   const mine = emulator.messaging
     .published()
     .filter(

@@ -5,7 +5,7 @@
  */
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import { expect } from 'vitest';
-import { findingKey } from './workflow-env';
+import { findingKey } from './local-env';
 
 export interface Summary {
   readonly dryRun: boolean;
