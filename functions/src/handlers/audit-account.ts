@@ -20,9 +20,9 @@ import { AuditRoleMissingError } from '../core/errors';
 import { type AccountAudit, type AccountStatus, SCHEMA_VERSION } from '../core/model';
 import { resolveThresholds, type Thresholds } from '../core/thresholds';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
-import { requireAccountId, requireObject, requireString } from './shared/event';
 import { lazyHandler } from '../runtime/lazy-handler';
 import { describeError, type Telemetry, withLogKeys } from '../runtime/telemetry';
+import { requireAccountId, requireObject, requireString } from './shared/event';
 
 export const AUDIT_ROLE_MISSING_FIX =
   'deploy the audit role: the StackSet has not reached this account, or the account is outside its target OUs';

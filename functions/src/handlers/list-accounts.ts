@@ -20,9 +20,9 @@ import { planAudit } from '../core/audit-plan';
 import { InvalidInputError } from '../core/errors';
 import type { NormalizedInput } from '../core/execution-input';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
-import { requireObject, requireString } from './shared/event';
 import { lazyHandler } from '../runtime/lazy-handler';
 import { type Telemetry, withLogKeys } from '../runtime/telemetry';
+import { requireObject, requireString } from './shared/event';
 
 export interface ListAccountsEvent {
   readonly executionName: string;

@@ -11,9 +11,9 @@ import { snsClient } from '../aws/clients/sns';
 import { RunStore } from '../aws/run-store';
 import { InvalidInputError } from '../core/errors';
 import { requireDigestTopicArn } from '../runtime/config';
-import { requireBoolean, requireObject, requireString } from './shared/event';
 import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
+import { requireBoolean, requireObject, requireString } from './shared/event';
 
 export interface PublishDigestEvent {
   readonly dryRun: boolean;

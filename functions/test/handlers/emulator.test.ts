@@ -20,8 +20,8 @@ import { makeAuditAccountHandler } from '../../src/handlers/audit-account';
 import { makeBuildDigestHandler } from '../../src/handlers/build-digest';
 import { makeListAccountsHandler } from '../../src/handlers/list-accounts';
 import { makePublishDigestHandler } from '../../src/handlers/publish-digest';
-import { configFromEnv } from '../../src/runtime/config';
 import { makeValidateInputHandler } from '../../src/handlers/validate-input';
+import { configFromEnv } from '../../src/runtime/config';
 import { type RecordingTelemetry, recordingTelemetry } from './support/telemetry';
 
 const NOW = new Date('2024-06-01T12:00:00Z');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors';
-import { configFromEnv, requireReportBucket } from '../../src/runtime/config';
 import { causeMessage, outcomesFromMap } from '../../src/handlers/shared/reconcile';
+import { configFromEnv, requireReportBucket } from '../../src/runtime/config';
 import { describeError, REDACTED, redact } from '../../src/runtime/telemetry';
 
 describe('causeMessage', () => {
