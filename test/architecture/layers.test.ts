@@ -1,6 +1,7 @@
 /**
  * The layers, as a test: imports that cross them fail here with the file and the import named.
  * - functions/src/core is pure: no AWS SDK, no Powertools, no Lambda types, nothing outside core.
+ * - functions/src/app (the use cases) reaches the world only through its ports: core and app only.
  * - functions/src/aws (adapters) never reach up into handlers/ or the Lambda runtime.
  * - production code never imports the emulator (except the CLI, whose demo and scratch store are
  *   the emulator), test code, or infra/permissions (the policy simulator is a development tool).
@@ -59,10 +60,21 @@ const RULES: readonly Rule[] = [
     },
   },
   {
+    name: 'use cases speak only ports',
+    applies: (path) => path.startsWith('functions/src/app/'),
+    forbids: (specifier, resolved) => {
+      if (/^@aws-sdk\/|^@aws-lambda-powertools\/|^aws-lambda$/.test(specifier))
+        return 'an AWS SDK or Lambda import';
+      if (resolved !== null && !/^functions\/src\/(app|core)\//.test(resolved))
+        return `a use case imports ${resolved}`;
+      return null;
+    },
+  },
+  {
     name: 'adapters do not reach up',
     applies: (path) => path.startsWith('functions/src/aws/'),
     forbids: (_specifier, resolved) =>
-      resolved !== null && /^functions\/src\/(handlers|runtime)\//.test(resolved)
+      resolved !== null && /^functions\/src\/(handlers|runtime|app\/(?!ports|telemetry))/.test(resolved)
         ? `an adapter imports ${resolved}`
         : null,
   },
@@ -161,6 +173,21 @@ describe('layers', () => {
     [
       'functions/src/aws/collector.ts',
       "const m = await import('../runtime/composition');",
+      'adapters do not reach up',
+    ],
+    [
+      'functions/src/app/build-digest.ts',
+      "import { RunStore } from '../aws/run-store';",
+      'use cases speak only ports',
+    ],
+    [
+      'functions/src/app/build-digest.ts',
+      "import { PublishCommand } from '@aws-sdk/client-sns';",
+      'use cases speak only ports',
+    ],
+    [
+      'functions/src/aws/run-store.ts',
+      "import { buildDigest } from '../app/build-digest';",
       'adapters do not reach up',
     ],
     [

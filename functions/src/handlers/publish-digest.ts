@@ -5,10 +5,12 @@
  */
 
 import type { S3Client } from '@aws-sdk/client-s3';
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { type PublishDigestResult, publishDigest } from '../app/publish-digest';
 import { s3Client } from '../aws/clients/s3';
 import { snsClient } from '../aws/clients/sns';
 import { RunStore } from '../aws/run-store';
+import { snsDigestPublisher } from '../aws/sns-digest-publisher';
 import { InvalidInputError } from '../core/errors';
 import { requireDigestTopicArn } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
@@ -22,10 +24,7 @@ export interface PublishDigestEvent {
   readonly digestKey: string;
 }
 
-export interface PublishDigestResult {
-  readonly published: boolean;
-  readonly messageId: string | null;
-}
+export type { PublishDigestResult } from '../app/publish-digest';
 
 export interface PublishDigestDeps {
   readonly s3: S3Client;
@@ -61,20 +60,17 @@ export function parsePublishDigestEvent(raw: unknown): PublishDigestEvent {
 }
 
 export function makePublishDigestHandler(deps: PublishDigestDeps) {
-  const { log } = deps.telemetry;
   return async (raw: unknown): Promise<PublishDigestResult> => {
     const event = parsePublishDigestEvent(raw);
-    if (event.dryRun) {
-      log.info('dry run: digest not published', { digestKey: event.digestKey });
-      return { published: false, messageId: null };
-    }
-    const topicArn = requireDigestTopicArn({ digestTopicArn: deps.digestTopicArn });
-    const body = await new RunStore({ s3: deps.s3, bucket: event.bucket }).getText(event.digestKey);
-    const output = await deps.sns.send(
-      new PublishCommand({ TopicArn: topicArn, Subject: event.subject, Message: body }),
+    return publishDigest(
+      {
+        records: new RunStore({ s3: deps.s3, bucket: event.bucket }),
+        publisher: () =>
+          snsDigestPublisher(deps.sns, requireDigestTopicArn({ digestTopicArn: deps.digestTopicArn })),
+        telemetry: deps.telemetry,
+      },
+      event,
     );
-    log.info('digest published', { messageId: output.MessageId, bytes: Buffer.byteLength(body, 'utf-8') });
-    return { published: true, messageId: output.MessageId ?? null };
   };
 }
 

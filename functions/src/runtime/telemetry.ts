@@ -1,58 +1,12 @@
 /**
- * What the handlers need from logging and metrics, as two small ports. Production plugs in
- * Powertools (composition.ts); tests plug in recorders, so nothing prints and every log line
- * and metric can be asserted on.
- *
- * Every attribute goes through `redact` first: a handler holds assumed-role credentials, and a
- * log line that once carried them would leak a session token into CloudWatch Logs.
+ * The telemetry ports (app/telemetry.ts) on Powertools: JSON logs with every attribute
+ * redacted, and one flushed metric per count.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Attributes, type LogPort, type MetricsPort, redact } from '../app/telemetry';
 
-export type Attributes = Readonly<Record<string, unknown>>;
-
-export interface LogPort {
-  debug(message: string, attributes?: Attributes): void;
-  info(message: string, attributes?: Attributes): void;
-  warn(message: string, attributes?: Attributes): void;
-  error(message: string, attributes?: Attributes): void;
-  /** Keys on every line until `resetKeys` (execution name, account id). */
-  appendKeys(attributes: Attributes): void;
-  resetKeys(): void;
-}
-
-export interface MetricsPort {
-  /** One count, emitted at once with its own dimensions. */
-  count(name: string, value: number, dimensions?: Readonly<Record<string, string>>): void;
-}
-
-export interface Telemetry {
-  readonly log: LogPort;
-  readonly metrics: MetricsPort;
-}
-
-/** Attribute names whose values are never logged, at any depth. */
-const SECRET_NAME = /secret|token|password|credential|authorization|signature/i;
-export const REDACTED = '[redacted]';
-
-export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return describeError(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  return Object.fromEntries(
-    Object.entries(value).map(([key, v]) => [key, SECRET_NAME.test(key) ? REDACTED : redact(v, depth + 1)]),
-  );
-}
-
-/**
- * An error as a log attribute: its stable name and message only. SDK errors carry the request
- * (`$response`, signed headers) in other fields, which must not reach the logs.
- */
-export function describeError(error: unknown): { readonly errorName: string; readonly errorMessage: string } {
-  if (error instanceof Error) return { errorName: error.name, errorMessage: error.message };
-  return { errorName: 'Error', errorMessage: String(error) };
-}
+export * from '../app/telemetry';
 
 export function powertoolsLog(logger: Logger): LogPort {
   const attrs = (a: Attributes | undefined) =>
@@ -77,27 +31,4 @@ export function powertoolsMetrics(metrics: Metrics): MetricsPort {
       single.addMetric(name, MetricUnit.Count, value);
     },
   };
-}
-
-/** For code paths that run without telemetry (the local runner's quiet mode, unit tests). */
-export const silentTelemetry: Telemetry = {
-  log: {
-    debug: () => {},
-    info: () => {},
-    warn: () => {},
-    error: () => {},
-    appendKeys: () => {},
-    resetKeys: () => {},
-  },
-  metrics: { count: () => {} },
-};
-
-/** Runs `fn` with invocation-scoped log keys, removed afterwards even when it throws. */
-export async function withLogKeys<T>(log: LogPort, keys: Attributes, fn: () => Promise<T>): Promise<T> {
-  log.appendKeys(keys);
-  try {
-    return await fn();
-  } finally {
-    log.resetKeys();
-  }
 }

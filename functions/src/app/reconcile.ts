@@ -7,10 +7,10 @@
  * 3. nothing at all: FAILED "no result recorded", so a lost account is never silently absent.
  */
 
-import type { MapChildResult, OrganizationEntry } from '../../aws/run-store';
-import type { AccountAudit, AccountStatus } from '../../core/model';
-import { SCHEMA_VERSION } from '../../core/model';
-import type { ReportTotals } from '../../core/report';
+import type { AccountAudit, AccountStatus } from '../core/model';
+import { SCHEMA_VERSION } from '../core/model';
+import type { ReportTotals } from '../core/report';
+import type { MapChildResult, OrganizationEntry } from '../core/run-layout';
 
 export const NO_RESULT_ERROR = 'NoResultRecorded';
 export const NO_RESULT_REASON = 'no result recorded';

@@ -1,0 +1,140 @@
+/**
+ * Build the digest: gather the run's records (organization.json, the Map's results, the stored
+ * per-account results), account for every organization account exactly once, and keep the
+ * report (JSON, CSV) and the digest text. Returns the small summary that becomes the
+ * execution's output.
+ */
+import { renderDigest } from '../core/digest';
+import type { NormalizedInput } from '../core/execution-input';
+import { FINDING_TYPES } from '../core/model';
+import { buildReport, reportToCsv } from '../core/report';
+import { type MapChildResult, type MapRunRef, runKeys } from '../core/run-layout';
+import type { Thresholds } from '../core/thresholds';
+import type { RunRecords } from './ports';
+import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './reconcile';
+import { type Telemetry, withLogKeys } from './telemetry';
+
+export interface BuildDigestRequest {
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly input: NormalizedInput;
+  readonly organizationKey: string;
+  /**
+   * The Distributed Map's output (`{ MapRunArn, ResultWriterDetails }`), or an inline Map's
+   * array of iteration outputs (the local runner), or null when the Map recorded nothing.
+   */
+  readonly map: MapRunRef | readonly unknown[] | null;
+}
+
+export interface BuildDigestResult {
+  readonly subject: string;
+  readonly digestKey: string;
+  readonly reportKey: string;
+  readonly csvKey: string;
+  readonly summary: RunSummary;
+}
+
+export interface BuildDigestDependencies {
+  readonly records: RunRecords;
+  /** The deployed defaults; the report shows them merged with the execution's override. */
+  readonly thresholds: Thresholds;
+  readonly telemetry: Telemetry;
+  readonly now: () => Date;
+  /** The AWS console region for the execution link; null leaves the link out. */
+  readonly consoleRegion?: string | null;
+}
+
+/** An inline Map returns its iteration outputs as they are: they all count as SUCCEEDED children. */
+function inlineChildren(outputs: readonly unknown[]): MapChildResult[] {
+  return outputs.map((output) => ({
+    status: 'SUCCEEDED',
+    executionArn: null,
+    input: null,
+    output,
+    error: null,
+    cause: null,
+  }));
+}
+
+function executionUrl(executionArn: string, region: string | null | undefined): string | undefined {
+  if (!region || !executionArn.startsWith('arn:aws:states:')) return undefined;
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
+}
+
+export async function buildDigest(
+  deps: BuildDigestDependencies,
+  request: BuildDigestRequest,
+): Promise<BuildDigestResult> {
+  const { log, metrics } = deps.telemetry;
+  const { records } = deps;
+  return withLogKeys(log, { executionName: request.executionName }, async () => {
+    const organization = await records.getOrganization(request.organizationKey);
+    const children =
+      request.map === null
+        ? []
+        : Array.isArray(request.map)
+          ? inlineChildren(request.map)
+          : (await records.readMapResults(request.map as MapRunRef)).children;
+    const { byAccount, warnings } = outcomesFromMap(children);
+    const toAudit = organization.filter((e) => e.decision === 'AUDIT').map((e) => e.accountId);
+    const stored = await records.readAccountResults(request.executionName, toAudit);
+    const audits = reconcileAccounts({
+      organization,
+      outcomes: byAccount,
+      stored: stored.audits,
+      malformed: stored.malformed,
+    });
+
+    const report = buildReport(audits, {
+      executionName: request.executionName,
+      executionArn: request.executionArn,
+      generatedAt: deps.now(),
+      reason: request.input.reason,
+      dryRun: request.input.dryRun,
+      thresholds: { ...deps.thresholds, ...request.input.thresholds },
+      runWarnings: warnings,
+    });
+    const url = executionUrl(request.executionArn, deps.consoleRegion);
+    const digest = renderDigest(report, {
+      reportUri: `s3://${records.bucket}/${runKeys(request.executionName).report}`,
+      ...(url ? { executionUrl: url } : {}),
+    });
+    const keys = await records.putReportFiles(request.executionName, {
+      report,
+      csv: reportToCsv(report),
+      digest: digest.body,
+    });
+
+    const { totals } = report;
+    metrics.count('Accounts', totals.audited, { Status: 'AUDITED' });
+    metrics.count('Accounts', totals.failed, { Status: 'FAILED' });
+    metrics.count('Accounts', totals.skipped, { Status: 'SKIPPED' });
+    for (const type of FINDING_TYPES) metrics.count('Findings', totals.byType[type], { FindingType: type });
+    metrics.count('ExemptedFindings', totals.exempted);
+    if (warnings.length > 0) log.warn('map results with warnings', { warnings: warnings.slice(0, 20) });
+    log.info('digest built', {
+      accounts: totals.accounts,
+      audited: totals.audited,
+      failed: totals.failed,
+      skipped: totals.skipped,
+      findings: totals.findings,
+      accountsWithWarnings: report.warnings.filter((w) => w.accountId !== null).length,
+    });
+
+    return {
+      subject: digest.subject,
+      digestKey: keys.digestKey,
+      reportKey: keys.reportKey,
+      csvKey: keys.csvKey,
+      summary: summarizeRun({
+        executionName: request.executionName,
+        reason: request.input.reason,
+        dryRun: request.input.dryRun,
+        totals,
+        audits,
+        reportKey: keys.reportKey,
+        subject: digest.subject,
+      }),
+    };
+  });
+}

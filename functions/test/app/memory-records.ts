@@ -1,0 +1,54 @@
+/** The run store as a plain object in memory: the use cases' port, with no S3 and no SDK mock. */
+import type { RunRecords } from '../../src/app/ports';
+import type { AccountAudit } from '../../src/core/model';
+import type { Report } from '../../src/core/report';
+import { type MapRunResults, type OrganizationEntry, runKeys } from '../../src/core/run-layout';
+
+export interface MemoryRecords extends RunRecords {
+  readonly written: Map<string, string>;
+  readonly reports: Map<string, Report>;
+}
+
+export function memoryRecords(seed: {
+  readonly organization: Readonly<Record<string, readonly OrganizationEntry[]>>;
+  readonly audits?: readonly AccountAudit[];
+  readonly malformed?: Readonly<Record<string, string>>;
+  readonly mapResults?: MapRunResults;
+  readonly texts?: Readonly<Record<string, string>>;
+}): MemoryRecords {
+  const written = new Map<string, string>(Object.entries(seed.texts ?? {}));
+  const reports = new Map<string, Report>();
+  return {
+    bucket: 'memory-bucket',
+    written,
+    reports,
+    getOrganization: async (key) => {
+      const entries = seed.organization[key];
+      if (entries === undefined) throw new Error(`no organization at ${key}`);
+      return [...entries];
+    },
+    readMapResults: async (ref) => {
+      if (seed.mapResults === undefined) throw new Error(`no map results at ${ref.ResultWriterDetails.Key}`);
+      return seed.mapResults;
+    },
+    readAccountResults: async (_executionName, accountIds) => ({
+      audits: new Map(
+        (seed.audits ?? []).filter((a) => accountIds.includes(a.accountId)).map((a) => [a.accountId, a]),
+      ),
+      malformed: new Map(Object.entries(seed.malformed ?? {}).filter(([id]) => accountIds.includes(id))),
+    }),
+    putReportFiles: async (executionName, files) => {
+      const keys = runKeys(executionName);
+      reports.set(executionName, files.report);
+      written.set(keys.report, JSON.stringify(files.report));
+      written.set(keys.csv, files.csv);
+      written.set(keys.digest, files.digest);
+      return { reportKey: keys.report, csvKey: keys.csv, digestKey: keys.digest };
+    },
+    getText: async (key) => {
+      const text = written.get(key);
+      if (text === undefined) throw new Error(`no object ${key}`);
+      return text;
+    },
+  };
+}
