@@ -3,7 +3,7 @@
  * store and the SNS publisher implement them in aws/; the use-case tests implement them in
  * memory, so they need no SDK mock.
  */
-import type { AccountAudit } from '../core/model';
+import type { AccountAudit, OrgAccount } from '../core/model';
 import type { Report } from '../core/report';
 import type { MapRunRef, MapRunResults, OrganizationEntry, ReportKeys } from '../core/run-layout';
 
@@ -26,6 +26,17 @@ export interface RunRecords {
     files: { readonly report: Report; readonly csv: string; readonly digest: string },
   ): Promise<ReportKeys>;
   getText(key: string): Promise<string>;
+  /** The Map's items: the account ids to audit. Returns the key. */
+  putItems(executionName: string, accountIds: readonly string[]): Promise<string>;
+  /** Every account of the organization and what this run does with it. Returns the key. */
+  putOrganization(executionName: string, entries: readonly OrganizationEntry[]): Promise<string>;
+}
+
+/** The organization's accounts (Organizations ListAccounts, directly or through the org-reader role). */
+export interface OrganizationSource {
+  listAccounts(): Promise<OrgAccount[]>;
+  /** For the logs: whether the listing goes through the org-reader role. */
+  readonly viaOrgReaderRole: boolean;
 }
 
 /** Sends the digest email (SNS in the deployment). */

@@ -1,11 +1,12 @@
 /**
- * ListAccounts: lists the organization (optionally through the org-reader role), decides which
- * accounts this run audits, and stores both lists in S3. Only counts and keys go back into the
- * state: 10,000 account objects would not fit Step Functions' 256 KiB payload.
+ * ListAccounts: the planRun use case (app/plan-run.ts) on Organizations (directly or through
+ * the org-reader role) and the S3 run store.
  */
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { type PlanRunResult, planRun } from '../app/plan-run';
+import type { OrganizationSource } from '../app/ports';
 import type { TemporaryCredentials } from '../aws/clients/common';
 import { organizationsClient, organizationsClientWith } from '../aws/clients/organizations';
 import { s3Client } from '../aws/clients/s3';
@@ -15,13 +16,12 @@ import {
   listOrganizationAccounts,
   organizationsClientFor,
 } from '../aws/organization';
-import { type OrganizationEntry, RunStore } from '../aws/run-store';
-import { planAudit } from '../core/audit-plan';
+import { RunStore } from '../aws/run-store';
 import { InvalidInputError } from '../core/errors';
 import type { NormalizedInput } from '../core/execution-input';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
-import { type Telemetry, withLogKeys } from '../runtime/telemetry';
+import type { Telemetry } from '../runtime/telemetry';
 import { requireObject, requireString } from './shared/event';
 
 export interface ListAccountsEvent {
@@ -30,17 +30,8 @@ export interface ListAccountsEvent {
   readonly input: NormalizedInput;
 }
 
-export interface ListAccountsResult {
-  readonly bucket: string;
-  readonly itemsKey: string;
-  readonly organizationKey: string;
-  /** Entries in organization.json: the organization, plus requested ids it does not contain. */
-  readonly total: number;
-  readonly toAudit: number;
-  readonly skipped: number;
-  /** The Map's MaxConcurrencyPath reads this. */
-  readonly maxConcurrency: number;
-}
+/** The Map reads `maxConcurrency` through MaxConcurrencyPath. */
+export type ListAccountsResult = PlanRunResult;
 
 export interface ListAccountsDeps {
   readonly organizations: OrganizationsClient;
@@ -68,60 +59,32 @@ export function parseListAccountsEvent(raw: unknown): ListAccountsEvent {
 }
 
 export function makeListAccountsHandler(deps: ListAccountsDeps) {
-  const { log } = deps.telemetry;
   return async (raw: unknown): Promise<ListAccountsResult> => {
     const event = parseListAccountsEvent(raw);
-    return withLogKeys(log, { executionName: event.executionName }, async () => {
-      const bucket = requireReportBucket(deps.config);
-      const org = await organizationsClientFor({
-        org: deps.organizations,
-        sts: deps.sts,
-        orgReaderRoleArn: deps.config.orgReaderRoleArn,
-        sessionName: event.executionName,
-        ...(deps.organizationsFor ? { createClient: deps.organizationsFor } : {}),
-      });
-      const accounts = await listOrganizationAccounts(org, deps.listOptions);
-      const plan = planAudit(accounts, event.input.accountIds);
-
-      const entries: OrganizationEntry[] = [
-        ...plan.toAudit.map((a) => ({
-          accountId: a.accountId,
-          accountName: a.accountName,
-          state: a.state,
-          decision: 'AUDIT' as const,
-        })),
-        ...plan.skipped.map((s) => ({
-          accountId: s.account.accountId,
-          accountName: s.account.accountName,
-          state: s.account.state,
-          decision: 'SKIP' as const,
-          reason: s.reason,
-          fix: s.fix,
-        })),
-      ];
-      const store = new RunStore({ s3: deps.s3, bucket });
-      const itemsKey = await store.putItems(
-        event.executionName,
-        plan.toAudit.map((a) => a.accountId),
-      );
-      const organizationKey = await store.putOrganization(event.executionName, entries);
-      const result: ListAccountsResult = {
-        bucket,
-        itemsKey,
-        organizationKey,
-        total: entries.length,
-        toAudit: plan.toAudit.length,
-        skipped: plan.skipped.length,
+    const bucket = requireReportBucket(deps.config);
+    const { orgReaderRoleArn } = deps.config;
+    const organization: OrganizationSource = {
+      viaOrgReaderRole: orgReaderRoleArn !== null,
+      listAccounts: async () => {
+        const org = await organizationsClientFor({
+          org: deps.organizations,
+          sts: deps.sts,
+          orgReaderRoleArn,
+          sessionName: event.executionName,
+          ...(deps.organizationsFor ? { createClient: deps.organizationsFor } : {}),
+        });
+        return listOrganizationAccounts(org, deps.listOptions);
+      },
+    };
+    return planRun(
+      {
+        organization,
+        records: new RunStore({ s3: deps.s3, bucket }),
         maxConcurrency: deps.config.mapMaxConcurrency,
-      };
-      log.info('organization listed', {
-        organizationAccounts: accounts.length,
-        toAudit: result.toAudit,
-        skipped: result.skipped,
-        viaOrgReaderRole: deps.config.orgReaderRoleArn !== null,
-      });
-      return result;
-    });
+        telemetry: deps.telemetry,
+      },
+      event,
+    );
   };
 }
 

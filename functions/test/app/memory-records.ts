@@ -45,6 +45,16 @@ export function memoryRecords(seed: {
       written.set(keys.digest, files.digest);
       return { reportKey: keys.report, csvKey: keys.csv, digestKey: keys.digest };
     },
+    putItems: async (executionName, accountIds) => {
+      const key = runKeys(executionName).items;
+      written.set(key, JSON.stringify(accountIds));
+      return key;
+    },
+    putOrganization: async (executionName, entries) => {
+      const key = runKeys(executionName).organization;
+      written.set(key, JSON.stringify(entries));
+      return key;
+    },
     getText: async (key) => {
       const text = written.get(key);
       if (text === undefined) throw new Error(`no object ${key}`);

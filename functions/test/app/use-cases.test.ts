@@ -4,10 +4,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildDigest } from '../../src/app/build-digest';
+import { planRun } from '../../src/app/plan-run';
 import type { DigestPublisher } from '../../src/app/ports';
 import { publishDigest } from '../../src/app/publish-digest';
 import { silentTelemetry } from '../../src/app/telemetry';
-import { type AccountAudit, type Finding, SCHEMA_VERSION } from '../../src/core/model';
+import { type AccountAudit, type Finding, type OrgAccount, SCHEMA_VERSION } from '../../src/core/model';
 import type { OrganizationEntry } from '../../src/core/run-layout';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
 import { memoryRecords } from './memory-records';
@@ -117,6 +118,45 @@ describe('buildDigest', () => {
     const failed = records.reports.get(EXECUTION)?.accounts.find((a) => a.accountId === '222222222222');
     expect(failed?.status).toBe('FAILED');
     expect(failed?.reason).toContain('status must be AUDITED, FAILED or SKIPPED');
+  });
+});
+
+describe('planRun', () => {
+  const org: OrgAccount[] = [
+    { accountId: '111111111111', accountName: 'prod', state: 'ACTIVE', email: 'a@example.com' },
+    { accountId: '222222222222', accountName: 'old', state: 'SUSPENDED', email: 'b@example.com' },
+    { accountId: '333333333333', accountName: 'dev', state: 'ACTIVE', email: 'c@example.com' },
+  ];
+
+  it('keeps the accounts to audit as the Map items and every account, with why it is skipped', async () => {
+    const records = memoryRecords({ organization: {} });
+    const result = await planRun(
+      {
+        organization: { viaOrgReaderRole: false, listAccounts: async () => org },
+        records,
+        maxConcurrency: 25,
+        telemetry: silentTelemetry,
+      },
+      { executionName: EXECUTION, input: { ...INPUT, accountIds: ['333333333333', '444444444444'] } },
+    );
+    expect(result).toMatchObject({ bucket: 'memory-bucket', toAudit: 1, maxConcurrency: 25 });
+    // Only the requested, ACTIVE member is audited; the unknown id is listed as skipped too.
+    expect(JSON.parse(records.written.get(result.itemsKey) ?? 'null')).toEqual(['333333333333']);
+    const entries = JSON.parse(records.written.get(result.organizationKey) ?? '[]') as OrganizationEntry[];
+    expect(entries.map((e) => [e.accountId, e.decision])).toEqual(
+      expect.arrayContaining([
+        ['333333333333', 'AUDIT'],
+        ['111111111111', 'SKIP'],
+        ['222222222222', 'SKIP'],
+        ['444444444444', 'SKIP'],
+      ]),
+    );
+    expect(entries).toHaveLength(4);
+    expect(result.total).toBe(4);
+    expect(result.skipped).toBe(3);
+    expect(entries.find((e) => e.accountId === '444444444444')?.reason).toMatch(
+      /not a member of this organization/,
+    );
   });
 });
 
