@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../src/core/errors';
 import { causeMessage, outcomesFromMap } from '../../src/app/reconcile';
+import { InvalidInputError } from '../../src/core/errors';
 import { configFromEnv, requireReportBucket } from '../../src/runtime/config';
 import { describeError, REDACTED, redact } from '../../src/runtime/telemetry';
 
