@@ -11,7 +11,9 @@
  * report, neither the subject nor the body reads as clean unless every account was audited: a
  * partial run leads with the accounts not audited, and a run that audited none says so.
  */
+
 import { InvalidInputError } from './errors';
+import { FAILURE_FIXES } from './failures';
 import { maskAccessKeyId, maskAccessKeyIdsInText } from './mask';
 import type { AccountAudit, Finding } from './model';
 import { SEVERITIES } from './model';
@@ -190,16 +192,6 @@ interface Block {
   readonly items: number;
 }
 
-const DEFAULT_FIXES: Readonly<Record<string, string>> = {
-  AuditRoleMissingError:
-    'deploy the audit role: the StackSet has not reached this account, or the role does not trust the auditor',
-  IamThrottledError: 'IAM kept throttling: rerun the audit for this account later',
-  CredentialReportTimeoutError:
-    'the credential report was not ready in time: rerun the audit for this account',
-  CredentialReportParseError:
-    'the credential report could not be read: rerun, and report a bug if it persists',
-};
-
 function notAuditedBlocks(report: Report): Block[] {
   const failed = report.accounts.filter((a) => a.status === 'FAILED');
   const skipped = report.accounts.filter((a) => a.status === 'SKIPPED');
@@ -213,7 +205,7 @@ function notAuditedBlocks(report: Report): Block[] {
       `      Reason: ${account.reason === undefined ? '(none recorded)' : clean(account.reason, 500)}`,
     );
     const fix =
-      account.fix ?? (account.errorName === undefined ? undefined : DEFAULT_FIXES[account.errorName]);
+      account.fix ?? (account.errorName === undefined ? undefined : FAILURE_FIXES[account.errorName]);
     if (fix !== undefined) lines.push(`      Fix: ${clean(fix, 500)}`);
     blocks.push({ lines, items: 1 });
   }

@@ -6,6 +6,7 @@
  * it is stored and returned as FAILED with the fix. Everything else is thrown with its stable
  * error name, so the state machine retries the transient ones and catches the rest.
  */
+
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
@@ -17,6 +18,7 @@ import { stsClient } from '../aws/clients/sts';
 import { type CollectorDeps, type CollectParams, collectAccount } from '../aws/collector';
 import { RunStore } from '../aws/run-store';
 import { AuditRoleMissingError } from '../core/errors';
+import { FAILURE_FIXES } from '../core/failures';
 import { type AccountAudit, type AccountStatus, SCHEMA_VERSION } from '../core/model';
 import { resolveThresholds, type Thresholds } from '../core/thresholds';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
@@ -24,8 +26,8 @@ import { lazyHandler } from '../runtime/lazy-handler';
 import { describeError, type Telemetry, withLogKeys } from '../runtime/telemetry';
 import { requireAccountId, requireObject, requireString } from './shared/event';
 
-export const AUDIT_ROLE_MISSING_FIX =
-  'deploy the audit role: the StackSet has not reached this account, or the account is outside its target OUs';
+/** The catalogue's fix for a missing audit role (core/failures.ts). */
+export const AUDIT_ROLE_MISSING_FIX = FAILURE_FIXES['AuditRoleMissingError'] as string;
 
 export interface AuditAccountEvent {
   readonly accountId: string;

@@ -214,7 +214,7 @@ describe('renderDigest body', () => {
       '      Fix: rerun with keyaudit rerun --failed',
       `  - ${F2}  Sandbox  [FAILED: AuditRoleMissingError]`,
       '      Reason: AssumeRole was denied for OrgKeyAuditRole',
-      '      Fix: deploy the audit role: the StackSet has not reached this account, or the role does not trust the auditor',
+      '      Fix: deploy the audit role: the StackSet has not reached this account, the account is outside its target OUs, or the role does not trust the auditor',
       `  - ${S1}  Closed one  [SKIPPED]`,
       '      Reason: SUSPENDED',
       '',

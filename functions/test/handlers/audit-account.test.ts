@@ -180,7 +180,7 @@ describe('AuditAccount handler', () => {
     const stored = s3.json(BUCKET, result.resultKey) as { status: string; fix: string; strategy: string };
     expect(stored).toMatchObject({ status: 'FAILED', fix: AUDIT_ROLE_MISSING_FIX, strategy: 'none' });
     expect(AUDIT_ROLE_MISSING_FIX).toBe(
-      'deploy the audit role: the StackSet has not reached this account, or the account is outside its target OUs',
+      'deploy the audit role: the StackSet has not reached this account, the account is outside its target OUs, or the role does not trust the auditor',
     );
     expect(iam.calls()).toHaveLength(0);
   });

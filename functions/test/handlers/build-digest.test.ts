@@ -72,7 +72,7 @@ function plantRun(s3: MemoryS3): void {
     strategy: 'none',
     errorName: 'AuditRoleMissingError',
     reason: 'the audit role OrgKeyAuditRole is missing',
-    fix: 'deploy the audit role: the StackSet has not reached this account, or the account is outside its target OUs',
+    fix: 'deploy the audit role: the StackSet has not reached this account, the account is outside its target OUs, or the role does not trust the auditor',
   });
   s3.put(BUCKET, MANIFEST, {
     DestinationBucket: BUCKET,
