@@ -3,9 +3,11 @@
  * store and the SNS publisher implement them in aws/; the use-case tests implement them in
  * memory, so they need no SDK mock.
  */
+import type { ConfigExemption } from '../core/exemptions';
 import type { AccountAudit, OrgAccount } from '../core/model';
 import type { Report } from '../core/report';
 import type { MapRunRef, MapRunResults, OrganizationEntry, ReportKeys } from '../core/run-layout';
+import type { Thresholds } from '../core/thresholds';
 
 /** One run's records in the report bucket. */
 export interface RunRecords {
@@ -30,6 +32,22 @@ export interface RunRecords {
   putItems(executionName: string, accountIds: readonly string[]): Promise<string>;
   /** Every account of the organization and what this run does with it. Returns the key. */
   putOrganization(executionName: string, entries: readonly OrganizationEntry[]): Promise<string>;
+  /** One account's full result. Returns the key. */
+  putAccountAudit(executionName: string, audit: AccountAudit): Promise<string>;
+}
+
+/**
+ * One member account's keys, collected and evaluated: assume the audit role, read the
+ * credential report (or fall back per user), apply the policy. Throws AuditRoleMissingError
+ * when the role cannot be assumed, and its stable error names for everything else.
+ */
+export interface AccountCollector {
+  collect(request: {
+    readonly accountId: string;
+    readonly executionName: string;
+    readonly thresholds: Thresholds;
+    readonly configExemptions: readonly ConfigExemption[];
+  }): Promise<AccountAudit>;
 }
 
 /** The organization's accounts (Organizations ListAccounts, directly or through the org-reader role). */

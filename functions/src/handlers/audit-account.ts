@@ -1,15 +1,13 @@
 /**
- * AuditAccount: one Map item. Assumes the audit role, collects and evaluates the account's keys,
- * stores the full AccountAudit in S3 and returns only a small summary to the Map.
- *
- * A missing audit role is an expected outcome (the StackSet has not reached the account yet):
- * it is stored and returned as FAILED with the fix. Everything else is thrown with its stable
- * error name, so the state machine retries the transient ones and catches the rest.
+ * AuditAccount: the auditAccount use case (app/audit-account.ts) with its collector (assume the
+ * member role, then the credential-report collector in aws/collector.ts) and the S3 run store.
  */
 
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
+import { type AuditAccountResult, auditAccount } from '../app/audit-account';
+import type { AccountCollector } from '../app/ports';
 import { assumeAuditRole, type CredentialCache } from '../aws/assume-role';
 import type { TemporaryCredentials } from '../aws/clients/common';
 import { iamClientFor } from '../aws/clients/iam';
@@ -17,13 +15,11 @@ import { s3Client } from '../aws/clients/s3';
 import { stsClient } from '../aws/clients/sts';
 import { type CollectorDeps, type CollectParams, collectAccount } from '../aws/collector';
 import { RunStore } from '../aws/run-store';
-import { AuditRoleMissingError } from '../core/errors';
 import { FAILURE_FIXES } from '../core/failures';
-import { type AccountAudit, type AccountStatus, SCHEMA_VERSION } from '../core/model';
-import { resolveThresholds, type Thresholds } from '../core/thresholds';
+import { resolveThresholds } from '../core/thresholds';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
-import { describeError, type Telemetry, withLogKeys } from '../runtime/telemetry';
+import type { Telemetry } from '../runtime/telemetry';
 import { requireAccountId, requireObject, requireString } from './shared/event';
 
 /** The catalogue's fix for a missing audit role (core/failures.ts). */
@@ -37,14 +33,7 @@ export interface AuditAccountEvent {
   readonly thresholds: unknown;
 }
 
-export interface AuditAccountResult {
-  readonly accountId: string;
-  readonly status: AccountStatus;
-  readonly errorName?: string;
-  readonly reason?: string;
-  readonly resultKey: string;
-  readonly findings: number;
-}
+export type { AuditAccountResult } from '../app/audit-account';
 
 export interface AuditAccountDeps {
   readonly sts: STSClient;
@@ -73,84 +62,34 @@ export function parseAuditAccountEvent(raw: unknown): AuditAccountEvent {
   };
 }
 
-function roleMissingAudit(accountId: string, error: AuditRoleMissingError): AccountAudit {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    accountId,
-    accountName: accountId,
-    status: 'FAILED',
-    reason: error.message,
-    fix: AUDIT_ROLE_MISSING_FIX,
-    errorName: error.name,
-    strategy: 'none',
-    reportGeneratedAt: null,
-    counts: {
-      users: 0,
-      activeKeys: 0,
-      inactiveKeys: 0,
-      findings: 0,
-      exempted: 0,
-      apiCalls: { 'sts:AssumeRole': 1 },
-    },
-    findings: [],
-    exempted: [],
-    warnings: [],
-  };
-}
-
 export function makeAuditAccountHandler(deps: AuditAccountDeps) {
-  const { log } = deps.telemetry;
   return async (raw: unknown): Promise<AuditAccountResult> => {
     const event = parseAuditAccountEvent(raw);
-    const { accountId, executionName } = event;
-    return withLogKeys(log, { executionName, accountId }, async () => {
-      const store = new RunStore({ s3: deps.s3, bucket: requireReportBucket(deps.config) });
-      // Bad thresholds were rejected by ValidateInput already; resolving again keeps this
-      // Lambda safe when invoked directly, and applies this function's deployed defaults.
-      const thresholds: Thresholds = resolveThresholds(deps.config.thresholds, event.thresholds);
-      let audit: AccountAudit;
-      try {
+    const records = new RunStore({ s3: deps.s3, bucket: requireReportBucket(deps.config) });
+    const collector: AccountCollector = {
+      collect: async ({ accountId, executionName, thresholds, configExemptions }) => {
         const credentials = await assumeAuditRole(
           deps.sts,
           { accountId, roleName: deps.config.auditRoleName, executionName },
           deps.credentialCache ? { cache: deps.credentialCache } : {},
         );
-        audit = await collectAccount(
+        return collectAccount(
           { iam: deps.iamFor(credentials), now: deps.now, ...deps.collector },
-          {
-            accountId,
-            // The event carries only the id; BuildDigest fills in the name from organization.json.
-            accountName: accountId,
-            thresholds,
-            configExemptions: deps.config.exemptions.filter((e) => e.accountId === accountId),
-            ...deps.collectOptions,
-          },
+          // The event carries only the id; BuildDigest fills in the name from organization.json.
+          { accountId, accountName: accountId, thresholds, configExemptions, ...deps.collectOptions },
         );
-      } catch (error) {
-        if (!(error instanceof AuditRoleMissingError)) {
-          log.error('account audit failed', describeError(error));
-          throw error;
-        }
-        log.warn('audit role missing', describeError(error));
-        audit = roleMissingAudit(accountId, error);
-      }
-      const resultKey = await store.putAccountAudit(executionName, audit);
-      log.info('account audited', {
-        status: audit.status,
-        strategy: audit.strategy,
-        findings: audit.findings.length,
-        exempted: audit.exempted.length,
-        apiCalls: audit.counts.apiCalls,
-      });
-      return {
-        accountId,
-        status: audit.status,
-        ...(audit.errorName === undefined ? {} : { errorName: audit.errorName }),
-        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
-        resultKey,
-        findings: audit.findings.length,
-      };
-    });
+      },
+    };
+    return auditAccount(
+      { collector, records, exemptions: deps.config.exemptions, telemetry: deps.telemetry },
+      {
+        accountId: event.accountId,
+        executionName: event.executionName,
+        // Bad thresholds were rejected by ValidateInput already; resolving again keeps this
+        // Lambda safe when invoked directly, and applies this function's deployed defaults.
+        thresholds: resolveThresholds(deps.config.thresholds, event.thresholds),
+      },
+    );
   };
 }
 

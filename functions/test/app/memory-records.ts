@@ -55,6 +55,11 @@ export function memoryRecords(seed: {
       written.set(key, JSON.stringify(entries));
       return key;
     },
+    putAccountAudit: async (executionName, audit) => {
+      const key = runKeys(executionName).account(audit.accountId);
+      written.set(key, JSON.stringify(audit));
+      return key;
+    },
     getText: async (key) => {
       const text = written.get(key);
       if (text === undefined) throw new Error(`no object ${key}`);

@@ -3,11 +3,14 @@
  * and no SDK mock. Expected values follow from the planted records.
  */
 import { describe, expect, it } from 'vitest';
+import { auditAccount } from '../../src/app/audit-account';
 import { buildDigest } from '../../src/app/build-digest';
 import { planRun } from '../../src/app/plan-run';
 import type { DigestPublisher } from '../../src/app/ports';
 import { publishDigest } from '../../src/app/publish-digest';
 import { silentTelemetry } from '../../src/app/telemetry';
+import { AuditRoleMissingError, IamThrottledError } from '../../src/core/errors';
+import { parseConfigExemptions } from '../../src/core/exemptions';
 import { type AccountAudit, type Finding, type OrgAccount, SCHEMA_VERSION } from '../../src/core/model';
 import type { OrganizationEntry } from '../../src/core/run-layout';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
@@ -118,6 +121,87 @@ describe('buildDigest', () => {
     const failed = records.reports.get(EXECUTION)?.accounts.find((a) => a.accountId === '222222222222');
     expect(failed?.status).toBe('FAILED');
     expect(failed?.reason).toContain('status must be AUDITED, FAILED or SKIPPED');
+  });
+});
+
+describe('auditAccount', () => {
+  const request = { accountId: '111111111111', executionName: EXECUTION, thresholds: DEFAULT_THRESHOLDS };
+
+  it('keeps the full result and returns the small one the Map carries', async () => {
+    const records = memoryRecords({ organization: {} });
+    const seen: unknown[] = [];
+    const result = await auditAccount(
+      {
+        collector: {
+          collect: async (r) => {
+            seen.push(r.configExemptions.map((e) => e.accountId));
+            return audited('111111111111', [overdue]);
+          },
+        },
+        records,
+        exemptions: parseConfigExemptions([
+          { accountId: '111111111111', userName: 'deploy-bot', reason: 'migration', until: '2027-01-01' },
+          { accountId: '222222222222', userName: 'ci', reason: 'other account', until: '2027-01-01' },
+        ]),
+        telemetry: silentTelemetry,
+      },
+      request,
+    );
+    expect(result).toEqual({
+      accountId: '111111111111',
+      status: 'AUDITED',
+      resultKey: `runs/${EXECUTION}/accounts/111111111111.json`,
+      findings: 1,
+    });
+    // Only this account's configured exemptions reach the collector.
+    expect(seen).toEqual([['111111111111']]);
+    expect(JSON.parse(records.written.get(result.resultKey) ?? '{}')).toMatchObject({ status: 'AUDITED' });
+  });
+
+  it('keeps a missing audit role as FAILED with the catalogue fix, instead of failing the Map item', async () => {
+    const records = memoryRecords({ organization: {} });
+    const result = await auditAccount(
+      {
+        collector: {
+          collect: async () => {
+            throw new AuditRoleMissingError('the audit role OrgKeyAuditRole is missing', {
+              accountId: '111111111111',
+            });
+          },
+        },
+        records,
+        exemptions: [],
+        telemetry: silentTelemetry,
+      },
+      request,
+    );
+    expect(result).toMatchObject({ status: 'FAILED', errorName: 'AuditRoleMissingError', findings: 0 });
+    const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
+    expect(stored.fix).toMatch(/^deploy the audit role: the StackSet has not reached this account/);
+    expect(stored.strategy).toBe('none');
+  });
+
+  it('throws anything else with its name and keeps nothing, so the state machine retries it', async () => {
+    const records = memoryRecords({ organization: {} });
+    await expect(
+      auditAccount(
+        {
+          collector: {
+            collect: async () => {
+              throw new IamThrottledError('IAM kept throttling', {
+                accountId: '111111111111',
+                api: 'iam:GetCredentialReport',
+              });
+            },
+          },
+          records,
+          exemptions: [],
+          telemetry: silentTelemetry,
+        },
+        request,
+      ),
+    ).rejects.toMatchObject({ name: 'IamThrottledError' });
+    expect([...records.written.keys()]).toEqual([]);
   });
 });
 

@@ -1,0 +1,99 @@
+/**
+ * Audit one account (one Map item): collect and evaluate its keys, keep the full AccountAudit
+ * and return only a small summary to the Map.
+ *
+ * A missing audit role is an expected outcome (the StackSet has not reached the account yet):
+ * it is kept and returned as FAILED with the catalogue's fix. Everything else is thrown with its
+ * stable error name, so the state machine retries the transient ones and catches the rest.
+ */
+import { AuditRoleMissingError } from '../core/errors';
+import type { ConfigExemption } from '../core/exemptions';
+import { FAILURE_FIXES } from '../core/failures';
+import { type AccountAudit, type AccountStatus, SCHEMA_VERSION } from '../core/model';
+import type { Thresholds } from '../core/thresholds';
+import type { AccountCollector, RunRecords } from './ports';
+import { describeError, type Telemetry, withLogKeys } from './telemetry';
+
+export interface AuditAccountRequest {
+  readonly accountId: string;
+  readonly executionName: string;
+  /** The deployed defaults already merged with the execution's override. */
+  readonly thresholds: Thresholds;
+}
+
+export interface AuditAccountResult {
+  readonly accountId: string;
+  readonly status: AccountStatus;
+  readonly errorName?: string;
+  readonly reason?: string;
+  readonly resultKey: string;
+  readonly findings: number;
+}
+
+export interface AuditAccountDependencies {
+  readonly collector: AccountCollector;
+  readonly records: Pick<RunRecords, 'putAccountAudit'>;
+  /** The configured exemptions of every account; this use case picks the account's own. */
+  readonly exemptions: readonly ConfigExemption[];
+  readonly telemetry: Telemetry;
+}
+
+function roleMissingAudit(accountId: string, error: AuditRoleMissingError): AccountAudit {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    accountId,
+    accountName: accountId,
+    status: 'FAILED',
+    reason: error.message,
+    fix: FAILURE_FIXES['AuditRoleMissingError'] as string,
+    errorName: error.name,
+    strategy: 'none',
+    reportGeneratedAt: null,
+    counts: { users: 0, activeKeys: 0, inactiveKeys: 0, findings: 0, exempted: 0, apiCalls: {} },
+    findings: [],
+    exempted: [],
+    warnings: [],
+  };
+}
+
+export async function auditAccount(
+  deps: AuditAccountDependencies,
+  request: AuditAccountRequest,
+): Promise<AuditAccountResult> {
+  const { log } = deps.telemetry;
+  const { accountId, executionName } = request;
+  return withLogKeys(log, { executionName, accountId }, async () => {
+    let audit: AccountAudit;
+    try {
+      audit = await deps.collector.collect({
+        accountId,
+        executionName,
+        thresholds: request.thresholds,
+        configExemptions: deps.exemptions.filter((e) => e.accountId === accountId),
+      });
+    } catch (error) {
+      if (!(error instanceof AuditRoleMissingError)) {
+        log.error('account audit failed', describeError(error));
+        throw error;
+      }
+      log.warn('audit role missing', describeError(error));
+      audit = roleMissingAudit(accountId, error);
+    }
+    const resultKey = await deps.records.putAccountAudit(executionName, audit);
+    log.info('account audited', {
+      status: audit.status,
+      strategy: audit.strategy,
+      findings: audit.findings.length,
+      exempted: audit.exempted.length,
+      apiCalls: audit.counts.apiCalls,
+    });
+    return {
+      accountId,
+      status: audit.status,
+      ...(audit.errorName === undefined ? {} : { errorName: audit.errorName }),
+      ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+      resultKey,
+      findings: audit.findings.length,
+    };
+  });
+}
