@@ -28,15 +28,10 @@ async function main(): Promise<void> {
   if (enforcePolicies !== undefined) {
     try {
       // Loaded only when asked for: the policy simulator is a development tool.
-      const { emulatedDeployment } = await import('@org-key-audit/infra/permissions/emulator-binding');
-      const deployment = emulatedDeployment(enforcePolicies, {
-        auditAccountId: emu.auditAccountId,
-        managementAccountId: emu.managementAccountId,
-        organizationId: emu.state.organizationId,
-        region: emu.region,
-        memberAccountIds: [...emu.state.accounts.keys()].filter((id) => id !== emu.managementAccountId),
-        resources: emu.resources,
-      });
+      const { emulatedDeployment, emulatorOrganization } = await import(
+        '@org-key-audit/infra/permissions/emulator-binding'
+      );
+      const deployment = emulatedDeployment(enforcePolicies, emulatorOrganization(emu));
       authorize = deployment.enforcer({
         onDenied: (_call, message) => process.stderr.write(`emulator: AccessDenied: ${message}\n`),
       });

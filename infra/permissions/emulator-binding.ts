@@ -31,6 +31,27 @@ export interface EmulatorOrganization {
   readonly resources: EmulatorResources;
 }
 
+/** What the emulator says about its organization (`RunningEmulator`'s fields of the same names). */
+export interface EmulatorFacts {
+  readonly auditAccountId: string;
+  readonly managementAccountId: string;
+  readonly region: string;
+  readonly state: { readonly organizationId: string; readonly accounts: ReadonlyMap<string, unknown> };
+  readonly resources: EmulatorResources;
+}
+
+/** StackSets never deploy to the management account: every other account is a member instance. */
+export function emulatorOrganization(emulator: EmulatorFacts): EmulatorOrganization {
+  return {
+    auditAccountId: emulator.auditAccountId,
+    managementAccountId: emulator.managementAccountId,
+    organizationId: emulator.state.organizationId,
+    region: emulator.region,
+    memberAccountIds: [...emulator.state.accounts.keys()].filter((id) => id !== emulator.managementAccountId),
+    resources: emulator.resources,
+  };
+}
+
 /** A local run signs EventBridge's delivery as this role; enforcement evaluates it as the service. */
 export const EVENTBRIDGE_STAND_IN_ROLE = 'aws-service-stand-in-events';
 

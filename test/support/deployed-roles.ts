@@ -19,7 +19,11 @@ import {
   startEmulator,
 } from '@org-key-audit/emulator';
 import { GLOBAL_REGION } from '@org-key-audit/functions/aws/clients';
-import { type EmulatedDeployment, emulatedDeployment } from '../../infra/permissions/emulator-binding';
+import {
+  type EmulatedDeployment,
+  emulatedDeployment,
+  emulatorOrganization,
+} from '../../infra/permissions/emulator-binding';
 import { uncoveredCalls } from '../../infra/permissions/recorded-calls';
 import { DELEGATED, synthesizeToDirectory } from '../deployment/support';
 
@@ -92,14 +96,7 @@ export async function startDeployedEmulator(
   });
   const cloudAssembly =
     options.mutateAssembly === undefined ? synthesized : options.mutateAssembly(synthesized);
-  const deployment = emulatedDeployment(cloudAssembly, {
-    auditAccountId: emulator.auditAccountId,
-    managementAccountId: emulator.managementAccountId,
-    organizationId: emulator.state.organizationId,
-    region: emulator.region,
-    memberAccountIds: [...emulator.state.accounts.keys()].filter((id) => id !== emulator.managementAccountId),
-    resources: emulator.resources,
-  });
+  const deployment = emulatedDeployment(cloudAssembly, emulatorOrganization(emulator));
   const enforcing = options.enforcePolicies ?? process.env['KEYAUDIT_ENFORCE_POLICIES'] === '1';
   const denials: string[] = [];
   if (enforcing) authorize = deployment.enforcer({ onDenied: (_call, message) => denials.push(message) });

@@ -9,7 +9,7 @@
 import { AuditRoleMissingError } from '../core/errors';
 import type { ConfigExemption } from '../core/exemptions';
 import { FAILURE_FIXES } from '../core/failures';
-import { type AccountAudit, type AccountStatus, SCHEMA_VERSION } from '../core/model';
+import { type AccountAudit, type AccountStatus, uncollectedAudit } from '../core/model';
 import type { Thresholds } from '../core/thresholds';
 import type { AccountCollector, RunRecords } from './ports';
 import { describeError, type Telemetry, withLogKeys } from './telemetry';
@@ -39,21 +39,12 @@ export interface AuditAccountDependencies {
 }
 
 function roleMissingAudit(accountId: string, error: AuditRoleMissingError): AccountAudit {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    accountId,
-    accountName: accountId,
-    status: 'FAILED',
+  // The event carries only the id; BuildDigest fills in the name from organization.json.
+  return uncollectedAudit({ accountId, accountName: accountId }, 'FAILED', {
+    errorName: error.name,
     reason: error.message,
     fix: FAILURE_FIXES['AuditRoleMissingError'] as string,
-    errorName: error.name,
-    strategy: 'none',
-    reportGeneratedAt: null,
-    counts: { users: 0, activeKeys: 0, inactiveKeys: 0, findings: 0, exempted: 0, apiCalls: {} },
-    findings: [],
-    exempted: [],
-    warnings: [],
-  };
+  });
 }
 
 export async function auditAccount(

@@ -8,7 +8,7 @@
  */
 
 import type { AccountAudit, AccountStatus } from '../core/model';
-import { SCHEMA_VERSION } from '../core/model';
+import { uncollectedAudit } from '../core/model';
 import type { ReportTotals } from '../core/report';
 import type { MapChildResult, OrganizationEntry } from '../core/run-layout';
 
@@ -162,22 +162,11 @@ export function outcomesFromMap(children: readonly MapChildResult[]): MapOutcome
 }
 
 function emptyAudit(entry: OrganizationEntry, status: AccountStatus): AccountAudit {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    accountId: entry.accountId,
-    accountName: entry.accountName,
-    status,
-    strategy: 'none',
-    reportGeneratedAt: null,
-    counts: { users: 0, activeKeys: 0, inactiveKeys: 0, findings: 0, exempted: 0, apiCalls: {} },
-    findings: [],
-    exempted: [],
-    warnings: [],
-  };
+  return uncollectedAudit(entry, status);
 }
 
 function failed(entry: OrganizationEntry, errorName: string, reason: string, fix: string): AccountAudit {
-  return { ...emptyAudit(entry, 'FAILED'), errorName, reason, fix };
+  return uncollectedAudit(entry, 'FAILED', { errorName, reason, fix });
 }
 
 export interface ReconcileInput {

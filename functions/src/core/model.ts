@@ -117,3 +117,24 @@ export interface OrgAccount {
   /** `State` when present, else the older `Status`. */
   readonly state: 'PENDING_ACTIVATION' | 'ACTIVE' | 'SUSPENDED' | 'PENDING_CLOSURE' | 'CLOSED' | string;
 }
+
+/** An account result with nothing collected: SKIPPED, or FAILED with its error, reason and fix. */
+export function uncollectedAudit(
+  account: { readonly accountId: string; readonly accountName: string },
+  status: AccountStatus,
+  failure?: { readonly errorName: string; readonly reason: string; readonly fix: string },
+): AccountAudit {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    accountId: account.accountId,
+    accountName: account.accountName,
+    status,
+    ...(failure ?? {}),
+    strategy: 'none',
+    reportGeneratedAt: null,
+    counts: { users: 0, activeKeys: 0, inactiveKeys: 0, findings: 0, exempted: 0, apiCalls: {} },
+    findings: [],
+    exempted: [],
+    warnings: [],
+  };
+}
