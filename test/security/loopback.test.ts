@@ -24,8 +24,9 @@ afterAll(async () => {
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
+    // Generated output (dependencies, synthesized templates, the CLI's bundle) is not our source.
     if (entry.isDirectory())
-      return entry.name === 'node_modules' || entry.name === 'cdk.out' ? [] : sourceFiles(path);
+      return ['node_modules', 'cdk.out', 'dist'].includes(entry.name) ? [] : sourceFiles(path);
     return /\.(ts|js|mjs)$/.test(entry.name) ? [path] : [];
   });
 }

@@ -12,4 +12,3 @@ export const FAILURE_FIXES: Readonly<Record<string, string>> = {
   CredentialReportParseError:
     'the credential report could not be read: rerun, and report a bug if it persists',
 };
-

@@ -280,7 +280,13 @@ describe('publishDigest', () => {
 
   it('refuses before reading anything when a real publish has no topic', async () => {
     let read = false;
-    const records = { ...memoryRecords({ organization: {} }), getText: async () => ((read = true), 'x') };
+    const records = {
+      ...memoryRecords({ organization: {} }),
+      getText: async () => {
+        read = true;
+        return 'x';
+      },
+    };
     await expect(
       publishDigest(
         {
