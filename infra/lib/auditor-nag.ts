@@ -1,12 +1,12 @@
 /**
- * The AwsSolutions findings the auditor stack accepts, each with the reason it is acceptable.
+ * The AwsSolutions findings the auditor (OrgKeyAudit) accepts, each with the reason it is acceptable.
  * cdk-nag v3 matches a granular finding only by its full id (no prefix matching), so wildcard
  * findings are acknowledged one by one, on the construct that owns them.
  */
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import type { AuditorStack } from './auditor-stack';
 import { FUNCTION_NAMES, STATE_MACHINE_NAME } from './names';
+import type { OrgKeyAudit } from './org-key-audit';
 
 /** `<LogicalId.Arn>` as cdk-nag writes a resource reference in a finding id. */
 function arnRef(construct: IConstruct): string {
@@ -18,12 +18,13 @@ function iam5(scope: IConstruct, resource: string, reason: string): void {
   Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${resource}]`, reason });
 }
 
-export function acknowledgeAuditorFindings(stack: AuditorStack, accessLogsBucket: IConstruct): void {
-  Validations.of(accessLogsBucket).acknowledge({
+export function acknowledgeAuditorFindings(audit: OrgKeyAudit): void {
+  const stack = Stack.of(audit);
+  Validations.of(audit.storage.accessLogsBucket).acknowledge({
     id: 'AwsSolutions-S1',
     reason: "This is the report bucket's access-log bucket; logging it into itself would loop.",
   });
-  for (const queue of Object.values(stack.queues)) {
+  for (const queue of Object.values(audit.queues)) {
     Validations.of(queue).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
@@ -31,7 +32,7 @@ export function acknowledgeAuditorFindings(stack: AuditorStack, accessLogsBucket
     });
   }
 
-  const functions = stack.functions;
+  const functions = audit.functions;
   Validations.of(functions).acknowledge({
     id: 'AwsSolutions-L1',
     reason:
@@ -43,12 +44,12 @@ export function acknowledgeAuditorFindings(stack: AuditorStack, accessLogsBucket
     'X-Ray PutTraceSegments/PutTelemetryRecords (and organizations:ListAccounts for the lister) support no resource-level permissions.',
   );
   iam5(
-    stack.stateMachineRole,
+    audit.stateMachineRole,
     '*',
     'X-Ray and CloudWatch Logs vended-log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.',
   );
 
-  const bucket = arnRef(stack.reportBucket);
+  const bucket = arnRef(audit.reportBucket);
   const roles = functions.roles;
   for (const name of FUNCTION_NAMES) {
     iam5(
@@ -63,14 +64,14 @@ export function acknowledgeAuditorFindings(stack: AuditorStack, accessLogsBucket
     roles['list-accounts'],
     roles['audit-account'],
     roles['build-digest'],
-    stack.stateMachineRole,
+    audit.stateMachineRole,
   ]) {
     iam5(role, `${bucket}/runs/*`, runsReason);
   }
   const mapReason =
     "The Distributed Map's ResultWriter names its files by Map Run id; access is limited to the map/ prefix.";
   iam5(roles['build-digest'], `${bucket}/map/*`, mapReason);
-  iam5(stack.stateMachineRole, `${bucket}/map/*`, mapReason);
+  iam5(audit.stateMachineRole, `${bucket}/map/*`, mapReason);
   const reportsReason =
     'Reports are written per execution (reports/<executionName>/...); only the reports/ prefix.';
   iam5(roles['build-digest'], `${bucket}/reports/*`, reportsReason);
@@ -78,11 +79,11 @@ export function acknowledgeAuditorFindings(stack: AuditorStack, accessLogsBucket
 
   iam5(
     roles['audit-account'],
-    `arn:<AWS::Partition>:iam::*:role/${stack.auditRoleName}`,
+    `arn:<AWS::Partition>:iam::*:role/${audit.config.auditRoleName}`,
     'The audit role has one fixed name in every member account; accounts join the organization over time, and each role trusts only this Lambda role within the organization.',
   );
   iam5(
-    stack.stateMachineRole,
+    audit.stateMachineRole,
     `arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_NAME}/*`,
     'Distributed Map child executions get generated names under this state machine; Step Functions needs to describe, stop and redrive them.',
   );

@@ -8,6 +8,13 @@ import type { OrgKeyAuditConfig } from './config';
 
 export const STATE_MACHINE_NAME = 'AuditOrganization';
 
+/** The KMS key's alias (AuditStorage). */
+export const KEY_ALIAS = 'alias/org-key-audit';
+
+/** Topic names (AuditNotifications): operators and the deployment checklist look for them. */
+export const DIGEST_TOPIC_NAME = 'org-key-audit-digest';
+export const ALARM_TOPIC_NAME = 'org-key-audit-alarms';
+
 /** The five Lambdas, by the handler file name in functions/src/handlers. */
 export const FUNCTION_NAMES = [
   'validate-input',

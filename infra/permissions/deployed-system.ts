@@ -107,12 +107,18 @@ export class DeployedSystem {
     return stack;
   }
 
-  /** The one resource of `type` whose logical id starts with the construct id `prefix`. */
+  /**
+   * The one resource of `type` made by the construct whose id is `prefix`, wherever it sits in
+   * the construct tree: its logical id is `<the ids of its parents><prefix><8-hex hash>`, as CDK
+   * writes it (so `ReportBucket` finds `OrgKeyAuditStorageReportBucket1A2B3C4D`, not the access-log
+   * bucket, and `Functionsauditaccount` the function, not `Functionsauditaccountrole…`).
+   */
   logicalId(stackId: string, type: string, prefix: string): string {
     const { resolver } = this.stack(stackId);
+    const pattern = constructLogicalIdPattern(prefix);
     const matches = resolver
       .logicalIds()
-      .filter((id) => id.startsWith(prefix) && resolver.resource(id).Type === type);
+      .filter((id) => pattern.test(id) && resolver.resource(id).Type === type);
     if (matches.length !== 1) {
       throw new Error(
         `${stackId}: expected one ${type} named ${prefix}…, found ${matches.length} (${matches.join(', ')})`,
@@ -284,6 +290,15 @@ export class DeployedSystem {
       }
     }
   }
+}
+
+/**
+ * Logical ids CDK gives the resource of a construct whose id, as CDK writes it in a logical id
+ * (alphanumerics only), is `constructId`, under any parent path: `<path><constructId><8 hex digits>`.
+ */
+export function constructLogicalIdPattern(constructId: string): RegExp {
+  const escaped = constructId.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  return new RegExp(`^[A-Za-z0-9]*?${escaped}[0-9A-F]{8}$`);
 }
 
 export function queueArnFromUrl(url: string, partition = 'aws'): string {

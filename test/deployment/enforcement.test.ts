@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestFailuresOf, type LocalEnv, publishedFor, runLocal, startLocalEnv } from '../support/local-env';
-import { withoutStatement } from './support';
+import { loadSystem, withoutStatement } from './support';
 
 const NOW = '2026-12-01T09:30:00Z';
 const SMALL_ORG = { accounts: 3, users: 3, seed: 11, now: new Date(NOW) } as const;
@@ -18,10 +18,14 @@ function withoutPublishGrant(dir: string): string {
   const template = JSON.parse(readFileSync(join(dir, 'OrgKeyAuditAuditor.template.json'), 'utf8')) as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
-  const [policyId, policy] = Object.entries(template.Resources).find(
-    ([id, r]) => r.Type === 'AWS::IAM::Policy' && id.startsWith('FunctionspublishdigestroleDefaultPolicy'),
-  ) ?? [undefined, undefined];
-  if (policyId === undefined || policy === undefined) throw new Error('no publish-digest role policy');
+  // Found as the permission catalogue finds resources: by construct id, wherever it sits in the tree.
+  const policyId = loadSystem(dir).logicalId(
+    'OrgKeyAuditAuditor',
+    'AWS::IAM::Policy',
+    'FunctionspublishdigestroleDefaultPolicy',
+  );
+  const policy = template.Resources[policyId];
+  if (policy === undefined) throw new Error('no publish-digest role policy');
   const statements = (policy.Properties['PolicyDocument'] as { Statement: { Action: string | string[] }[] })
     .Statement;
   const index = statements.findIndex((s) => [s.Action].flat().includes('sns:Publish'));

@@ -1,0 +1,202 @@
+/**
+ * The AuditOrganization workflow: the five Lambdas with their grants, and the state machine (the
+ * ASL file, inlined) with its role and log group (docs/design.md, "Infrastructure").
+ */
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { ArnFormat } from 'aws-cdk-lib/core';
+import { Construct } from 'constructs';
+import { AuditorFunctions } from './auditor-functions';
+import type { OrgKeyAuditConfig } from './config';
+import { type DefinitionPlaceholder, readDefinition } from './definition';
+import { roleArn, STATE_MACHINE_NAME } from './names';
+
+/** The Distributed Map's ResultWriter `Prefix` in the ASL file (contracts.md, "S3 layout"). */
+export const RESULT_WRITER_PREFIX = 'map';
+
+export interface AuditWorkflowProps {
+  readonly config: OrgKeyAuditConfig;
+  /** Encrypts the report bucket, the queues and the topic; also the log groups. */
+  readonly key: IKey;
+  readonly reportBucket: IBucket;
+  /** PublishDigest publishes the digest here. */
+  readonly digestTopic: ITopic;
+  /** The Distributed Map's Catch sends each failed account here. */
+  readonly accountFailuresQueue: IQueue;
+  /** BuildDigest's and PublishDigest's Catch send the run here. */
+  readonly digestFailuresQueue: IQueue;
+  /** Folder with the handler files. @default functions/src/handlers */
+  readonly handlersDir?: string;
+  /** The ASL file. @default statemachine/audit-organization.asl.json */
+  readonly definitionPath?: string;
+}
+
+/**
+ * Every grant is written out, per function and for the state machine, limited to the prefixes of
+ * the report bucket each one uses; `infra/permissions/edges.ts` lists the requests they must allow.
+ */
+export class AuditWorkflow extends Construct {
+  readonly functions: AuditorFunctions;
+  /** `AuditOrganization` (a fixed name: one per account and region). */
+  readonly stateMachine: StateMachine;
+  readonly stateMachineRole: Role;
+  /** `/aws/vendedlogs/states/org-key-audit-AuditOrganization`. */
+  readonly logGroup: LogGroup;
+  private readonly props: AuditWorkflowProps;
+
+  constructor(scope: Construct, id: string, props: AuditWorkflowProps) {
+    super(scope, id);
+    this.props = props;
+    const { config } = props;
+
+    this.functions = new AuditorFunctions(this, 'Functions', {
+      ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
+      key: props.key,
+      environment: {
+        REPORT_BUCKET: props.reportBucket.bucketName,
+        AUDIT_ROLE_NAME: config.auditRoleName,
+        DIGEST_TOPIC_ARN: props.digestTopic.topicArn,
+        ...(config.useOrgReaderRole
+          ? { ORG_READER_ROLE_ARN: roleArn(config.managementAccountId, config.orgReaderRoleName) }
+          : {}),
+        THRESHOLDS_JSON: JSON.stringify(config.thresholds),
+        EXEMPTIONS_JSON: JSON.stringify(config.exemptions),
+        MAP_MAX_CONCURRENCY: String(config.mapMaxConcurrency),
+        POWERTOOLS_SERVICE_NAME: 'org-key-audit',
+      },
+    });
+    this.grantFunctionPermissions();
+
+    this.stateMachineRole = new Role(this, 'StateMachineRole', {
+      assumedBy: new ServicePrincipal('states.amazonaws.com'),
+      description: 'org-key-audit AuditOrganization workflow',
+    });
+    this.grantStateMachinePermissions();
+    this.logGroup = new LogGroup(this, 'StateMachineLogs', {
+      logGroupName: `/aws/vendedlogs/states/org-key-audit-${STATE_MACHINE_NAME}`,
+      retention: RetentionDays.THREE_MONTHS,
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const fns = this.functions.functions;
+    const substitutions: Record<DefinitionPlaceholder, string> = {
+      ValidateInputFunctionArn: fns['validate-input'].functionArn,
+      ListAccountsFunctionArn: fns['list-accounts'].functionArn,
+      AuditAccountFunctionArn: fns['audit-account'].functionArn,
+      BuildDigestFunctionArn: fns['build-digest'].functionArn,
+      PublishDigestFunctionArn: fns['publish-digest'].functionArn,
+      AccountFailuresQueueUrl: props.accountFailuresQueue.queueUrl,
+      DigestFailuresQueueUrl: props.digestFailuresQueue.queueUrl,
+      ReportBucket: props.reportBucket.bucketName,
+      ChildExecutionType: config.childExecutionType,
+    };
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName: STATE_MACHINE_NAME,
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(readDefinition(props.definitionPath)),
+      definitionSubstitutions: substitutions,
+      role: this.stateMachineRole,
+      logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+  }
+
+  private objectsArn(prefix: string): string {
+    return this.props.reportBucket.arnForObjects(`${prefix}*`);
+  }
+
+  private grantFunctionPermissions(): void {
+    const { config } = this.props;
+    const roles = this.functions.roles;
+    const keyArn = this.props.key.keyArn;
+    const allow = (actions: string[], resources: string[]) =>
+      new PolicyStatement({ effect: Effect.ALLOW, actions, resources });
+
+    roles['list-accounts'].addToPrincipalPolicy(allow(['s3:PutObject'], [this.objectsArn('runs/')]));
+    roles['list-accounts'].addToPrincipalPolicy(
+      config.useOrgReaderRole
+        ? allow(['sts:AssumeRole'], [roleArn(config.managementAccountId, config.orgReaderRoleName)])
+        : allow(['organizations:ListAccounts'], ['*']),
+    );
+
+    roles['audit-account'].addToPrincipalPolicy(
+      allow(['sts:AssumeRole'], [`arn:${Stack.of(this).partition}:iam::*:role/${config.auditRoleName}`]),
+    );
+    roles['audit-account'].addToPrincipalPolicy(allow(['s3:PutObject'], [this.objectsArn('runs/')]));
+
+    roles['build-digest'].addToPrincipalPolicy(
+      allow(['s3:GetObject'], [this.objectsArn('runs/'), this.objectsArn(`${RESULT_WRITER_PREFIX}/`)]),
+    );
+    roles['build-digest'].addToPrincipalPolicy(allow(['s3:PutObject'], [this.objectsArn('reports/')]));
+
+    roles['publish-digest'].addToPrincipalPolicy(allow(['s3:GetObject'], [this.objectsArn('reports/')]));
+    roles['publish-digest'].addToPrincipalPolicy(allow(['sns:Publish'], [this.props.digestTopic.topicArn]));
+
+    for (const name of ['list-accounts', 'audit-account', 'build-digest', 'publish-digest'] as const) {
+      roles[name].addToPrincipalPolicy(allow(['kms:Decrypt', 'kms:GenerateDataKey'], [keyArn]));
+    }
+  }
+
+  private grantStateMachinePermissions(): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachineRole;
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: STATE_MACHINE_NAME,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    // Child executions of the Distributed Map: execution:<name>/<map label>:<id>.
+    const childExecutions = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${STATE_MACHINE_NAME}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const statements = [
+      new PolicyStatement({
+        sid: 'InvokeTheAuditorFunctions',
+        actions: ['lambda:InvokeFunction'],
+        resources: this.functions.functionArns,
+      }),
+      new PolicyStatement({
+        sid: 'SendToTheCatchDlqs',
+        actions: ['sqs:SendMessage'],
+        resources: [this.props.accountFailuresQueue.queueArn, this.props.digestFailuresQueue.queueArn],
+      }),
+      new PolicyStatement({
+        sid: 'MapItemReader',
+        actions: ['s3:GetObject'],
+        resources: [this.objectsArn('runs/')],
+      }),
+      new PolicyStatement({
+        sid: 'MapResultWriter',
+        // As CDK's own ResultWriter and AWS's Distributed Map example grant: the writer reads back.
+        actions: ['s3:PutObject', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+        resources: [this.objectsArn(`${RESULT_WRITER_PREFIX}/`)],
+      }),
+      new PolicyStatement({
+        sid: 'EncryptedQueuesAndBucket',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [this.props.key.keyArn],
+      }),
+      new PolicyStatement({
+        sid: 'DistributedMapStartsChildren',
+        actions: ['states:StartExecution'],
+        resources: [stateMachineArn],
+      }),
+      new PolicyStatement({
+        sid: 'DistributedMapManagesChildren',
+        actions: ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution'],
+        resources: [childExecutions],
+      }),
+    ];
+    for (const statement of statements) role.addToPrincipalPolicy(statement);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The public surface of @org-key-audit/infra for a CDK app of your own (infra/README.md, "Use it
+ * in your own CDK app"): the OrgKeyAudit construct and its parts, the config, and the two stacks
+ * that put the audit role in the management account and, through a StackSet, in every member
+ * account.
+ */
+export { AuditNotifications, type AuditNotificationsProps } from './audit-notifications';
+export { AuditSchedule, type AuditScheduleProps } from './audit-schedule';
+export { AuditStorage, type AuditStorageProps } from './audit-storage';
+export { AuditWorkflow, type AuditWorkflowProps, RESULT_WRITER_PREFIX } from './audit-workflow';
+export { AuditorFunctions, type AuditorFunctionsProps } from './auditor-functions';
+export { AuditorStack, type AuditorStackProps, addOperatorOutputs } from './auditor-stack';
+export {
+  type ConfigInput,
+  ConfigSchema,
+  type LoadConfigOptions,
+  type LoadedConfig,
+  loadConfig,
+  type OrgKeyAuditConfig,
+  parseConfig,
+} from './config';
+export {
+  EXECUTION_FAILED_RULE_NAME,
+  type ExecutionFailureRouting,
+  FailureQueues,
+  type FailureQueuesProps,
+  QUEUE_IDS,
+  type QueueId,
+} from './failure-queues';
+export { AUDIT_ROLE_ACTIONS, MemberRoleStack, type MemberRoleStackProps } from './member-role-stack';
+export {
+  ALARM_TOPIC_NAME,
+  accountListerRoleArn,
+  auditorRoleArn,
+  DIGEST_TOPIC_NAME,
+  FUNCTION_NAMES,
+  type FunctionName,
+  functionRoleName,
+  KEY_ALIAS,
+  STATE_MACHINE_NAME,
+} from './names';
+export { OrgKeyAudit, type OrgKeyAuditProps } from './org-key-audit';
+export { RoleRolloutStack, type RoleRolloutStackProps, STACK_SET_NAME } from './role-rollout-stack';
