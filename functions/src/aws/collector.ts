@@ -19,7 +19,8 @@ import {
 import { compareFindings, evaluateAccount } from '../core/policy';
 import type { Thresholds } from '../core/thresholds';
 import { ApiCallCounter, hasErrorName, isAccessDenied, ThrottledCaller } from './api-calls';
-import { type BackoffOptions, forEachWithConcurrency, type Random, type Sleep } from './backoff';
+import type { BackoffOptions, Random, Sleep } from './backoff';
+import { boundedPull } from './concurrency';
 import {
   collectPrincipalsPerUser,
   DEFAULT_PER_USER_CONCURRENCY,
@@ -219,7 +220,7 @@ async function withFollowUps(
       if (followUp.isFlagged(next.value)) yield index;
     }
   })();
-  await forEachWithConcurrency(flagged, followUp.concurrency, async (index) => {
+  await boundedPull(flagged, followUp.concurrency, async (index) => {
     principals[index] = await refreshPrincipal(
       iam,
       followUp.caller,

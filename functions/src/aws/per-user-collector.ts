@@ -14,7 +14,7 @@ import {
 import { MalformedDataError } from '../core/errors';
 import type { AccessKeyState, PrincipalCredentials } from '../core/model';
 import { hasErrorName, type ThrottledCaller } from './api-calls';
-import { mapWithConcurrency } from './backoff';
+import { boundedMap } from './concurrency';
 
 export const LIST_USERS_PAGE_SIZE = 1000;
 export const DEFAULT_PER_USER_CONCURRENCY = 4;
@@ -29,10 +29,8 @@ export interface PerUserOptions {
 /** Every IAM user of the account with its keys (ids included) and their last use. */
 export async function collectPrincipalsPerUser(options: PerUserOptions): Promise<PrincipalCredentials[]> {
   const users = await listAllUsers(options);
-  const principals = await mapWithConcurrency(
-    users,
-    options.concurrency ?? DEFAULT_PER_USER_CONCURRENCY,
-    (user) => collectUser(options, user),
+  const principals = await boundedMap(users, options.concurrency ?? DEFAULT_PER_USER_CONCURRENCY, (user) =>
+    collectUser(options, user),
   );
   return principals.filter((p): p is PrincipalCredentials => p !== null);
 }

@@ -14,7 +14,7 @@ import {
   type ReportKeys,
   runKeys,
 } from '../core/run-layout';
-import { mapWithConcurrency } from './backoff';
+import { boundedMap } from './concurrency';
 import {
   ACCOUNT_ID,
   accountAuditSchema,
@@ -118,7 +118,7 @@ export class RunStore {
     executionName: string,
     accountIds: readonly string[],
   ): Promise<Map<string, AccountAudit>> {
-    const audits = await mapWithConcurrency(accountIds, this.#concurrency, (id) =>
+    const audits = await boundedMap(accountIds, this.#concurrency, (id) =>
       this.getAccountAudit(executionName, id),
     );
     const found = new Map<string, AccountAudit>();
@@ -136,7 +136,7 @@ export class RunStore {
   ): Promise<{ readonly audits: Map<string, AccountAudit>; readonly malformed: Map<string, string> }> {
     const audits = new Map<string, AccountAudit>();
     const malformed = new Map<string, string>();
-    await mapWithConcurrency(accountIds, this.#concurrency, async (id) => {
+    await boundedMap(accountIds, this.#concurrency, async (id) => {
       try {
         const audit = await this.getAccountAudit(executionName, id);
         if (audit !== null) audits.set(id, audit);
@@ -186,7 +186,7 @@ export class RunStore {
       manifest.DestinationBucket === store.bucket
         ? store
         : new RunStore({ s3: this.#s3, bucket: manifest.DestinationBucket });
-    const perFile = await mapWithConcurrency(files, this.#concurrency, async (file) =>
+    const perFile = await boundedMap(files, this.#concurrency, async (file) =>
       resultStore.#readResultFile(file.key, file.status),
     );
     return { mapRunArn: manifest.MapRunArn, children: perFile.flat() };

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mapWithConcurrency } from '../../src/aws/backoff';
+import { boundedMap } from '../../src/aws/concurrency';
 import { RunStore, runKeys } from '../../src/aws/run-store';
 import { InvalidInputError, MalformedDataError } from '../../src/core/errors';
 import { auditedAccount, finding } from '../handlers/support/fixtures';
@@ -276,7 +276,7 @@ describe('RunStore', () => {
   });
 });
 
-describe('mapWithConcurrency', () => {
+describe('boundedMap', () => {
   function deferred() {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => {
@@ -289,7 +289,7 @@ describe('mapWithConcurrency', () => {
     const gates = Array.from({ length: 10 }, deferred);
     let inFlight = 0;
     let peak = 0;
-    const run = mapWithConcurrency(gates, 3, async (gate, index) => {
+    const run = boundedMap(gates, 3, async (gate, index) => {
       inFlight++;
       peak = Math.max(peak, inFlight);
       await gate.promise;
@@ -304,7 +304,7 @@ describe('mapWithConcurrency', () => {
 
   it('rejects with the first error and starts no further calls', async () => {
     const started: number[] = [];
-    const run = mapWithConcurrency([0, 1, 2, 3, 4], 1, async (n) => {
+    const run = boundedMap([0, 1, 2, 3, 4], 1, async (n) => {
       started.push(n);
       if (n === 1) throw new Error('boom');
       return n;
@@ -314,6 +314,6 @@ describe('mapWithConcurrency', () => {
   });
 
   it('rejects a limit below one', async () => {
-    await expect(mapWithConcurrency([1], 0, async (n) => n)).rejects.toThrow(/concurrency must be/);
+    await expect(boundedMap([1], 0, async (n) => n)).rejects.toThrow(/concurrency must be/);
   });
 });
