@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type LocalEnv,
-  LogRecorder,
   readOutcome,
   recordingTelemetry,
   runLocal,
@@ -17,7 +16,7 @@ import {
 const NAME = 'security-full-run';
 
 let env: LocalEnv;
-const logs = new LogRecorder();
+const logs = recordingTelemetry();
 const printed: string[] = [];
 let resultText = '';
 
@@ -64,7 +63,7 @@ beforeAll(async () => {
   try {
     const result = await runLocal(env, {
       executionName: NAME,
-      telemetry: recordingTelemetry(logs),
+      telemetry: logs,
       wrapTasks: (tasks) => ({
         ...tasks,
         auditAccount: async (event: never) => {
@@ -95,7 +94,7 @@ describe('secrets never leave the credential chain', () => {
   });
 
   it('no secret access key or session token in any log line, stdout or stderr', () => {
-    const text = [...logs.lines, ...printed].join('\n');
+    const text = [logs.dump(), ...printed].join('\n');
     for (const secret of issuedSecrets(env)) expect(text.includes(secret), 'a secret was logged').toBe(false);
   });
 
@@ -163,7 +162,7 @@ describe('key ids: in full in the report, masked in the email', () => {
     const queued = Object.values(resources.queues).flatMap((url) =>
       messaging.queueMessages(url).map((m) => m.body),
     );
-    const text = [...logs.lines, ...printed, ...queued, resultText].join('\n');
+    const text = [logs.dump(), ...printed, ...queued, resultText].join('\n');
     for (const id of userKeyIds(env))
       expect(text.includes(id), `full key id ${id} outside the report`).toBe(false);
   });

@@ -10,7 +10,7 @@ import { type LocalAuditOptions, runLocalAudit } from '@org-key-audit/cli/workfl
 import type { ExpectedFinding, FaultPatch, StartEmulatorOptions } from '@org-key-audit/emulator';
 import type { AccountAudit } from '@org-key-audit/functions/core/model';
 import type { Report } from '@org-key-audit/functions/core/report';
-import type { Attributes, LogPort, Telemetry } from '@org-key-audit/functions/runtime/telemetry';
+import type { Telemetry } from '@org-key-audit/functions/runtime/telemetry';
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
 import {
   type DeployedEmulator,
@@ -169,37 +169,8 @@ export function runLocal(env: LocalEnv, run: LocalRun = {}): Promise<WorkflowRes
 
 // ---------------------------------------------------------------- what a run wrote to the logs
 
-/** Every log line a run wrote, as the JSON a Lambda would print (message, level, keys, attributes). */
-export class LogRecorder implements LogPort {
-  readonly lines: string[] = [];
-  private keys: Attributes = {};
-
-  private write(level: string, message: string, attributes?: Attributes): void {
-    this.lines.push(JSON.stringify({ level, message, ...this.keys, ...(attributes ?? {}) }));
-  }
-  debug(message: string, attributes?: Attributes): void {
-    this.write('DEBUG', message, attributes);
-  }
-  info(message: string, attributes?: Attributes): void {
-    this.write('INFO', message, attributes);
-  }
-  warn(message: string, attributes?: Attributes): void {
-    this.write('WARN', message, attributes);
-  }
-  error(message: string, attributes?: Attributes): void {
-    this.write('ERROR', message, attributes);
-  }
-  appendKeys(attributes: Attributes): void {
-    this.keys = { ...this.keys, ...attributes };
-  }
-  resetKeys(): void {
-    this.keys = {};
-  }
-}
-
-export function recordingTelemetry(recorder: LogRecorder): Telemetry {
-  return { log: recorder, metrics: { count: () => {} } };
-}
+/** Records what a run logs, redacted as production would print it (see functions/src/app/telemetry.ts). */
+export { type RecordingTelemetry, recordingTelemetry } from '@org-key-audit/functions/app/telemetry';
 
 // ---------------------------------------------------------------- what a run left behind
 

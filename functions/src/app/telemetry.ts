@@ -74,3 +74,62 @@ export async function withLogKeys<T>(log: LogPort, keys: Attributes, fn: () => P
     log.resetKeys();
   }
 }
+
+// ---------------------------------------------------------------- an in-memory recorder
+
+export interface LogLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly attributes: unknown;
+  readonly keys: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordedMetric {
+  readonly name: string;
+  readonly value: number;
+  readonly dimensions: Readonly<Record<string, string>>;
+}
+
+export interface RecordingTelemetry extends Telemetry {
+  readonly lines: LogLine[];
+  readonly metricsSeen: RecordedMetric[];
+  /** Everything logged, as one string: for "this secret never appears" assertions. */
+  dump(): string;
+}
+
+export function recordingTelemetry(): RecordingTelemetry {
+  const lines: LogLine[] = [];
+  const metricsSeen: RecordedMetric[] = [];
+  let keys: Record<string, unknown> = {};
+  // The same redaction as the Powertools adapter, so the recorder holds what production would print.
+  const line = (level: LogLine['level']) => (message: string, attributes?: Attributes) => {
+    lines.push({
+      level,
+      message,
+      attributes: attributes === undefined ? undefined : redact(attributes),
+      keys,
+    });
+  };
+  return {
+    lines,
+    metricsSeen,
+    dump: () => JSON.stringify(lines),
+    log: {
+      debug: line('debug'),
+      info: line('info'),
+      warn: line('warn'),
+      error: line('error'),
+      appendKeys: (a) => {
+        keys = { ...keys, ...(redact(a) as Record<string, unknown>) };
+      },
+      resetKeys: () => {
+        keys = {};
+      },
+    },
+    metrics: {
+      count: (name, value, dimensions = {}) => {
+        metricsSeen.push({ name, value, dimensions });
+      },
+    },
+  };
+}
