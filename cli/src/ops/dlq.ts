@@ -16,6 +16,7 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { isAccountId } from '@org-key-audit/functions/core/account-id';
 import { awsErrorName, errorMessage, OperationError } from './errors';
 import { type RerunInput, type StartedExecution, startExecution } from './rerun';
 
@@ -32,8 +33,6 @@ export interface DlqEntry {
   readonly rerunAccountIds: readonly string[];
   readonly thresholds: Readonly<Record<string, unknown>> | null;
 }
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 function str(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
@@ -53,7 +52,7 @@ export function parseDlqMessage(message: Message): DlqEntry {
   const kind = str(body['kind']) ?? (message.Body?.includes('"version"') ? 'scheduler-event' : 'unreadable');
   const rerun = (body['rerunInput'] ?? {}) as { accountIds?: unknown; thresholds?: unknown };
   const ids = Array.isArray(rerun.accountIds)
-    ? rerun.accountIds.filter((id): id is string => typeof id === 'string' && ACCOUNT_ID.test(id))
+    ? rerun.accountIds.filter((id): id is string => isAccountId(id))
     : [];
   const accountId = str(body['accountId']);
   const sent = Number(message.Attributes?.SentTimestamp);
@@ -68,13 +67,7 @@ export function parseDlqMessage(message: Message): DlqEntry {
     executionName:
       str(body['executionName']) ?? (executionArn === null ? null : (executionArn.split(':').pop() ?? null)),
     rerunAccountIds:
-      kind === 'account-failure'
-        ? ids.length > 0
-          ? ids
-          : accountId !== null && ACCOUNT_ID.test(accountId)
-            ? [accountId]
-            : []
-        : [],
+      kind === 'account-failure' ? (ids.length > 0 ? ids : isAccountId(accountId) ? [accountId] : []) : [],
     thresholds:
       typeof rerun.thresholds === 'object' && rerun.thresholds !== null
         ? (rerun.thresholds as Record<string, unknown>)

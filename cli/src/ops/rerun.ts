@@ -3,6 +3,7 @@
  * accounts a previous execution failed), starts the state machine with a readable unique name,
  * and optionally waits for the result.
  */
+
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
@@ -11,6 +12,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { isAccountId } from '@org-key-audit/functions/core/account-id';
 import { InvalidInputError } from '@org-key-audit/functions/core/errors';
 import { parseExecutionInput } from '@org-key-audit/functions/core/execution-input';
 import type { Sleep } from './context';
@@ -37,14 +39,12 @@ export interface RerunInputDeps {
   readonly reportBucket: () => Promise<string>;
 }
 
-const ACCOUNT_ID = /^\d{12}$/;
-
 /** `--accounts 111111111111,222222222222` → ids, in order, each once. */
 export function parseAccountList(text: string): string[] {
   const ids: string[] = [];
   for (const raw of text.split(/[\s,]+/)) {
     if (raw === '') continue;
-    if (!ACCOUNT_ID.test(raw)) {
+    if (!isAccountId(raw)) {
       throw new InvalidInputError(
         `--accounts: "${raw}" is not a 12-digit account id; write them comma-separated, like --accounts 111111111111,222222222222.`,
       );
@@ -128,7 +128,7 @@ async function failedAccountsFromReport(s3: S3Client, bucket: string, key: strin
   }
   return accounts
     .filter((a): a is { accountId: string; status: string } => typeof a === 'object' && a !== null)
-    .filter((a) => a.status === 'FAILED' && typeof a.accountId === 'string' && ACCOUNT_ID.test(a.accountId))
+    .filter((a) => a.status === 'FAILED' && isAccountId(a.accountId))
     .map((a) => a.accountId);
 }
 

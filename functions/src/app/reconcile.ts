@@ -7,6 +7,7 @@
  * 3. nothing at all: FAILED "no result recorded", so a lost account is never silently absent.
  */
 
+import { isAccountId } from '../core/account-id';
 import type { AccountAudit, AccountStatus } from '../core/model';
 import { uncollectedAudit } from '../core/model';
 import type { ReportTotals } from '../core/report';
@@ -89,9 +90,8 @@ function causeErrorType(cause: unknown): string | null {
 
 function accountIdOf(...candidates: unknown[]): string | null {
   for (const c of candidates) {
-    if (typeof c === 'string' && /^\d{12}$/.test(c)) return c;
-    if (isRecord(c) && typeof c['accountId'] === 'string' && /^\d{12}$/.test(c['accountId']))
-      return c['accountId'];
+    if (isAccountId(c)) return c;
+    if (isRecord(c) && isAccountId(c['accountId'])) return c['accountId'];
   }
   return null;
 }

@@ -4,7 +4,9 @@
  * From a Lambda this is role chaining, which AWS caps at one hour, so sessions ask for exactly
  * that. AWS asks callers to cache role credentials; we reuse them until 5 minutes before expiry.
  */
+
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import { isAccountId } from '../core/account-id';
 import { AuditRoleMissingError, InvalidInputError, MalformedDataError } from '../core/errors';
 import { isAccessDenied } from './api-calls';
 import type { TemporaryCredentials } from './clients/common';
@@ -14,7 +16,6 @@ export const SESSION_DURATION_SECONDS = 3600;
 export const EXPIRY_MARGIN_MS = 5 * 60 * 1000;
 
 const SESSION_NAME_MAX = 64;
-const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 /**
@@ -85,7 +86,7 @@ export async function assumeAuditRole(
   options: AssumeRoleOptions = {},
 ): Promise<TemporaryCredentials> {
   const { accountId, roleName, executionName, partition = 'aws' } = params;
-  if (!ACCOUNT_ID.test(accountId)) {
+  if (!isAccountId(accountId)) {
     throw new InvalidInputError(`accountId must be 12 digits, got "${accountId}"`);
   }
   if (!ROLE_NAME.test(roleName)) {

@@ -2,11 +2,13 @@
  * What the run store accepts when it reads an object back (docs/contracts.md, "S3 layout"),
  * as zod/mini schemas: a half-written or hand-edited object must fail with its key and field.
  */
+
 import * as z from 'zod/mini';
+import { ACCOUNT_ID_PATTERN } from '../core/account-id';
 import { type AccountAudit, FINDING_TYPES, SCHEMA_VERSION, SEVERITIES } from '../core/model';
 import '../core/zod-messages';
 
-export const ACCOUNT_ID = /^\d{12}$/;
+export const ACCOUNT_ID = ACCOUNT_ID_PATTERN;
 
 /** Any zod/mini schema that parses to T (the run store only ever reads through safeParse). */
 export type Schema<T> = z.ZodMiniType<T>;

@@ -2,6 +2,7 @@
  * The execution input (docs/contracts.md): typed by people in the Step Functions console, so
  * every error names the field and says what to write instead. ValidateInput fails fast on it.
  */
+import { isAccountId } from './account-id';
 import { InvalidInputError } from './errors';
 import {
   DEFAULT_THRESHOLDS,
@@ -15,7 +16,6 @@ import {
 export const MAX_ACCOUNT_IDS = 10_000;
 export const MAX_REASON_LENGTH = 500;
 const INPUT_FIELDS = ['accountIds', 'dryRun', 'thresholds', 'reason'] as const;
-const ACCOUNT_ID = /^\d{12}$/;
 
 export interface NormalizedInput {
   /** Null: audit every ACTIVE account of the organization. */
@@ -44,7 +44,7 @@ function parseAccountIds(value: unknown): string[] | null {
   const firstIndex = new Map<string, number>();
   const ids: string[] = [];
   for (const [i, id] of value.entries()) {
-    if (typeof id !== 'string' || !ACCOUNT_ID.test(id)) {
+    if (!isAccountId(id)) {
       throw new InvalidInputError(
         `accountIds[${i}] must be a 12-digit AWS account id string like "123456789012" (got ${describeValue(id)})`,
       );

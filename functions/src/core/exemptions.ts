@@ -3,7 +3,9 @@
  * (owned by the member account's team) and config entries (owned by the security team).
  * Both expire: an exemption applies while today (UTC) <= until, inclusive.
  */
+
 import * as z from 'zod/mini';
+import { ACCOUNT_ID_PATTERN } from './account-id';
 import { parseUtcDate, utcDateString } from './age';
 import { InvalidInputError } from './errors';
 import type { Exemption } from './model';
@@ -80,7 +82,7 @@ const untilDate = z.string().check(
 export const ConfigExemptionSchema = z.strictObject({
   accountId: z
     .string()
-    .check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id string like "123456789012"')),
+    .check(z.regex(ACCOUNT_ID_PATTERN, 'must be a 12-digit AWS account id string like "123456789012"')),
   userName: z.string().check(z.minLength(1, 'must be the IAM user name, not empty')),
   accessKeyId: z.optional(
     z.string().check(z.minLength(1, "must be an access key id, or be omitted to exempt all the user's keys")),

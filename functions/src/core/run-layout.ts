@@ -3,12 +3,8 @@
  * layout"): pure names and shapes, shared by the S3 adapter that reads and writes them and the
  * use cases that reason about them.
  */
+import { isAccountId } from './account-id';
 import { InvalidInputError } from './errors';
-
-/** An AWS account id: exactly 12 digits. */
-export function isAccountId(value: string): boolean {
-  return /^\d{12}$/.test(value);
-}
 
 /** One line of organization.json: every account of the organization and what this run does with it. */
 export interface OrganizationEntry {

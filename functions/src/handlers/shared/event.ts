@@ -2,6 +2,7 @@
  * Checks on the events the state machine passes (docs/contracts.md). A wrong event is a wiring
  * bug between the ASL and a Lambda: it fails loudly with the field's name, never half-runs.
  */
+import { isAccountId } from '../../core/account-id';
 import { InvalidInputError } from '../../core/errors';
 import { describeValue, isPlainObject } from '../../core/thresholds';
 
@@ -36,7 +37,7 @@ export function requireBoolean(event: EventObject, field: string): boolean {
 
 export function requireAccountId(event: EventObject, field = 'accountId'): string {
   const value = requireString(event, field);
-  if (!/^\d{12}$/.test(value)) {
+  if (!isAccountId(value)) {
     throw new InvalidInputError(
       `event field ${field} must be a 12-digit account id (got ${describeValue(value)})`,
     );
