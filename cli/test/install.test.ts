@@ -4,7 +4,7 @@
  * An offline install that succeeds from an empty cache is the proof that the tarball needs
  * nothing from a registry: every dependency is in the bundle. Nothing points outside 127.0.0.1.
  */
-import { spawn } from 'node:child_process';
+
 import {
   existsSync,
   mkdirSync,
@@ -17,35 +17,10 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ProcessResult, runProcess } from '../../test/support/process';
 
 const CLI = resolve(import.meta.dirname, '..');
 const COMMANDS = ['demo', 'run', 'rerun', 'redrive', 'dlq', 'status', 'report', 'rotate', 'help'];
-
-interface ProcessResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runProcess(
-  command: string,
-  args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<ProcessResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
 
 function expectSuccess(result: ProcessResult, what: string): void {
   if (result.status !== 0) {

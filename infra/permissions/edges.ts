@@ -147,6 +147,22 @@ function addKms(
   }
 }
 
+/** An sqs:SendMessage to a queue, with the KMS calls SQS makes for the sender when it is encrypted. */
+function addQueueSend(
+  add: Add,
+  system: DeployedSystem,
+  region: string,
+  base: { id: string; why: string; principalPattern: string; principal?: string },
+  queueArn: string,
+  context: Readonly<Record<string, string>> = {},
+): void {
+  add({ ...base, action: 'sqs:SendMessage', resourcePattern: queueArn, context });
+  addKms(add, base, system.encryptionKeyOf(queueArn), 'sqs', region, ['kms:GenerateDataKey', 'kms:Decrypt'], {
+    ...context,
+    'kms:EncryptionContext:aws:sqs:arn': queueArn,
+  });
+}
+
 function addServiceAssumptions(system: DeployedSystem, a: Auditor, add: Add): void {
   for (const [fn, constructId] of Object.entries(FUNCTION_CONSTRUCT_IDS)) {
     add({
@@ -239,18 +255,7 @@ function addStateMachineEdges(
         why: `the ${name} Task sends to its DLQ`,
         principalPattern,
       };
-      add({ ...base, action: 'sqs:SendMessage', resourcePattern: queueArn, context: {} });
-      addKms(
-        add,
-        base,
-        system.encryptionKeyOf(queueArn),
-        'sqs',
-        a.region,
-        ['kms:GenerateDataKey', 'kms:Decrypt'],
-        {
-          'kms:EncryptionContext:aws:sqs:arn': queueArn,
-        },
-      );
+      addQueueSend(add, system, a.region, base, queueArn);
     } else if (state.Type === 'Task' && state.Resource !== undefined) {
       throw new Error(
         `the ASL's ${name} Task uses ${state.Resource}, which the edge catalogue does not know yet`,
@@ -414,10 +419,7 @@ function addSchedulerEdges(system: DeployedSystem, a: Auditor, add: Add): void {
     why: 'an execution the schedule could not start goes to its DLQ',
     principalPattern,
   };
-  add({ ...base, action: 'sqs:SendMessage', resourcePattern: dlqArn, context: {} });
-  addKms(add, base, system.encryptionKeyOf(dlqArn), 'sqs', a.region, ['kms:GenerateDataKey', 'kms:Decrypt'], {
-    'kms:EncryptionContext:aws:sqs:arn': dlqArn,
-  });
+  addQueueSend(add, system, a.region, base, dlqArn);
 }
 
 function functionEnvironment(a: Auditor, fn: FunctionKey, system: DeployedSystem): Record<string, string> {
@@ -599,19 +601,7 @@ function addDeliveryEdges(system: DeployedSystem, a: Auditor, add: Add): void {
       principalPattern: 'events.amazonaws.com',
       principal: 'events.amazonaws.com',
     };
-    add({ ...base, action: 'sqs:SendMessage', resourcePattern: queueArn, context: source });
-    addKms(
-      add,
-      base,
-      system.encryptionKeyOf(queueArn),
-      'sqs',
-      a.region,
-      ['kms:GenerateDataKey', 'kms:Decrypt'],
-      {
-        ...source,
-        'kms:EncryptionContext:aws:sqs:arn': queueArn,
-      },
-    );
+    addQueueSend(add, system, a.region, base, queueArn, source);
   }
 
   // CloudWatch alarms: every alarm action publishes to a topic.

@@ -3,42 +3,17 @@
  * emulator, through nothing but the standard environment (AWS_ENDPOINT_URL and credentials), as
  * any AWS-compatible endpoint would be reached.
  */
-import { spawn } from 'node:child_process';
+
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../support/process';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = join(repo, 'cli/bin/keyaudit.js');
 const PROGRESS_LINE = /^accounts: (\d+) audited, (\d+) failed, (\d+) to go of (\d+)$/;
-
-interface ProcessResult {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function runProcess(
-  command: string,
-  args: readonly string[],
-  options: { cwd: string; env: NodeJS.ProcessEnv },
-): Promise<ProcessResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', fail);
-    child.on('close', (status) => done({ status, stdout, stderr }));
-  });
-}
 
 describe('keyaudit run against an AWS-compatible endpoint', { timeout: 120_000 }, () => {
   let emulator: RunningEmulator;
