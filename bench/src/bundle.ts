@@ -8,15 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FUNCTION_NAMES } from '@org-key-audit/infra/lib/names';
 import { build } from 'esbuild';
 
-export const HANDLERS = [
-  'validate-input',
-  'list-accounts',
-  'audit-account',
-  'build-digest',
-  'publish-digest',
-] as const;
+/** One bundle per Lambda, named as infra names them. */
+export const HANDLERS = FUNCTION_NAMES;
 
 export interface BundleRow {
   readonly handler: string;

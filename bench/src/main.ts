@@ -8,7 +8,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadDefinition } from '@org-key-audit/statemachine/definition';
+import { loadDefinition } from '@org-key-audit/statemachine';
 import { measureBundles } from './bundle';
 import { findRegressions } from './check';
 import { compareChildTypes, type RunCounts, scaleCounts } from './cost';

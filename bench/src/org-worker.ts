@@ -1,14 +1,14 @@
 /**
  * One organization-scale run in its own process (see org-scale.ts): `node --import tsx
  * org-worker.ts '<OrgRunRequest JSON>'`. Progress goes to stderr, the result to stdout as one
- * `RESULT {json}` line. Reuses the product's local assembly (cli/src/workflow/local-audit.ts).
+ * `RESULT {json}` line. Reuses the product's local assembly (statemachine/src/local-audit.ts).
  * The emulator runs in a third process (emulator-host.ts), as AWS is not in the runner's either.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
 import type { StartEmulatorOptions } from '@org-key-audit/emulator';
-import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { WorkflowTasks } from '@org-key-audit/statemachine';
+import { runLocalAudit } from '@org-key-audit/statemachine';
 import type { FunctionName } from './cost';
 import type { EmulatorReady, EmulatorStats, HostRequest } from './emulator-host';
 import type { LambdaStats, OrgRunRequest, OrgRunResult } from './org-scale';

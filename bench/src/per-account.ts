@@ -5,11 +5,11 @@
  * no token bucket or cached report carries over from the run before.
  */
 
-import { buildClients } from '@org-key-audit/cli/workflow/local-audit';
 import { DEFAULT_FAULTS, startEmulator } from '@org-key-audit/emulator';
-import { assumeAuditRole } from '@org-key-audit/functions/aws/assume-role';
-import { collectAccount } from '@org-key-audit/functions/aws/collector';
-import { DEFAULT_THRESHOLDS } from '@org-key-audit/functions/core/thresholds';
+import { assumeAuditRole } from '@org-key-audit/functions/aws';
+import { DEFAULT_THRESHOLDS } from '@org-key-audit/functions/core';
+import { collectAccount } from '@org-key-audit/functions/runtime';
+import { buildClients } from '@org-key-audit/statemachine';
 import { largeAccountSpec, MEMBER_ACCOUNT_ID } from './account-spec';
 import { collectNaive } from './naive';
 

@@ -1,6 +1,6 @@
-import { buildClients } from '@org-key-audit/cli/workflow/local-audit';
 import { startEmulator } from '@org-key-audit/emulator';
-import { assumeAuditRole } from '@org-key-audit/functions/aws/assume-role';
+import { assumeAuditRole } from '@org-key-audit/functions/aws';
+import { buildClients } from '@org-key-audit/statemachine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { largeAccountSpec, MEMBER_ACCOUNT_ID } from '../src/account-spec';
 import { collectNaive } from '../src/naive';

@@ -1,4 +1,4 @@
-import type { MapChildProgress } from '@org-key-audit/statemachine/runner';
+import type { MapChildProgress } from '@org-key-audit/statemachine';
 import { describe, expect, it } from 'vitest';
 import {
   accountOutcome,

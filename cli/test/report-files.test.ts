@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { renderDigest } from '@org-key-audit/functions/core/digest';
-import type { BuildDigestResult } from '@org-key-audit/functions/handlers/build-digest';
-import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import { renderDigest } from '@org-key-audit/functions/core';
+import type { BuildDigestResult } from '@org-key-audit/functions/handlers';
+import type { WorkflowTasks } from '@org-key-audit/statemachine';
 import { describe, expect, it } from 'vitest';
 import { linkDigestTo } from '../src/workflow/report-files';
 import { plantedReport } from './helpers/report-fixture';

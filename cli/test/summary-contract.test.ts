@@ -3,9 +3,9 @@
  * the CLI (cli/src/ops/summary.ts, lenient on purpose: older executions carry older shapes).
  * The two must not drift: what the producer writes, the reader accepts, field for field.
  */
-import { type RunSummary, summarizeRun } from '@org-key-audit/functions/app/reconcile';
-import { FINDING_TYPES, uncollectedAudit } from '@org-key-audit/functions/core/model';
-import type { ReportTotals } from '@org-key-audit/functions/core/report';
+import { type RunSummary, summarizeRun } from '@org-key-audit/functions/app';
+import type { ReportTotals } from '@org-key-audit/functions/core';
+import { FINDING_TYPES, uncollectedAudit } from '@org-key-audit/functions/core';
 import { describe, expect, it } from 'vitest';
 import { type ExecutionSummary, parseSummary } from '../src/ops/summary';
 

@@ -3,53 +3,49 @@
  * IAM throttling is ON by default, like IAM's unpublished per-account limits, so that the
  * product's backoff is always exercised.
  */
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { createRandom, type Random } from './random';
 
-const accountList = z.array(z.string().regex(/^\d{12}$/, 'account ids are 12 digits'));
+// zod/mini ships no messages of its own: without a locale every default one reads "Invalid input".
+z.config(en());
 
-export const faultPatchSchema = z
-  .object({
-    iamThrottling: z
-      .object({
-        enabled: z.boolean().optional(),
-        ratePerSecond: z.number().positive().optional(),
-        burst: z.number().int().min(1).optional(),
-        // A throttling storm in chosen accounts: their own, tighter buckets, whatever `enabled` says.
-        storm: z
-          .object({
-            accounts: accountList,
-            ratePerSecond: z.number().min(0),
-            burst: z.number().int().min(0),
-          })
-          .strict()
-          .nullable()
-          .optional(),
-      })
-      .strict()
-      .optional(),
-    latencyMs: z.number().int().min(0).max(60_000).optional(),
-    errorRate: z
-      .object({
-        rate: z.number().min(0).max(1),
-        kind: z.enum(['5xx', 'reset']).default('5xx'),
-        services: z.array(z.string()).optional(),
-        accounts: accountList.optional(),
-      })
-      .strict()
-      .nullable()
-      .optional(),
-    reportStuck: z.object({ accounts: accountList }).strict().nullable().optional(),
-    reportGenerationMs: z.number().int().min(0).optional(),
-    assumeRoleDenied: z.object({ accounts: accountList }).strict().nullable().optional(),
-    organizationsThrottling: z
-      .object({ rate: z.number().min(0).max(1).optional(), count: z.number().int().min(0).optional() })
-      .strict()
-      .nullable()
-      .optional(),
-  })
-  // Other keys (sns, sqs, s3 faults) belong to the messaging module and are passed to it.
-  .passthrough();
+const accountList = z.array(z.string().check(z.regex(/^\d{12}$/, 'account ids are 12 digits')));
+const rate = z.number().check(z.minimum(0), z.maximum(1));
+
+// Loose: other keys (sns, sqs, s3 faults) belong to the messaging module and are passed to it.
+export const faultPatchSchema = z.looseObject({
+  iamThrottling: z.optional(
+    z.strictObject({
+      enabled: z.optional(z.boolean()),
+      ratePerSecond: z.optional(z.number().check(z.positive())),
+      burst: z.optional(z.int().check(z.minimum(1))),
+      // A throttling storm in chosen accounts: their own, tighter buckets, whatever `enabled` says.
+      storm: z.nullish(
+        z.strictObject({
+          accounts: accountList,
+          ratePerSecond: z.number().check(z.minimum(0)),
+          burst: z.int().check(z.minimum(0)),
+        }),
+      ),
+    }),
+  ),
+  latencyMs: z.optional(z.int().check(z.minimum(0), z.maximum(60_000))),
+  errorRate: z.nullish(
+    z.strictObject({
+      rate,
+      kind: z._default(z.enum(['5xx', 'reset']), '5xx'),
+      services: z.optional(z.array(z.string())),
+      accounts: z.optional(accountList),
+    }),
+  ),
+  reportStuck: z.nullish(z.strictObject({ accounts: accountList })),
+  reportGenerationMs: z.optional(z.int().check(z.minimum(0))),
+  assumeRoleDenied: z.nullish(z.strictObject({ accounts: accountList })),
+  organizationsThrottling: z.nullish(
+    z.strictObject({ rate: z.optional(rate), count: z.optional(z.int().check(z.minimum(0))) }),
+  ),
+});
 
 export type FaultPatch = z.input<typeof faultPatchSchema>;
 

@@ -32,6 +32,7 @@ export type { Expected, ExpectedAccount, ExpectedFinding } from './expected';
 export type { FaultConfig, FaultPatch, Faults } from './faults';
 export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
+export { FINDING_TYPE_NAMES } from './state/spec';
 export type { CallStat, Stats } from './stats';
 
 export interface StartEmulatorOptions {

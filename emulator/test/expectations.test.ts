@@ -9,10 +9,8 @@ import {
   ListAccessKeysCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
-import { parseCredentialReport } from '@org-key-audit/functions/core/credential-report';
-import type { PrincipalCredentials } from '@org-key-audit/functions/core/model';
-import { evaluateAccount } from '@org-key-audit/functions/core/policy';
-import { DEFAULT_THRESHOLDS } from '@org-key-audit/functions/core/thresholds';
+import type { PrincipalCredentials } from '@org-key-audit/functions/core';
+import { DEFAULT_THRESHOLDS, evaluateAccount, parseCredentialReport } from '@org-key-audit/functions/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExpectedFinding } from '../src/expected';
 import { type RunningEmulator, startEmulator } from '../src/index';

@@ -12,7 +12,7 @@ import {
   paginateListUsers,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
-import { parseCredentialReport } from '@org-key-audit/functions/core/credential-report';
+import { parseCredentialReport } from '@org-key-audit/functions/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../src/index';
 import { assumeAuditRole, type Credentials, iam } from './helpers';

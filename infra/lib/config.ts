@@ -6,14 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
-import { ConfigExemptionSchema } from '@org-key-audit/functions/core/exemptions';
 import {
+  ConfigExemptionSchema,
   DEFAULT_THRESHOLDS,
+  InvalidInputError,
   resolveThresholds,
   type Thresholds,
-} from '@org-key-audit/functions/core/thresholds';
-import { z } from 'zod';
+} from '@org-key-audit/functions/core';
+import * as z from 'zod/mini';
+// The English messages this file's issues quote (zod/mini ships none of its own).
+import '@org-key-audit/functions/core';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CONFIG_FILE_NAME = 'org-key-audit.config.json';
@@ -21,20 +23,22 @@ export const EXAMPLE_CONFIG_FILE_NAME = 'org-key-audit.config.example.json';
 
 const accountId = z
   .string()
-  .regex(/^\d{12}$/, 'must be a 12-digit AWS account id in quotes, like "123456789012"');
+  .check(z.regex(/^\d{12}$/, 'must be a 12-digit AWS account id in quotes, like "123456789012"'));
 const ouOrRootId = z
   .string()
-  .regex(
-    /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/,
-    'must be an organization root id ("r-ab12") or OU id ("ou-ab12-cd34ef56"); see Organizations > AWS accounts',
+  .check(
+    z.regex(
+      /^(r-[0-9a-z]{4,32}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$/,
+      'must be an organization root id ("r-ab12") or OU id ("ou-ab12-cd34ef56"); see Organizations > AWS accounts',
+    ),
   );
 // IAM role names: 1-64 of [\w+=,.@-].
 const roleName = z
   .string()
-  .regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name: 1-64 letters, digits or +=,.@_-');
+  .check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name: 1-64 letters, digits or +=,.@_-'));
 const email = z
   .string()
-  .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address like "secops@example.com"');
+  .check(z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'must be an email address like "secops@example.com"'));
 
 function isTimeZone(tz: string): boolean {
   try {
@@ -48,72 +52,77 @@ function isTimeZone(tz: string): boolean {
 // EventBridge Scheduler: cron has six fields (minutes hours day-of-month month day-of-week year).
 const scheduleExpression = z
   .string()
-  .regex(
-    /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
-    'must be an EventBridge Scheduler expression with six cron fields, like "cron(0 8 * * ? *)", or "rate(1 day)"',
+  .check(
+    z.regex(
+      /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/,
+      'must be an EventBridge Scheduler expression with six cron fields, like "cron(0 8 * * ? *)", or "rate(1 day)"',
+    ),
   );
 
-export const ConfigSchema = z
-  .object({
-    /** Marks the example file: synth works, deploy is refused by a CloudFormation rule. @default false */
-    example: z.boolean().default(false),
-    /** The Organizations management account. */
-    managementAccountId: accountId,
-    /** Where the auditor stack runs: the management account or a delegated administrator. */
-    auditAccountId: accountId,
-    /** `o-...`, for the member role's `aws:PrincipalOrgID` trust condition. */
-    organizationId: z
-      .string()
-      .regex(/^o-[a-z0-9]{10,32}$/, 'must be the organization id like "o-a1b2c3d4e5"'),
-    /** The region of the auditor stack and of the StackSet instances (IAM is global). @default us-east-1 */
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code like "us-east-1"')
-      .default('us-east-1'),
-    /** Name of the read-only role in every member account. @default OrgKeyAuditRole */
-    auditRoleName: roleName.default('OrgKeyAuditRole'),
-    /** Role in the management account that lets a delegated administrator list accounts. */
-    orgReaderRoleName: roleName.default('OrgKeyAuditOrgReader'),
-    /** @default true when the audit account is not the management account */
-    useOrgReaderRole: z.boolean().optional(),
-    rollout: z
-      .object({
-        /** OUs (or the root) the StackSet targets; accounts joining them get the role. */
-        targetOrganizationalUnitIds: z.array(ouOrRootId).min(1, 'must list at least one OU or root id'),
-        /** SELF from the management account, DELEGATED_ADMIN from a registered StackSets admin. */
-        callAs: z
-          .enum(['SELF', 'DELEGATED_ADMIN'], 'must be "SELF" (management account) or "DELEGATED_ADMIN"')
-          .default('SELF'),
-        maxConcurrentPercentage: z.number().int().min(1).max(100).default(25),
-        failureTolerancePercentage: z.number().int().min(0).max(100).default(10),
-      })
-      .strict(),
-    schedule: z
-      .object({
-        expression: scheduleExpression.default('cron(0 8 * * ? *)'),
-        timeZone: z
-          .string()
-          .refine(isTimeZone, 'must be an IANA time zone like "UTC" or "Europe/Berlin"')
-          .default('UTC'),
-        enabled: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
-    /** Policy thresholds over the built-in defaults; checked by the same rules the Lambdas use. */
-    thresholds: z.record(z.string(), z.unknown()).default({}),
-    digestEmails: z.array(email).default([]),
-    alarmEmails: z.array(email).default([]),
-    exemptions: z.array(ConfigExemptionSchema).default([]),
-    /** Parallel accounts in the Distributed Map. @default 40 */
-    mapMaxConcurrency: z.number().int().min(1).max(10_000).default(40),
-    /** STANDARD: exactly once, no 5-minute cap (credential reports can be slow). @default STANDARD */
-    childExecutionType: z
-      .enum(['STANDARD', 'EXPRESS'], 'must be "STANDARD" or "EXPRESS"')
-      .default('STANDARD'),
-    /** Days reports and per-run files stay in the bucket. @default 400 */
-    reportRetentionDays: z.number().int().min(1).max(3650).default(400),
-  })
-  .strict();
+const percentage = (min: number, fallback: number) =>
+  z._default(z.int().check(z.minimum(min), z.maximum(100)), fallback);
+
+export const ConfigSchema = z.strictObject({
+  /** Marks the example file: synth works, deploy is refused by a CloudFormation rule. @default false */
+  example: z._default(z.boolean(), false),
+  /** The Organizations management account. */
+  managementAccountId: accountId,
+  /** Where the auditor stack runs: the management account or a delegated administrator. */
+  auditAccountId: accountId,
+  /** `o-...`, for the member role's `aws:PrincipalOrgID` trust condition. */
+  organizationId: z
+    .string()
+    .check(z.regex(/^o-[a-z0-9]{10,32}$/, 'must be the organization id like "o-a1b2c3d4e5"')),
+  /** The region of the auditor stack and of the StackSet instances (IAM is global). @default us-east-1 */
+  region: z._default(
+    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code like "us-east-1"')),
+    'us-east-1',
+  ),
+  /** Name of the read-only role in every member account. @default OrgKeyAuditRole */
+  auditRoleName: z._default(roleName, 'OrgKeyAuditRole'),
+  /** Role in the management account that lets a delegated administrator list accounts. */
+  orgReaderRoleName: z._default(roleName, 'OrgKeyAuditOrgReader'),
+  /** @default true when the audit account is not the management account */
+  useOrgReaderRole: z.optional(z.boolean()),
+  rollout: z.strictObject({
+    /** OUs (or the root) the StackSet targets; accounts joining them get the role. */
+    targetOrganizationalUnitIds: z
+      .array(ouOrRootId)
+      .check(z.minLength(1, 'must list at least one OU or root id')),
+    /** SELF from the management account, DELEGATED_ADMIN from a registered StackSets admin. */
+    callAs: z._default(
+      z.enum(['SELF', 'DELEGATED_ADMIN'], 'must be "SELF" (management account) or "DELEGATED_ADMIN"'),
+      'SELF',
+    ),
+    maxConcurrentPercentage: percentage(1, 25),
+    failureTolerancePercentage: percentage(0, 10),
+  }),
+  schedule: z.prefault(
+    z.strictObject({
+      expression: z._default(scheduleExpression, 'cron(0 8 * * ? *)'),
+      timeZone: z._default(
+        z.string().check(z.refine(isTimeZone, 'must be an IANA time zone like "UTC" or "Europe/Berlin"')),
+        'UTC',
+      ),
+      enabled: z._default(z.boolean(), true),
+    }),
+    {},
+  ),
+  /** Policy thresholds over the built-in defaults; checked by the same rules the Lambdas use. */
+  thresholds: z._default(z.record(z.string(), z.unknown()), {}),
+  digestEmails: z._default(z.array(email), []),
+  alarmEmails: z._default(z.array(email), []),
+  exemptions: z._default(z.array(ConfigExemptionSchema), []),
+  /** Parallel accounts in the Distributed Map. @default 40 */
+  mapMaxConcurrency: z._default(z.int().check(z.minimum(1), z.maximum(10_000)), 40),
+  /** STANDARD: exactly once, no 5-minute cap (credential reports can be slow). @default STANDARD */
+  childExecutionType: z._default(
+    z.enum(['STANDARD', 'EXPRESS'], 'must be "STANDARD" or "EXPRESS"'),
+    'STANDARD',
+  ),
+  /** Days reports and per-run files stay in the bucket. @default 400 */
+  reportRetentionDays: z._default(z.int().check(z.minimum(1), z.maximum(3650)), 400),
+});
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
 

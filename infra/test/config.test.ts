@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../lib/config';
 import { AUDIT, DELEGATED_CONFIG, MANAGEMENT } from './support';

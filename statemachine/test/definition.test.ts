@@ -1,6 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ASL placeholders are literal ${...} text, not templates
 import { createRequire } from 'node:module';
-import { TRANSIENT_ERROR_NAMES } from '@org-key-audit/functions/core/errors';
+import { TRANSIENT_ERROR_NAMES } from '@org-key-audit/functions/core';
 import { describe, expect, it } from 'vitest';
 import {
   findPlaceholders,

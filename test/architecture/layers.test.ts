@@ -166,12 +166,12 @@ describe('layers', () => {
     ['functions/src/core/policy.ts', "import { IAMClient } from '@aws-sdk/client-iam';", 'core is pure'],
     ['functions/src/core/policy.ts', "import { x } from '../aws/run-store';", 'core is pure'],
     [
-      'functions/src/aws/collector.ts',
+      'functions/src/aws/iam-credential-source.ts',
       "import { configFromEnv } from '../handlers/shared/config';",
       'adapters do not reach up',
     ],
     [
-      'functions/src/aws/collector.ts',
+      'functions/src/aws/iam-credential-source.ts',
       "const m = await import('../runtime/composition');",
       'adapters do not reach up',
     ],

@@ -13,14 +13,21 @@ import {
   ListUsersCommand,
   ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
-import { collectAccount } from '@org-key-audit/functions/aws/collector';
-import { FINDING_TYPES, SEVERITIES } from '@org-key-audit/functions/core/model';
-import { DEFAULT_THRESHOLDS } from '@org-key-audit/functions/core/thresholds';
+import { DEFAULT_THRESHOLDS, FINDING_TYPES, SEVERITIES } from '@org-key-audit/functions/core';
+import { collectAccount } from '@org-key-audit/functions/runtime';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  absurdDate,
+  awsDate,
+  type ReportRow,
+  ROOT_USER,
+  reportBytes,
+  saneKey,
+  userName,
+} from '../support/credential-report-csv';
 import { PROPERTY_RUNS } from '../support/property-runs';
-import { absurdDate, awsDate, type RowCells, saneKey, userName, writeReport } from '../support/report-csv';
 import { expectTypedError } from '../support/typed-errors';
 
 const ACCOUNT = '123456789012';
@@ -59,10 +66,7 @@ const validDate = fc.date({
 
 const rowsArb = fc.array(
   fc.record({
-    user: fc.oneof(
-      { weight: 8, arbitrary: userName() },
-      { weight: 1, arbitrary: fc.constant('<root_account>') },
-    ),
+    user: fc.oneof({ weight: 8, arbitrary: userName() }, { weight: 1, arbitrary: fc.constant(ROOT_USER) }),
     keys: fc.tuple(fc.option(saneKey(NOW_MS)), fc.option(saneKey(NOW_MS))),
   }),
   { maxLength: 5 },
@@ -124,11 +128,7 @@ function arm(r: Responses): void {
     return { ...r.extra, ...answer };
   });
   const content =
-    r.content === 'report'
-      ? new TextEncoder().encode(writeReport(r.rows as RowCells[], ACCOUNT))
-      : r.content === 'missing'
-        ? undefined
-        : r.content;
+    r.content === 'report' ? reportBytes(r.rows, ACCOUNT) : r.content === 'missing' ? undefined : r.content;
   iamMock.on(GetCredentialReportCommand).resolves({
     ...r.extra,
     ...(content === undefined ? {} : { Content: content }),
@@ -244,11 +244,11 @@ describe('key dates in the future or absurd', () => {
         fc.boolean(),
         async (user, created, used, active) => {
           iamMock.reset();
-          const rows: RowCells[] = [{ user, keys: [{ active, lastRotated: created, lastUsed: used }, null] }];
+          const rows: ReportRow[] = [
+            { user, keys: [{ active, lastRotated: created, lastUsed: used }, null] },
+          ];
           iamMock.on(GenerateCredentialReportCommand).resolves({ State: 'COMPLETE' });
-          iamMock
-            .on(GetCredentialReportCommand)
-            .resolves({ Content: new TextEncoder().encode(writeReport(rows, ACCOUNT)) });
+          iamMock.on(GetCredentialReportCommand).resolves({ Content: reportBytes(rows, ACCOUNT) });
           // IAM's own view of the key: a real date (the SDK never yields an invalid one) when there is one.
           const createdMs = Date.parse(created);
           const key = {

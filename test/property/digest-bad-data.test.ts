@@ -6,9 +6,9 @@
  * never present the damaged account as audited.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { buildTasks } from '@org-key-audit/cli/workflow/local-audit';
-import type { Report } from '@org-key-audit/functions/core/report';
-import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { Report } from '@org-key-audit/functions/core';
+import type { WorkflowTasks } from '@org-key-audit/statemachine';
+import { buildTasks } from '@org-key-audit/statemachine';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalEnv, localAuditOptions, runLocal, startLocalEnv } from '../support/local-env';

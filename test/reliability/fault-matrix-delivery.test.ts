@@ -3,7 +3,7 @@
  * state mid-run, a crashing Lambda, S3 and SNS failing, Organizations throttling). Same
  * invariants as fault-matrix.test.ts; see there.
  */
-import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { WorkflowTasks } from '@org-key-audit/statemachine';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, expectPublished } from '../support/invariants';
 import { readOutcome, runLocal } from '../support/local-env';
@@ -119,10 +119,11 @@ describe.concurrent('fault matrix at 200 accounts: around the audit', () => {
       // The report was built before the publish failed: its invariants still hold.
       checkInvariants(e.emulator, outcome);
       expect(outcome.digestFailures).toHaveLength(1);
-      const message = outcome.digestFailures[0] ?? {};
-      expect(message['kind']).toBe('digest-failure');
-      expect(message['executionName']).toBe(name);
-      expect(message['input']).toMatchObject({ dryRun: false });
+      expect(outcome.digestFailures[0]).toMatchObject({
+        kind: 'digest-failure',
+        executionName: name,
+        input: { dryRun: false },
+      });
       expect(outcome.executionFailures).toHaveLength(1);
       expect(outcome.executionFailures[0]).toMatchObject({
         kind: 'execution-failure',

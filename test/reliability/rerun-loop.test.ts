@@ -5,8 +5,8 @@
  * aws-sdk-client-mock: the test takes the input replay sent and runs it through the local runner.
  */
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { replayAccountFailures } from '@org-key-audit/cli/ops/dlq';
-import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import { replayAccountFailures } from '@org-key-audit/cli';
+import type { WorkflowTasks } from '@org-key-audit/statemachine';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInvariants, type FailureExpectation } from '../support/invariants';

@@ -8,17 +8,17 @@
 import { rmSync } from 'node:fs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import {
-  buildClients,
-  type LocalAuditClients,
-  type TaskName,
-  type WorkflowClients,
-} from '@org-key-audit/cli/workflow/local-audit';
-import {
   type AuthorizationDecision,
   type StartEmulatorOptions,
   startEmulator,
 } from '@org-key-audit/emulator';
-import { GLOBAL_REGION } from '@org-key-audit/functions/aws/clients';
+import { GLOBAL_REGION } from '@org-key-audit/functions/aws';
+import {
+  buildClients,
+  type LocalAuditClients,
+  type TaskName,
+  type WorkflowClients,
+} from '@org-key-audit/statemachine';
 import {
   type EmulatedDeployment,
   emulatedDeployment,

@@ -3,8 +3,8 @@
  * failure in the DLQ with a working rerun input, every failure named in the digest.
  */
 import type { ExpectedAccount } from '@org-key-audit/emulator';
-import { parseExecutionInput } from '@org-key-audit/functions/core/execution-input';
-import type { AccountAudit } from '@org-key-audit/functions/core/model';
+import type { AccountAudit } from '@org-key-audit/functions/core';
+import { parseExecutionInput } from '@org-key-audit/functions/core';
 import { expect } from 'vitest';
 import type { LocalEmulator } from './local-env';
 import { auditedFindingKeys, plantedFindingKeys, type RunOutcome } from './local-env';

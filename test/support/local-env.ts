@@ -2,16 +2,24 @@
  * The one local test environment: an emulator hosting the product as deployed (see
  * ./deployed-roles: templates synthesized for its organization, each caller signed as its
  * deployed role, every call recorded, policies enforced on request), the product assembled as
- * `keyaudit demo` assembles it (cli/src/workflow/local-audit.ts: the real ASL, the real
+ * `keyaudit demo` assembles it (statemachine/src/local-audit.ts: the real ASL, the real
  * handlers), named presets for the waits, and readers that take a run's traces straight from
  * the emulator's stores rather than through the product's own readers, which are under test.
  */
-import { type LocalAuditOptions, runLocalAudit } from '@org-key-audit/cli/workflow/local-audit';
+
 import type { ExpectedFinding, FaultPatch, StartEmulatorOptions } from '@org-key-audit/emulator';
-import type { AccountAudit } from '@org-key-audit/functions/core/model';
-import type { Report } from '@org-key-audit/functions/core/report';
-import type { Telemetry } from '@org-key-audit/functions/runtime/telemetry';
-import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { AccountAudit, Report } from '@org-key-audit/functions/core';
+import {
+  type AccountFailureMessage,
+  AccountFailureMessageSchema,
+  type DigestFailureMessage,
+  DigestFailureMessageSchema,
+  type ExecutionFailureMessage,
+  ExecutionFailureMessageSchema,
+} from '@org-key-audit/functions/core';
+import type { Telemetry } from '@org-key-audit/functions/runtime';
+import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine';
+import { type LocalAuditOptions, runLocalAudit } from '@org-key-audit/statemachine';
 import {
   type DeployedEmulator,
   type DeployedRoles,
@@ -170,7 +178,7 @@ export function runLocal(env: LocalEnv, run: LocalRun = {}): Promise<WorkflowRes
 // ---------------------------------------------------------------- what a run wrote to the logs
 
 /** Records what a run logs, redacted as production would print it (see functions/src/app/telemetry.ts). */
-export { type RecordingTelemetry, recordingTelemetry } from '@org-key-audit/functions/app/telemetry';
+export { type RecordingTelemetry, recordingTelemetry } from '@org-key-audit/functions/app';
 
 // ---------------------------------------------------------------- what a run left behind
 
@@ -201,15 +209,6 @@ export function accountOf(report: Report, accountId: string): AccountAudit {
   return account;
 }
 
-export interface DigestFailureBody {
-  readonly kind: string;
-  readonly executionArn: string;
-  readonly executionName: string;
-  readonly error: string | null;
-  readonly cause: string | null;
-  readonly input: unknown;
-}
-
 function bodies(emulator: LocalEmulator, queueUrl: string): Record<string, unknown>[] {
   return emulator.messaging.queueMessages(queueUrl).map((m) => JSON.parse(m.body) as Record<string, unknown>);
 }
@@ -217,23 +216,23 @@ function bodies(emulator: LocalEmulator, queueUrl: string): Record<string, unkno
 export function accountFailuresOf(emulator: LocalEmulator, executionName: string): AccountFailureMessage[] {
   return bodies(emulator, emulator.resources.queues.accountFailures)
     .filter((b) => b['executionName'] === executionName)
-    .map((b) => b as unknown as AccountFailureMessage);
+    .map((b) => AccountFailureMessageSchema.parse(b));
 }
 
-export function digestFailuresOf(emulator: LocalEmulator, executionName: string): DigestFailureBody[] {
+export function digestFailuresOf(emulator: LocalEmulator, executionName: string): DigestFailureMessage[] {
   return bodies(emulator, emulator.resources.queues.digestFailures)
     .filter((b) => b['executionName'] === executionName)
-    .map((b) => b as unknown as DigestFailureBody);
+    .map((b) => DigestFailureMessageSchema.parse(b));
 }
 
 /** The execution-failures DLQ carries only the ARN (as the EventBridge rule's message does). */
 export function executionFailuresOf(
   emulator: LocalEmulator,
   executionArn: string,
-): Record<string, unknown>[] {
-  return bodies(emulator, emulator.resources.queues.executionFailures).filter(
-    (b) => b['executionArn'] === executionArn,
-  );
+): ExecutionFailureMessage[] {
+  return bodies(emulator, emulator.resources.queues.executionFailures)
+    .filter((b) => b['executionArn'] === executionArn)
+    .map((b) => ExecutionFailureMessageSchema.parse(b));
 }
 
 /** Digest emails the topic received for this execution (the body names its execution). */
@@ -270,26 +269,12 @@ export function reportFindingKeys(report: Report, list: 'findings' | 'exempted')
     .sort();
 }
 
-export interface AccountFailureMessage {
-  readonly kind: 'account-failure';
-  readonly executionArn: string;
-  readonly executionName: string;
-  readonly accountId: string;
-  readonly error: string | null;
-  readonly cause: string | null;
-  readonly rerunInput: {
-    readonly accountIds: readonly string[];
-    readonly thresholds?: unknown;
-    readonly reason?: unknown;
-  };
-}
-
 export interface RunOutcome {
   readonly report: Report | null;
   readonly digest: string | null;
   readonly accountFailures: readonly AccountFailureMessage[];
-  readonly digestFailures: readonly Record<string, unknown>[];
-  readonly executionFailures: readonly Record<string, unknown>[];
+  readonly digestFailures: readonly DigestFailureMessage[];
+  readonly executionFailures: readonly ExecutionFailureMessage[];
 }
 
 export function readOutcome(emulator: LocalEmulator, executionName: string): RunOutcome {
@@ -301,11 +286,16 @@ export function readOutcome(emulator: LocalEmulator, executionName: string): Run
   return {
     report: reportText === null ? null : (JSON.parse(reportText) as Report),
     digest: objectText(emulator, `reports/${executionName}/digest.txt`),
-    accountFailures: bodies(emulator, queues.accountFailures).filter(
-      mine,
-    ) as unknown as AccountFailureMessage[],
-    digestFailures: bodies(emulator, queues.digestFailures).filter(mine),
-    executionFailures: bodies(emulator, queues.executionFailures).filter(mine),
+    // Parsed, not cast: every body the e2e reads is also held to the DLQ contract.
+    accountFailures: bodies(emulator, queues.accountFailures)
+      .filter(mine)
+      .map((b) => AccountFailureMessageSchema.parse(b)),
+    digestFailures: bodies(emulator, queues.digestFailures)
+      .filter(mine)
+      .map((b) => DigestFailureMessageSchema.parse(b)),
+    executionFailures: bodies(emulator, queues.executionFailures)
+      .filter(mine)
+      .map((b) => ExecutionFailureMessageSchema.parse(b)),
   };
 }
 
@@ -327,3 +317,5 @@ export function plantedFindingKeys(
     .map(findingKey)
     .sort();
 }
+
+export type { AccountFailureMessage, DigestFailureMessage, ExecutionFailureMessage };

@@ -7,7 +7,7 @@ import {
   InvalidInputError,
   MalformedDataError,
   OrganizationAccessError,
-} from '@org-key-audit/functions/core/errors';
+} from '@org-key-audit/functions/core';
 import { expect } from 'vitest';
 
 export const TYPED_ERRORS = [

@@ -3,7 +3,7 @@
  * finding sets compared as {accountId, userName, accessKeyId, type}, and an AuditAccount wrapper
  * that counts invocations (the definition's Retry budget) and can crash one account.
  */
-import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine';
 import { expect } from 'vitest';
 import { findingKey } from './local-env';
 

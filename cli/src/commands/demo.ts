@@ -5,9 +5,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
+import { runLocalAudit } from '@org-key-audit/statemachine';
 import { type Command, Option } from 'commander';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
-import { runLocalAudit } from '../workflow/local-audit';
 import { parseIntegerOption } from '../workflow/options';
 import { progressReporter } from '../workflow/progress';
 import { runReport } from '../workflow/report-files';

@@ -1,6 +1,6 @@
 /** `keyaudit dlq list | replay | purge`: the dead-letter queues, found from the stack outputs. */
 
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 import type { Command } from 'commander';
 import { defaultContext, type OpsContext } from '../ops/context';
 import { peekMessages, purgeQueue, queueCounts, replayAccountFailures } from '../ops/dlq';

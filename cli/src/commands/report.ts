@@ -1,8 +1,7 @@
 /** `keyaudit report`: render a run's report.json as HTML (default), CSV, JSON or Markdown. */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
-import { reportToCsv } from '@org-key-audit/functions/core/report';
+import { InvalidInputError, reportToCsv } from '@org-key-audit/functions/core';
 import type { Command } from 'commander';
 import { defaultContext, type OpsContext } from '../ops/context';
 import { EXIT, EXIT_CODES_HELP, runCommand } from '../ops/output';

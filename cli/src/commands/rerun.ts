@@ -1,6 +1,6 @@
 /** `keyaudit rerun`: start the audit again for chosen, all, or a previous run's failed accounts. */
 
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 import type { Command } from 'commander';
 import { defaultContext, type OpsContext } from '../ops/context';
 import { OperationError } from '../ops/errors';

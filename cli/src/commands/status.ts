@@ -1,6 +1,6 @@
 /** `keyaudit status`: the last executions with their audited / failed / skipped counts. */
 
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 import type { Command } from 'commander';
 import { defaultContext, type OpsContext } from '../ops/context';
 import { EXIT, EXIT_CODES_HELP, formatTable, paint, printJson, runCommand } from '../ops/output';

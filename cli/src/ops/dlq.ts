@@ -16,11 +16,11 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { isAccountId } from '@org-key-audit/functions/core/account-id';
+import { DLQ_MESSAGE_KINDS, DlqMessageSchema } from '@org-key-audit/functions/core';
 import { awsErrorName, errorMessage, OperationError } from './errors';
 import { type RerunInput, type StartedExecution, startExecution } from './rerun';
 
-/** A DLQ message body (docs/contracts.md, "DLQ message bodies"), as far as the CLI needs it. */
+/** A DLQ message (docs/contracts.md, "DLQ message bodies"), as far as the CLI needs it. */
 export interface DlqEntry {
   readonly messageId: string;
   readonly receiptHandle: string;
@@ -32,45 +32,77 @@ export interface DlqEntry {
   /** Accounts to rerun: `rerunInput.accountIds` of an account failure. */
   readonly rerunAccountIds: readonly string[];
   readonly thresholds: Readonly<Record<string, unknown>> | null;
+  /** Why a body of one of our kinds does not match its contract; such a message is never replayed. */
+  readonly problem: string | null;
 }
 
 function str(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-/** Reads one message; an unreadable body becomes kind `unreadable` and is never replayed. */
-export function parseDlqMessage(message: Message): DlqEntry {
-  let body: Record<string, unknown> = {};
+function executionNameOf(executionArn: string | null): string | null {
+  return executionArn === null ? null : (executionArn.split(':').pop() ?? null);
+}
+
+function parseBody(body: string | undefined): unknown {
   try {
-    const parsed: unknown = JSON.parse(message.Body ?? '');
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-      body = parsed as Record<string, unknown>;
-    }
+    return JSON.parse(body ?? '');
   } catch {
-    body = {};
+    return undefined;
   }
-  const kind = str(body['kind']) ?? (message.Body?.includes('"version"') ? 'scheduler-event' : 'unreadable');
-  const rerun = (body['rerunInput'] ?? {}) as { accountIds?: unknown; thresholds?: unknown };
-  const ids = Array.isArray(rerun.accountIds)
-    ? rerun.accountIds.filter((id): id is string => isAccountId(id))
-    : [];
-  const accountId = str(body['accountId']);
+}
+
+/**
+ * Reads one message. A body that matches the contract is read from the schema; anything else
+ * is listed as far as it can be read but never replayed, since a rerun built from a misread
+ * body would audit the wrong accounts. An unreadable body becomes kind `unreadable`.
+ */
+export function parseDlqMessage(message: Message): DlqEntry {
   const sent = Number(message.Attributes?.SentTimestamp);
-  const executionArn = str(body['executionArn']);
-  return {
+  const received = {
     messageId: message.MessageId ?? '',
     receiptHandle: message.ReceiptHandle ?? '',
     sentAt: Number.isFinite(sent) && sent > 0 ? new Date(sent) : null,
+  };
+  const body = parseBody(message.Body);
+  const parsed = DlqMessageSchema.safeParse(body);
+  if (parsed.success) {
+    const m = parsed.data;
+    const failure = m.kind === 'account-failure' ? m : null;
+    return {
+      ...received,
+      kind: m.kind,
+      accountId: failure?.accountId ?? null,
+      error: str(m.error),
+      executionName: m.kind === 'execution-failure' ? executionNameOf(m.executionArn) : m.executionName,
+      rerunAccountIds:
+        failure === null
+          ? []
+          : failure.rerunInput.accountIds.length > 0
+            ? failure.rerunInput.accountIds
+            : [failure.accountId],
+      thresholds: failure?.rerunInput.thresholds ?? null,
+      problem: null,
+    };
+  }
+  const fields: Record<string, unknown> =
+    typeof body === 'object' && body !== null && !Array.isArray(body)
+      ? (body as Record<string, unknown>)
+      : {};
+  const kind =
+    str(fields['kind']) ?? (message.Body?.includes('"version"') ? 'scheduler-event' : 'unreadable');
+  const issue = parsed.error.issues[0];
+  return {
+    ...received,
     kind,
-    accountId,
-    error: str(body['error']),
-    executionName:
-      str(body['executionName']) ?? (executionArn === null ? null : (executionArn.split(':').pop() ?? null)),
-    rerunAccountIds:
-      kind === 'account-failure' ? (ids.length > 0 ? ids : isAccountId(accountId) ? [accountId] : []) : [],
-    thresholds:
-      typeof rerun.thresholds === 'object' && rerun.thresholds !== null
-        ? (rerun.thresholds as Record<string, unknown>)
+    accountId: str(fields['accountId']),
+    error: str(fields['error']),
+    executionName: str(fields['executionName']) ?? executionNameOf(str(fields['executionArn'])),
+    rerunAccountIds: [],
+    thresholds: null,
+    problem:
+      (DLQ_MESSAGE_KINDS as readonly string[]).includes(kind) && issue !== undefined
+        ? `not a valid ${kind} body: ${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`
         : null,
   };
 }

@@ -2,7 +2,7 @@
  * Output conventions shared by every operations command: results on stdout (a table, or JSON
  * with `--json`), progress and errors on stderr, colour only on a TTY without `NO_COLOR`.
  */
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 import { errorMessage, OperationError } from './errors';
 
 /** Exit codes, the same for every command (listed in each command's `--help`). */

@@ -3,8 +3,9 @@
  * follow the policy's defaults (due soon at 80, overdue at 90, critical at 365). Rendered as an
  * inline SVG so the page makes no request and needs no chart library.
  */
-import { SEVERITIES, type Severity } from '@org-key-audit/functions/core/model';
-import type { Report } from '@org-key-audit/functions/core/report';
+
+import type { Report } from '@org-key-audit/functions/core';
+import { SEVERITIES, type Severity } from '@org-key-audit/functions/core';
 import { escapeHtml } from './html';
 
 export interface AgeBand {

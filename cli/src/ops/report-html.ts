@@ -4,8 +4,9 @@
  * from the report is escaped; sorting and filtering work on the rendered table cells, so no
  * report data is ever placed inside the script.
  */
-import { type Finding, SEVERITIES, type Severity } from '@org-key-audit/functions/core/model';
-import type { Report } from '@org-key-audit/functions/core/report';
+
+import type { Report } from '@org-key-audit/functions/core';
+import { type Finding, SEVERITIES, type Severity } from '@org-key-audit/functions/core';
 import { escapeHtml as e } from './html';
 import { histogramSvg, keyAgeHistogram, SEVERITY_COLOURS } from './report-chart';
 

@@ -1,6 +1,7 @@
 /** The report as Markdown, for tickets and chat: totals, accounts not audited, findings. */
-import { SEVERITIES } from '@org-key-audit/functions/core/model';
-import type { Report } from '@org-key-audit/functions/core/report';
+
+import type { Report } from '@org-key-audit/functions/core';
+import { SEVERITIES } from '@org-key-audit/functions/core';
 
 /** Escapes what would break a table cell or turn into markup; names come from member accounts. */
 export function mdCell(value: unknown): string {

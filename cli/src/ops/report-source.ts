@@ -1,8 +1,8 @@
 /** Reads a report JSON from a local file or `s3://bucket/key`, and checks it is one we can render. */
 import { readFile } from 'node:fs/promises';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { SCHEMA_VERSION } from '@org-key-audit/functions/core/model';
-import type { Report } from '@org-key-audit/functions/core/report';
+import type { Report } from '@org-key-audit/functions/core';
+import { SCHEMA_VERSION } from '@org-key-audit/functions/core';
 import { errorMessage, OperationError } from './errors';
 
 export function parseS3Url(source: string): { bucket: string; key: string } | null {

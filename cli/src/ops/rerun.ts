@@ -12,9 +12,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { isAccountId } from '@org-key-audit/functions/core/account-id';
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
-import { parseExecutionInput } from '@org-key-audit/functions/core/execution-input';
+import { InvalidInputError, isAccountId, parseExecutionInput } from '@org-key-audit/functions/core';
 import type { Sleep } from './context';
 import { awsErrorName, errorMessage, OperationError } from './errors';
 import { parseSummary } from './summary';

@@ -17,7 +17,7 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import { withRetry } from '@org-key-audit/functions/aws/backoff';
+import { withRetry } from '@org-key-audit/functions/aws';
 import type { Sleep } from './context';
 import { readCredentialsFile, readProfile, setProfileValues, writeFileAtomic } from './credentials-file';
 import { errorMessage, OperationError } from './errors';

@@ -3,37 +3,11 @@
  * Validated, because an execution of an older or newer workflow may carry another shape and a
  * rerun built from a misread output would audit the wrong accounts.
  */
-import { z } from 'zod';
+import { type ParsedRunSummary, RunSummarySchema } from '@org-key-audit/functions/core';
 import { OperationError } from './errors';
 
-const count = z.number().int().min(0);
-
-export const summarySchema = z.object({
-  executionName: z.string(),
-  reason: z.string().nullable().optional(),
-  dryRun: z.boolean().optional(),
-  totals: z.object({
-    accounts: count,
-    audited: count,
-    failed: count,
-    skipped: count,
-    findings: count,
-    exempted: count,
-    bySeverity: z.record(z.string(), count).optional(),
-  }),
-  failedAccounts: z.array(
-    z.object({
-      accountId: z.string().regex(/^\d{12}$/),
-      errorName: z.string().nullable().optional(),
-      reason: z.string().nullable().optional(),
-    }),
-  ),
-  failedAccountsTruncated: z.boolean(),
-  reportKey: z.string().nullable().optional(),
-  subject: z.string().optional(),
-});
-
-export type ExecutionSummary = z.infer<typeof summarySchema>;
+export { RunSummarySchema as summarySchema };
+export type ExecutionSummary = ParsedRunSummary;
 
 /** Parses an execution's `output` string; `where` names the execution in the error. */
 export function parseSummary(output: string | undefined, where: string): ExecutionSummary {
@@ -51,10 +25,10 @@ export function parseSummary(output: string | undefined, where: string): Executi
       cause: error,
     });
   }
-  const parsed = summarySchema.safeParse(json);
+  const parsed = RunSummarySchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const path = issue === undefined ? '' : issue.path.join('.');
+    const path = issue === undefined ? '' : issue.path.map(String).join('.');
     throw new OperationError(
       `The output of ${where} is not an org-key-audit summary (field "${path}": ${issue?.message ?? 'invalid'}).`,
       { fix: 'Check that the execution belongs to the AuditOrganization state machine of this version.' },

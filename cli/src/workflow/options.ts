@@ -1,4 +1,4 @@
-import { InvalidInputError } from '@org-key-audit/functions/core/errors';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 
 /** Parses a whole-number CLI option, naming the flag and the allowed range when it is wrong. */
 export function parseIntegerOption(flag: string, value: unknown, min: number, max: number): number {

@@ -4,7 +4,7 @@
  * or as a plain line every 10 % otherwise (CI logs and pipes should not fill with carriage returns).
  * The formatting is pure; `progressReporter` only decides when to write.
  */
-import type { MapChildProgress } from '@org-key-audit/statemachine/runner';
+import type { MapChildProgress } from '@org-key-audit/statemachine';
 
 export type AccountOutcome = 'AUDITED' | 'FAILED' | 'SKIPPED';
 

@@ -6,10 +6,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { RunningEmulator } from '@org-key-audit/emulator';
-import { renderDigest } from '@org-key-audit/functions/core/digest';
-import type { Report } from '@org-key-audit/functions/core/report';
-import type { BuildDigestResult } from '@org-key-audit/functions/handlers/build-digest';
-import type { WorkflowTasks } from '@org-key-audit/statemachine/runner';
+import type { Report } from '@org-key-audit/functions/core';
+import { renderDigest } from '@org-key-audit/functions/core';
+import type { BuildDigestResult } from '@org-key-audit/functions/handlers';
+import type { WorkflowTasks } from '@org-key-audit/statemachine';
 import { renderReportHtml } from '../ops/report-html';
 
 /**

@@ -2,8 +2,8 @@
  * A planted report: four accounts (two audited, one failed, one skipped), keys in known age
  * bands, one exemption, and names that try to inject markup, so escaping is tested too.
  */
-import type { AccountAudit, Finding } from '@org-key-audit/functions/core/model';
-import { buildReport, type Report } from '@org-key-audit/functions/core/report';
+import type { AccountAudit, Finding } from '@org-key-audit/functions/core';
+import { buildReport, type Report } from '@org-key-audit/functions/core';
 
 export const HOSTILE_ACCOUNT_NAME = 'prod <script>window.__pwned=1</script>';
 export const HOSTILE_REASON = '<img src="https://attacker.example/x.png" onerror="window.__pwned=2">';

@@ -11,7 +11,8 @@ import type { ConfigExemption } from '../core/exemptions';
 import { FAILURE_FIXES } from '../core/failures';
 import { type AccountAudit, type AccountStatus, uncollectedAudit } from '../core/model';
 import type { Thresholds } from '../core/thresholds';
-import type { AccountCollector, RunRecords } from './ports';
+import { collectAccountAudit, type StrategyChoice } from './collect-account';
+import type { MemberAccounts, RunRecords } from './ports';
 import { describeError, type Telemetry, withLogKeys } from './telemetry';
 
 export interface AuditAccountRequest {
@@ -31,11 +32,16 @@ export interface AuditAccountResult {
 }
 
 export interface AuditAccountDependencies {
-  readonly collector: AccountCollector;
+  readonly members: MemberAccounts;
   readonly records: Pick<RunRecords, 'putAccountAudit'>;
   /** The configured exemptions of every account; this use case picks the account's own. */
   readonly exemptions: readonly ConfigExemption[];
   readonly telemetry: Telemetry;
+  readonly now: () => Date;
+  /** @default 'auto' */
+  readonly strategy?: StrategyChoice;
+  /** Flagged users followed up at once. */
+  readonly concurrency?: number;
 }
 
 function roleMissingAudit(accountId: string, error: AuditRoleMissingError): AccountAudit {
@@ -56,11 +62,16 @@ export async function auditAccount(
   return withLogKeys(log, { executionName, accountId }, async () => {
     let audit: AccountAudit;
     try {
-      audit = await deps.collector.collect({
+      const source = await deps.members.open({ accountId, executionName });
+      audit = await collectAccountAudit(source, {
         accountId,
-        executionName,
+        // The event carries only the id; BuildDigest fills in the name from organization.json.
+        accountName: accountId,
         thresholds: request.thresholds,
         configExemptions: deps.exemptions.filter((e) => e.accountId === accountId),
+        now: deps.now(),
+        ...(deps.strategy === undefined ? {} : { strategy: deps.strategy }),
+        ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
       });
     } catch (error) {
       if (!(error instanceof AuditRoleMissingError)) {

@@ -3,11 +3,10 @@
  * store and the SNS publisher implement them in aws/; the use-case tests implement them in
  * memory, so they need no SDK mock.
  */
-import type { ConfigExemption } from '../core/exemptions';
-import type { AccountAudit, OrgAccount } from '../core/model';
+import type { ListedAccessKey } from '../core/key-reconcile';
+import type { AccountAudit, OrgAccount, PrincipalCredentials } from '../core/model';
 import type { Report } from '../core/report';
 import type { MapRunRef, MapRunResults, OrganizationEntry, ReportKeys } from '../core/run-layout';
-import type { Thresholds } from '../core/thresholds';
 
 /** One run's records in the report bucket. */
 export interface RunRecords {
@@ -37,17 +36,35 @@ export interface RunRecords {
 }
 
 /**
- * One member account's keys, collected and evaluated: assume the audit role, read the
- * credential report (or fall back per user), apply the policy. Throws AuditRoleMissingError
- * when the role cannot be assumed, and its stable error names for everything else.
+ * One member account's IAM, as the collection reads it: the calls, never the decisions
+ * (app/collect-account.ts makes those). Transient failures are thrown with their stable error
+ * names, so the state machine retries them.
  */
-export interface AccountCollector {
-  collect(request: {
-    readonly accountId: string;
-    readonly executionName: string;
-    readonly thresholds: Thresholds;
-    readonly configExemptions: readonly ConfigExemption[];
-  }): Promise<AccountAudit>;
+export interface CredentialSource {
+  /**
+   * The account's complete credential report (CSV bytes), or `denied`: the report may not be
+   * had for a reason a retry will not fix, which is when `auto` audits user by user instead.
+   */
+  credentialReport(): Promise<
+    | { readonly content: Uint8Array; readonly generatedAt: Date | null; readonly denied?: undefined }
+    | { readonly denied: Error }
+  >;
+  /** Every IAM user with all its keys (ids included) and their last use: the per-user strategy. */
+  listPrincipals(): Promise<PrincipalCredentials[]>;
+  /** The user's live access keys; null when the user no longer exists. */
+  liveAccessKeys(userName: string): Promise<ListedAccessKey[] | null>;
+  /** The user's tags; null when the user no longer exists. */
+  userTags(userName: string): Promise<Record<string, string> | null>;
+  /** Whether the root user has access keys now; null when the account summary does not say. */
+  rootAccessKeysPresent(): Promise<boolean | null>;
+  /** Attempts per action so far (e.g. `iam:ListAccessKeys`), keys sorted. */
+  apiCalls(): Record<string, number>;
+}
+
+/** The member accounts' IAM, each behind its read-only audit role. */
+export interface MemberAccounts {
+  /** Throws AuditRoleMissingError when the account's audit role cannot be assumed. */
+  open(request: { readonly accountId: string; readonly executionName: string }): Promise<CredentialSource>;
 }
 
 /** The organization's accounts (Organizations ListAccounts, directly or through the org-reader role). */

@@ -9,6 +9,7 @@ import {
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import type { STSClient } from '@aws-sdk/client-sts';
+import type { OrganizationSource } from '../app/ports';
 import { MalformedDataError, OrganizationAccessError, OrganizationsThrottledError } from '../core/errors';
 import type { OrgAccount } from '../core/model';
 import { hasErrorName, isAccessDenied, isThrottling } from './api-calls';
@@ -143,4 +144,16 @@ export async function organizationsClientFor(
     }
     throw error;
   }
+}
+
+/** The organization as an OrganizationSource (app/ports.ts), through the org-reader role if set. */
+export function organizationSource(
+  params: OrganizationsClientParams & { readonly listOptions?: ListOrganizationOptions },
+): OrganizationSource {
+  const { listOptions, ...clientParams } = params;
+  return {
+    viaOrgReaderRole: Boolean(params.orgReaderRoleArn?.trim()),
+    listAccounts: async () =>
+      listOrganizationAccounts(await organizationsClientFor(clientParams), listOptions),
+  };
 }

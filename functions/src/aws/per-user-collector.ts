@@ -11,10 +11,10 @@ import {
   ListUsersCommand,
   type User,
 } from '@aws-sdk/client-iam';
+import { boundedMap } from '../core/concurrency';
 import { MalformedDataError } from '../core/errors';
 import type { AccessKeyState, PrincipalCredentials } from '../core/model';
 import { hasErrorName, type ThrottledCaller } from './api-calls';
-import { boundedMap } from './concurrency';
 
 export const LIST_USERS_PAGE_SIZE = 1000;
 export const DEFAULT_PER_USER_CONCURRENCY = 4;

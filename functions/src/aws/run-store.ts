@@ -4,6 +4,7 @@
  * because a half-written or hand-edited object must fail with its key, not deep in the digest.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { boundedMap } from '../core/concurrency';
 import { InvalidInputError, MalformedDataError } from '../core/errors';
 import type { AccountAudit } from '../core/model';
 import {
@@ -14,7 +15,6 @@ import {
   type ReportKeys,
   runKeys,
 } from '../core/run-layout';
-import { boundedMap } from './concurrency';
 import {
   ACCOUNT_ID,
   accountAuditSchema,

@@ -7,27 +7,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type BuildDigestResult, buildDigest } from '../app/build-digest';
 import { s3Client } from '../aws/clients/s3';
-import { type MapRunRef, RunStore } from '../aws/run-store';
-import { InvalidInputError } from '../core/errors';
-import type { NormalizedInput } from '../core/execution-input';
+import { RunStore } from '../aws/run-store';
+import { parseBuildDigestEvent } from '../core/state-events';
 import type { Thresholds } from '../core/thresholds';
 import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
-import { requireObject, requireString } from './shared/event';
-
-export interface BuildDigestEvent {
-  readonly executionName: string;
-  readonly executionArn: string;
-  readonly input: NormalizedInput;
-  readonly accounts: { readonly bucket: string; readonly organizationKey: string };
-  /**
-   * The Distributed Map's output (`{ MapRunArn, ResultWriterDetails }`), or an inline Map's
-   * array of iteration outputs (the local runner), or null when the Map recorded nothing.
-   */
-  readonly map: MapRunRef | readonly unknown[] | null;
-}
 
 export type { BuildDigestResult } from '../app/build-digest';
+export { type BuildDigestEvent, parseBuildDigestEvent } from '../core/state-events';
 
 export interface BuildDigestDeps {
   readonly s3: S3Client;
@@ -39,38 +26,6 @@ export interface BuildDigestDeps {
   readonly readConcurrency?: number;
   /** The AWS console region for the execution link; null leaves the link out. */
   readonly consoleRegion?: string | null;
-}
-
-function parseMap(value: unknown): BuildDigestEvent['map'] {
-  if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return value;
-  const map = requireObject(value, 'event field map');
-  const details = requireObject(map['ResultWriterDetails'], 'event field map.ResultWriterDetails');
-  return {
-    ...(typeof map['MapRunArn'] === 'string' ? { MapRunArn: map['MapRunArn'] } : {}),
-    ResultWriterDetails: { Bucket: requireString(details, 'Bucket'), Key: requireString(details, 'Key') },
-  };
-}
-
-export function parseBuildDigestEvent(raw: unknown): BuildDigestEvent {
-  const event = requireObject(raw, 'BuildDigest event');
-  const input = requireObject(event['input'], 'event field input');
-  if (typeof input['dryRun'] !== 'boolean') {
-    throw new InvalidInputError(
-      'event field input.dryRun must be true or false (the normalized execution input)',
-    );
-  }
-  const accounts = requireObject(event['accounts'], 'event field accounts (the ListAccounts result)');
-  return {
-    executionName: requireString(event, 'executionName'),
-    executionArn: requireString(event, 'executionArn'),
-    input: input as unknown as NormalizedInput,
-    accounts: {
-      bucket: requireString(accounts, 'bucket'),
-      organizationKey: requireString(accounts, 'organizationKey'),
-    },
-    map: parseMap(event['map']),
-  };
 }
 
 export function makeBuildDigestHandler(deps: BuildDigestDeps) {

@@ -6,29 +6,18 @@ import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { type PlanRunResult, planRun } from '../app/plan-run';
-import type { OrganizationSource } from '../app/ports';
 import type { TemporaryCredentials } from '../aws/clients/common';
 import { organizationsClient, organizationsClientWith } from '../aws/clients/organizations';
 import { s3Client } from '../aws/clients/s3';
 import { stsClient } from '../aws/clients/sts';
-import {
-  type ListOrganizationOptions,
-  listOrganizationAccounts,
-  organizationsClientFor,
-} from '../aws/organization';
+import { type ListOrganizationOptions, organizationSource } from '../aws/organization';
 import { RunStore } from '../aws/run-store';
-import { InvalidInputError } from '../core/errors';
-import type { NormalizedInput } from '../core/execution-input';
+import { parseListAccountsEvent } from '../core/state-events';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
-import { requireObject, requireString } from './shared/event';
 
-export interface ListAccountsEvent {
-  readonly executionName: string;
-  readonly executionArn: string;
-  readonly input: NormalizedInput;
-}
+export { type ListAccountsEvent, parseListAccountsEvent } from '../core/state-events';
 
 /** The Map reads `maxConcurrency` through MaxConcurrencyPath. */
 export type ListAccountsResult = PlanRunResult;
@@ -44,38 +33,18 @@ export interface ListAccountsDeps {
   readonly listOptions?: ListOrganizationOptions;
 }
 
-export function parseListAccountsEvent(raw: unknown): ListAccountsEvent {
-  const event = requireObject(raw, 'ListAccounts event');
-  const input = requireObject(event['input'], 'event field input (the normalized execution input)');
-  const ids = input['accountIds'];
-  if (ids !== null && !(Array.isArray(ids) && ids.every((id) => typeof id === 'string'))) {
-    throw new InvalidInputError('event field input.accountIds must be null or a list of account ids');
-  }
-  return {
-    executionName: requireString(event, 'executionName'),
-    executionArn: requireString(event, 'executionArn'),
-    input: input as unknown as NormalizedInput,
-  };
-}
-
 export function makeListAccountsHandler(deps: ListAccountsDeps) {
   return async (raw: unknown): Promise<ListAccountsResult> => {
     const event = parseListAccountsEvent(raw);
     const bucket = requireReportBucket(deps.config);
-    const { orgReaderRoleArn } = deps.config;
-    const organization: OrganizationSource = {
-      viaOrgReaderRole: orgReaderRoleArn !== null,
-      listAccounts: async () => {
-        const org = await organizationsClientFor({
-          org: deps.organizations,
-          sts: deps.sts,
-          orgReaderRoleArn,
-          sessionName: event.executionName,
-          ...(deps.organizationsFor ? { createClient: deps.organizationsFor } : {}),
-        });
-        return listOrganizationAccounts(org, deps.listOptions);
-      },
-    };
+    const organization = organizationSource({
+      org: deps.organizations,
+      sts: deps.sts,
+      orgReaderRoleArn: deps.config.orgReaderRoleArn,
+      sessionName: event.executionName,
+      ...(deps.organizationsFor ? { createClient: deps.organizationsFor } : {}),
+      ...(deps.listOptions ? { listOptions: deps.listOptions } : {}),
+    });
     return planRun(
       {
         organization,

@@ -11,20 +11,13 @@ import { s3Client } from '../aws/clients/s3';
 import { snsClient } from '../aws/clients/sns';
 import { RunStore } from '../aws/run-store';
 import { snsDigestPublisher } from '../aws/sns-digest-publisher';
-import { InvalidInputError } from '../core/errors';
+import { parsePublishDigestEvent } from '../core/state-events';
 import { requireDigestTopicArn } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
-import { requireBoolean, requireObject, requireString } from './shared/event';
-
-export interface PublishDigestEvent {
-  readonly dryRun: boolean;
-  readonly subject: string;
-  readonly bucket: string;
-  readonly digestKey: string;
-}
 
 export type { PublishDigestResult } from '../app/publish-digest';
+export { type PublishDigestEvent, parsePublishDigestEvent } from '../core/state-events';
 
 export interface PublishDigestDeps {
   readonly s3: S3Client;
@@ -32,31 +25,6 @@ export interface PublishDigestDeps {
   /** Null when the function was deployed without DIGEST_TOPIC_ARN; only a real publish needs it. */
   readonly digestTopicArn: string | null;
   readonly telemetry: Telemetry;
-}
-
-/** SNS rejects subjects with line breaks or control characters, and longer than 100 characters. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
-  return false;
-}
-
-export function parsePublishDigestEvent(raw: unknown): PublishDigestEvent {
-  const event = requireObject(raw, 'PublishDigest event');
-  const subject = requireString(event, 'subject');
-  if (subject.length > 100 || hasControlCharacter(subject)) {
-    throw new InvalidInputError(
-      'subject must be at most 100 characters without line breaks or control characters (an SNS email subject)',
-    );
-  }
-  return {
-    dryRun: requireBoolean(event, 'dryRun'),
-    subject,
-    bucket: requireString(event, 'bucket'),
-    digestKey: requireString(event, 'digestKey'),
-  };
 }
 
 export function makePublishDigestHandler(deps: PublishDigestDeps) {

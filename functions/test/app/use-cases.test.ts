@@ -6,14 +6,22 @@ import { describe, expect, it } from 'vitest';
 import { auditAccount } from '../../src/app/audit-account';
 import { buildDigest } from '../../src/app/build-digest';
 import { planRun } from '../../src/app/plan-run';
-import type { DigestPublisher } from '../../src/app/ports';
+import type { DigestPublisher, MemberAccounts } from '../../src/app/ports';
 import { publishDigest } from '../../src/app/publish-digest';
 import { silentTelemetry } from '../../src/app/telemetry';
-import { AuditRoleMissingError, IamThrottledError } from '../../src/core/errors';
+import { IamThrottledError } from '../../src/core/errors';
 import { parseConfigExemptions } from '../../src/core/exemptions';
-import { type AccountAudit, type Finding, type OrgAccount, SCHEMA_VERSION } from '../../src/core/model';
+import {
+  type AccessKeyState,
+  type AccountAudit,
+  type Finding,
+  type OrgAccount,
+  type PrincipalCredentials,
+  SCHEMA_VERSION,
+} from '../../src/core/model';
 import type { OrganizationEntry } from '../../src/core/run-layout';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
+import { memoryIam, memoryMembers } from './memory-iam';
 import { memoryRecords } from './memory-records';
 
 const EXECUTION = 'run-2026-12-01';
@@ -126,25 +134,34 @@ describe('buildDigest', () => {
 
 describe('auditAccount', () => {
   const request = { accountId: '111111111111', executionName: EXECUTION, thresholds: DEFAULT_THRESHOLDS };
+  // 183 days before NOW (2026-12-01): over the 90-day rotation limit, used yesterday.
+  const overdueKey: AccessKeyState = {
+    slot: 1,
+    accessKeyId: 'AKIAEXAMPLEKEY000001',
+    status: 'Active',
+    createdAt: new Date('2026-06-01T10:00:00Z'),
+    lastUsedAt: new Date('2026-11-30T08:00:00Z'),
+    lastUsedService: 's3',
+    lastUsedRegion: 'us-east-1',
+  };
+  const deployBot: PrincipalCredentials = {
+    userName: 'deploy-bot',
+    userArn: 'arn:aws:iam::111111111111:user/deploy-bot',
+    isRoot: false,
+    keys: [overdueKey],
+  };
+  const baseDeps = {
+    exemptions: [],
+    telemetry: silentTelemetry,
+    now: () => NOW,
+    strategy: 'per-user' as const,
+  };
 
   it('keeps the full result and returns the small one the Map carries', async () => {
     const records = memoryRecords({ organization: {} });
-    const seen: unknown[] = [];
+    const iam = memoryIam({ principals: [deployBot], rootKeysPresent: false });
     const result = await auditAccount(
-      {
-        collector: {
-          collect: async (r) => {
-            seen.push(r.configExemptions.map((e) => e.accountId));
-            return audited('111111111111', [overdue]);
-          },
-        },
-        records,
-        exemptions: parseConfigExemptions([
-          { accountId: '111111111111', userName: 'deploy-bot', reason: 'migration', until: '2027-01-01' },
-          { accountId: '222222222222', userName: 'ci', reason: 'other account', until: '2027-01-01' },
-        ]),
-        telemetry: silentTelemetry,
-      },
+      { ...baseDeps, members: memoryMembers({ '111111111111': iam }), records },
       request,
     );
     expect(result).toEqual({
@@ -153,28 +170,38 @@ describe('auditAccount', () => {
       resultKey: `runs/${EXECUTION}/accounts/111111111111.json`,
       findings: 1,
     });
-    // Only this account's configured exemptions reach the collector.
-    expect(seen).toEqual([['111111111111']]);
-    expect(JSON.parse(records.written.get(result.resultKey) ?? '{}')).toMatchObject({ status: 'AUDITED' });
+    const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
+    expect(stored).toMatchObject({ status: 'AUDITED', strategy: 'per-user' });
+    expect(stored.findings.map((f) => [f.userName, f.type, f.ageDays])).toEqual([
+      ['deploy-bot', 'ROTATION_OVERDUE', 183],
+    ]);
+  });
+
+  it("applies only this account's configured exemptions", async () => {
+    const records = memoryRecords({ organization: {} });
+    const exemptions = parseConfigExemptions([
+      { accountId: '111111111111', userName: 'deploy-bot', reason: 'migration', until: '2027-01-01' },
+      { accountId: '222222222222', userName: 'ci', reason: 'other account', until: '2027-01-01' },
+    ]);
+    const ci: PrincipalCredentials = {
+      ...deployBot,
+      userName: 'ci',
+      userArn: 'arn:aws:iam::111111111111:user/ci',
+    };
+    const iam = memoryIam({ principals: [deployBot, ci], rootKeysPresent: false });
+    const result = await auditAccount(
+      { ...baseDeps, exemptions, members: memoryMembers({ '111111111111': iam }), records },
+      request,
+    );
+    const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
+    // deploy-bot is exempted here; the exemption of "ci" belongs to another account.
+    expect(stored.exempted.map((f) => f.userName)).toEqual(['deploy-bot']);
+    expect(stored.findings.map((f) => f.userName)).toEqual(['ci']);
   });
 
   it('keeps a missing audit role as FAILED with the catalogue fix, instead of failing the Map item', async () => {
     const records = memoryRecords({ organization: {} });
-    const result = await auditAccount(
-      {
-        collector: {
-          collect: async () => {
-            throw new AuditRoleMissingError('the audit role OrgKeyAuditRole is missing', {
-              accountId: '111111111111',
-            });
-          },
-        },
-        records,
-        exemptions: [],
-        telemetry: silentTelemetry,
-      },
-      request,
-    );
+    const result = await auditAccount({ ...baseDeps, members: memoryMembers({}), records }, request);
     expect(result).toMatchObject({ status: 'FAILED', errorName: 'AuditRoleMissingError', findings: 0 });
     const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
     expect(stored.fix).toMatch(/^deploy the audit role: the StackSet has not reached this account/);
@@ -183,24 +210,17 @@ describe('auditAccount', () => {
 
   it('throws anything else with its name and keeps nothing, so the state machine retries it', async () => {
     const records = memoryRecords({ organization: {} });
-    await expect(
-      auditAccount(
-        {
-          collector: {
-            collect: async () => {
-              throw new IamThrottledError('IAM kept throttling', {
-                accountId: '111111111111',
-                api: 'iam:GetCredentialReport',
-              });
-            },
-          },
-          records,
-          exemptions: [],
-          telemetry: silentTelemetry,
-        },
-        request,
-      ),
-    ).rejects.toMatchObject({ name: 'IamThrottledError' });
+    const throttled: MemberAccounts = {
+      open: async () => {
+        throw new IamThrottledError('IAM kept throttling', {
+          accountId: '111111111111',
+          api: 'iam:GetCredentialReport',
+        });
+      },
+    };
+    await expect(auditAccount({ ...baseDeps, members: throttled, records }, request)).rejects.toMatchObject({
+      name: 'IamThrottledError',
+    });
     expect([...records.written.keys()]).toEqual([]);
   });
 });

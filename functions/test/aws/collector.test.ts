@@ -13,14 +13,25 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectAccount } from '../../src/aws/collector';
+import { type ReportRow, ROOT_USER, reportBytes } from '../../../test/support/credential-report-csv';
 import { renderDigest } from '../../src/core/digest';
 import { CredentialReportTimeoutError, IamThrottledError } from '../../src/core/errors';
 import type { Finding } from '../../src/core/model';
 import { buildReport } from '../../src/core/report';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
+import { collectAccount } from '../../src/runtime/collect-account';
 import { META } from '../fixtures/audits';
-import { ACCOUNT_ID, daysAgo, NOW, reportBytes, rootRow, userRow } from './report-fixture';
+
+const NOW = new Date('2025-06-15T12:00:00Z');
+const ACCOUNT_ID = '111122223333';
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
+/** The root user as a real account shows it: MFA on, the console password used lately. */
+const ROOT: ReportRow = {
+  user: ROOT_USER,
+  createdAt: daysAgo(1000),
+  passwordLastUsed: daysAgo(3),
+  mfaActive: true,
+};
 
 const iamMock = mockClient(IAMClient);
 const iam = new IAMClient({ region: 'us-east-1' });
@@ -62,13 +73,13 @@ function accessDenied(): IAMServiceException {
 }
 
 /** Report generated 2 hours before NOW; the second GenerateCredentialReport says COMPLETE. */
-function planReport(rows: readonly string[], rootKeys: number): void {
+function planReport(rows: readonly ReportRow[], rootKeys: number): void {
   iamMock
     .on(GenerateCredentialReportCommand)
     .resolvesOnce({ State: 'STARTED' })
     .resolves({ State: 'COMPLETE' });
   iamMock.on(GetCredentialReportCommand).resolves({
-    Content: reportBytes(rows),
+    Content: reportBytes(rows, ACCOUNT_ID),
     ReportFormat: 'text/csv',
     GeneratedTime: new Date(NOW.getTime() - 7_200_000),
   });
@@ -110,15 +121,17 @@ describe('collectAccount, credential-report strategy', () => {
     // plus a second active key (5 days, used yesterday) -> TWO_ACTIVE_KEYS on the older key.
     planReport(
       [
-        rootRow(),
-        userRow('alice', { active: true, createdDaysAgo: 100, usedDaysAgo: 1 }),
-        userRow('bob', { active: true, createdDaysAgo: 10, usedDaysAgo: 1 }),
-        userRow(
-          'carol',
-          { active: true, createdDaysAgo: 200, usedDaysAgo: 2 },
-          { active: true, createdDaysAgo: 5, usedDaysAgo: 1 },
-        ),
-        userRow('dave'),
+        ROOT,
+        { user: 'alice', keys: [{ active: true, lastRotated: daysAgo(100), lastUsed: daysAgo(1) }] },
+        { user: 'bob', keys: [{ active: true, lastRotated: daysAgo(10), lastUsed: daysAgo(1) }] },
+        {
+          user: 'carol',
+          keys: [
+            { active: true, lastRotated: daysAgo(200), lastUsed: daysAgo(2) },
+            { active: true, lastRotated: daysAgo(5), lastUsed: daysAgo(1) },
+          ],
+        },
+        { user: 'dave' },
       ],
       0,
     );
@@ -202,8 +215,8 @@ describe('collectAccount, credential-report strategy', () => {
     // inactive key older than 30 days lingers (info).
     planReport(
       [
-        userRow('erin', { active: true, createdDaysAgo: 120, usedDaysAgo: 3 }),
-        userRow('frank', { active: true, createdDaysAgo: 150, usedDaysAgo: 3 }),
+        { user: 'erin', keys: [{ active: true, lastRotated: daysAgo(120), lastUsed: daysAgo(3) }] },
+        { user: 'frank', keys: [{ active: true, lastRotated: daysAgo(150), lastUsed: daysAgo(3) }] },
       ],
       0,
     );
@@ -228,7 +241,10 @@ describe('collectAccount, credential-report strategy', () => {
   });
 
   it('moves a finding to exempted when the user carries a valid exemption tag', async () => {
-    planReport([userRow('grace', { active: true, createdDaysAgo: 95, usedDaysAgo: 1 })], 0);
+    planReport(
+      [{ user: 'grace', keys: [{ active: true, lastRotated: daysAgo(95), lastUsed: daysAgo(1) }] }],
+      0,
+    );
     iamMock
       .on(ListAccessKeysCommand)
       .resolves({ AccessKeyMetadata: [listedKey('grace', 'AKIAGRACE0000000001', 95)] });
@@ -248,7 +264,10 @@ describe('collectAccount, credential-report strategy', () => {
   });
 
   it('counts every attempt the SDK reports in $metadata.attempts', async () => {
-    planReport([userRow('bob', { active: true, createdDaysAgo: 10, usedDaysAgo: 1 })], 0);
+    planReport(
+      [{ user: 'bob', keys: [{ active: true, lastRotated: daysAgo(10), lastUsed: daysAgo(1) }] }],
+      0,
+    );
     iamMock
       .on(GetAccountSummaryCommand)
       .resolves({ SummaryMap: { AccountAccessKeysPresent: 0 }, $metadata: { attempts: 3 } });
@@ -261,7 +280,7 @@ describe('collectAccount, credential-report strategy', () => {
 
 describe('collectAccount, root access keys', () => {
   it('reports no root finding when GetAccountSummary says no root key, even if the report shows one', async () => {
-    planReport([rootRow({ active: true, createdDaysAgo: 400, usedDaysAgo: 2 })], 0);
+    planReport([{ ...ROOT, keys: [{ active: true, lastRotated: daysAgo(400), lastUsed: daysAgo(2) }] }], 0);
 
     const audit = await collectAccount(deps, params);
 
@@ -269,7 +288,10 @@ describe('collectAccount, root access keys', () => {
   });
 
   it('reports a root key created after the report, with unknown age', async () => {
-    planReport([rootRow(), userRow('bob', { active: true, createdDaysAgo: 10, usedDaysAgo: 1 })], 1);
+    planReport(
+      [ROOT, { user: 'bob', keys: [{ active: true, lastRotated: daysAgo(10), lastUsed: daysAgo(1) }] }],
+      1,
+    );
 
     const audit = await collectAccount(deps, params);
 
@@ -287,7 +309,7 @@ describe('collectAccount, root access keys', () => {
   });
 
   it('reports a root key the report and the summary agree on, with its age', async () => {
-    planReport([rootRow({ active: true, createdDaysAgo: 50, usedDaysAgo: 2 })], 1);
+    planReport([{ ...ROOT, keys: [{ active: true, lastRotated: daysAgo(50), lastUsed: daysAgo(2) }] }], 1);
 
     const audit = await collectAccount(deps, params);
 
@@ -301,7 +323,10 @@ describe('collectAccount, root access keys', () => {
 
 describe('collectAccount, report retries and typed errors', () => {
   it('retries ReportInProgress, LimitExceeded and Throttling, then succeeds', async () => {
-    planReport([userRow('bob', { active: true, createdDaysAgo: 10, usedDaysAgo: 1 })], 0);
+    planReport(
+      [{ user: 'bob', keys: [{ active: true, lastRotated: daysAgo(10), lastUsed: daysAgo(1) }] }],
+      0,
+    );
     iamMock
       .on(GenerateCredentialReportCommand)
       .rejectsOnce(new LimitExceededException({ $metadata: {}, message: 'limit' }))
@@ -310,7 +335,7 @@ describe('collectAccount, report retries and typed errors', () => {
     iamMock
       .on(GetCredentialReportCommand)
       .rejectsOnce(new CredentialReportNotReadyException({ $metadata: {}, message: 'in progress' }))
-      .resolves({ Content: reportBytes([userRow('bob')]), GeneratedTime: NOW });
+      .resolves({ Content: reportBytes([{ user: 'bob' }], ACCOUNT_ID), GeneratedTime: NOW });
 
     const audit = await collectAccount(deps, params);
 
@@ -356,7 +381,10 @@ describe('collectAccount, report retries and typed errors', () => {
   });
 
   it('throws IamThrottledError when a follow-up call stays throttled, and retries it first', async () => {
-    planReport([userRow('alice', { active: true, createdDaysAgo: 100, usedDaysAgo: 1 })], 0);
+    planReport(
+      [{ user: 'alice', keys: [{ active: true, lastRotated: daysAgo(100), lastUsed: daysAgo(1) }] }],
+      0,
+    );
     iamMock.on(ListAccessKeysCommand).rejects(throttling());
 
     const error = await collectAccount(deps, params).catch((e: unknown) => e);

@@ -10,7 +10,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiCallCounter, ThrottledCaller } from '../../src/aws/api-calls';
 import { collectPrincipalsPerUser } from '../../src/aws/per-user-collector';
-import { ACCOUNT_ID, daysAgo } from './report-fixture';
+
+const ACCOUNT_ID = '111122223333';
+const NOW = new Date('2025-06-15T12:00:00Z');
+const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000);
 
 const iamMock = mockClient(IAMClient);
 const iam = new IAMClient({ region: 'us-east-1' });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { boundedMap } from '../../src/aws/concurrency';
 import { RunStore, runKeys } from '../../src/aws/run-store';
+import { boundedMap } from '../../src/core/concurrency';
 import { InvalidInputError, MalformedDataError } from '../../src/core/errors';
 import { auditedAccount, finding } from '../handlers/support/fixtures';
 import { type MemoryS3, memoryS3 } from '../handlers/support/memory-s3';

@@ -2,7 +2,11 @@
  * Injected failures for the messaging services, so tests can drive the workflow's Catch paths
  * (digest DLQ, report write retries) without a real outage.
  */
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
+
+// zod/mini ships no messages of its own: without a locale every default one reads "Invalid input".
+z.config(en());
 
 /** `true` fails every request until reset; `{ count }` fails the next `count` requests. */
 export type CountedFault = boolean | { readonly count: number };
@@ -51,19 +55,20 @@ export function takeS3WriteFault(faults: MessagingFaults, key: string): boolean 
   return true;
 }
 
-const countSchema = z.number().int().min(0);
+const countSchema = z.int().check(z.minimum(0));
 
-const faultsBodySchema = z
-  .object({
-    snsPublishFailure: z.union([z.boolean(), z.object({ count: countSchema }).strict()]).optional(),
-    s3WriteFailure: z
-      .union([
-        z.boolean(),
-        z.object({ count: countSchema.optional(), keyPrefix: z.string().min(1).optional() }).strict(),
-      ])
-      .optional(),
-  })
-  .strict();
+const faultsBodySchema = z.strictObject({
+  snsPublishFailure: z.optional(z.union([z.boolean(), z.strictObject({ count: countSchema })])),
+  s3WriteFailure: z.optional(
+    z.union([
+      z.boolean(),
+      z.strictObject({
+        count: z.optional(countSchema),
+        keyPrefix: z.optional(z.string().check(z.minLength(1))),
+      }),
+    ]),
+  ),
+});
 
 export class InvalidFaultsError extends Error {
   override readonly name = 'InvalidFaultsError';

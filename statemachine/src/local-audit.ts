@@ -15,23 +15,20 @@ import {
   memberIamConfig,
   RETRY_CONFIG,
   type TemporaryCredentials,
-} from '@org-key-audit/functions/aws/clients';
-import type { CollectParams } from '@org-key-audit/functions/aws/collector';
-import type { ConfigExemption } from '@org-key-audit/functions/core/exemptions';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '@org-key-audit/functions/core/thresholds';
-import { makeAuditAccountHandler } from '@org-key-audit/functions/handlers/audit-account';
-import { makeBuildDigestHandler } from '@org-key-audit/functions/handlers/build-digest';
-import { makeListAccountsHandler } from '@org-key-audit/functions/handlers/list-accounts';
-import { makePublishDigestHandler } from '@org-key-audit/functions/handlers/publish-digest';
-import { makeValidateInputHandler } from '@org-key-audit/functions/handlers/validate-input';
-import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime/telemetry';
-import { FUNCTION_PLACEHOLDERS, type TaskName } from '@org-key-audit/statemachine/definition';
+} from '@org-key-audit/functions/aws';
+import type { ConfigExemption } from '@org-key-audit/functions/core';
+import { DEFAULT_THRESHOLDS, type Thresholds } from '@org-key-audit/functions/core';
 import {
-  type MapChildProgress,
-  runWorkflow,
-  type WorkflowResult,
-  type WorkflowTasks,
-} from '@org-key-audit/statemachine/runner';
+  makeAuditAccountHandler,
+  makeBuildDigestHandler,
+  makeListAccountsHandler,
+  makePublishDigestHandler,
+  makeValidateInputHandler,
+} from '@org-key-audit/functions/handlers';
+import type { CollectParams } from '@org-key-audit/functions/runtime';
+import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime';
+import { FUNCTION_PLACEHOLDERS, type TaskName } from './definition';
+import { type MapChildProgress, runWorkflow, type WorkflowResult, type WorkflowTasks } from './runner';
 
 /** Where each AWS service is reached, and as whom. */
 export interface Connection {
@@ -88,7 +85,7 @@ export interface LocalAuditClients {
   readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
 }
 
-export type { TaskName };
+// TaskName comes from definition.ts through the package index.
 
 /**
  * Clients per caller, as the deployment has them: each Lambda as its own execution role, Step

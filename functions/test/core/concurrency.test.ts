@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedMap, boundedPull } from '../../src/aws/concurrency';
+import { boundedMap, boundedPull } from '../../src/core/concurrency';
 
 describe('boundedMap', () => {
   it('keeps input order whatever order the calls finish in', async () => {

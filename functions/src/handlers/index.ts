@@ -1,0 +1,14 @@
+/**
+ * The handler factories, for the local assembly (statemachine/src/local-audit.ts) and the tests.
+ * Each Lambda's entry point is its own file's `handler`, bundled from that file alone.
+ */
+export {
+  AUDIT_ROLE_MISSING_FIX,
+  type AuditAccountDeps,
+  type AuditAccountResult,
+  makeAuditAccountHandler,
+} from './audit-account';
+export { type BuildDigestDeps, type BuildDigestResult, makeBuildDigestHandler } from './build-digest';
+export { type ListAccountsDeps, type ListAccountsResult, makeListAccountsHandler } from './list-accounts';
+export { makePublishDigestHandler, type PublishDigestDeps, type PublishDigestResult } from './publish-digest';
+export { makeValidateInputHandler, type ValidateInputDeps, type ValidateInputResult } from './validate-input';

@@ -1,0 +1,8 @@
+/**
+ * The workflow as one package: the ASL file CDK deploys (definition.ts), the local runner that
+ * executes it (runner.ts), and the one local assembly that binds each Task to the real handler
+ * factories (local-audit.ts), used by `keyaudit demo` / `keyaudit run`, the tests and the benchmarks.
+ */
+export * from './definition';
+export * from './local-audit';
+export * from './runner';
