@@ -12,17 +12,13 @@ import { stsClient } from '../aws/clients/sts';
 import type { IamCredentialSourceOptions } from '../aws/iam-credential-source';
 import { memberAccounts } from '../aws/member-accounts';
 import { RunStore } from '../aws/run-store';
-import { FAILURE_FIXES } from '../core/failures';
 import { parseAuditAccountEvent } from '../core/state-events';
 import { resolveThresholds } from '../core/thresholds';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
-/** The catalogue's fix for a missing audit role (core/failures.ts). */
-export const AUDIT_ROLE_MISSING_FIX = FAILURE_FIXES['AuditRoleMissingError'] as string;
 export type { AuditAccountResult } from '../app/audit-account';
-export { parseAuditAccountEvent } from '../core/state-events';
 
 export interface AuditAccountDeps {
   readonly sts: STSClient;
@@ -46,33 +42,22 @@ export interface AuditAccountDeps {
 export function makeAuditAccountHandler(deps: AuditAccountDeps) {
   const { strategy, ...iamOptions } = deps.collectOptions ?? {};
   const members = memberAccounts({
-    sts: deps.sts,
-    iamFor: deps.iamFor,
+    ...deps,
     auditRoleName: deps.config.auditRoleName,
-    ...(deps.credentialCache ? { credentialCache: deps.credentialCache } : {}),
     iamOptions: { ...deps.collector, ...iamOptions },
   });
+  const { exemptions, thresholds } = deps.config;
   return async (raw: unknown): Promise<AuditAccountResult> => {
-    const event = parseAuditAccountEvent(raw);
+    const { accountId, executionName, thresholds: override } = parseAuditAccountEvent(raw);
     const records = new RunStore({ s3: deps.s3, bucket: requireReportBucket(deps.config) });
-    return auditAccount(
-      {
-        members,
-        records,
-        exemptions: deps.config.exemptions,
-        telemetry: deps.telemetry,
-        now: deps.now,
-        ...(strategy === undefined ? {} : { strategy }),
-        ...(iamOptions.concurrency === undefined ? {} : { concurrency: iamOptions.concurrency }),
-      },
-      {
-        accountId: event.accountId,
-        executionName: event.executionName,
-        // ValidateInput rejected bad thresholds already; resolving again keeps a direct
-        // invocation safe, and applies this function's deployed defaults.
-        thresholds: resolveThresholds(deps.config.thresholds, event.thresholds),
-      },
-    );
+    const useCase = { ...deps, members, records, exemptions, strategy, concurrency: iamOptions.concurrency };
+    // ValidateInput rejected bad thresholds already; resolving again keeps a direct invocation
+    // safe, and applies this function's deployed defaults.
+    return auditAccount(useCase, {
+      accountId,
+      executionName,
+      thresholds: resolveThresholds(thresholds, override),
+    });
   };
 }
 

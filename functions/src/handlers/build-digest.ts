@@ -14,7 +14,6 @@ import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
 export type { BuildDigestResult } from '../app/build-digest';
-export { type BuildDigestEvent, parseBuildDigestEvent } from '../core/state-events';
 
 export interface BuildDigestDeps {
   readonly s3: S3Client;

@@ -3,7 +3,6 @@
  * Each Lambda's entry point is its own file's `handler`, bundled from that file alone.
  */
 export {
-  AUDIT_ROLE_MISSING_FIX,
   type AuditAccountDeps,
   type AuditAccountResult,
   makeAuditAccountHandler,

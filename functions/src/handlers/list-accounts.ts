@@ -17,8 +17,6 @@ import { type HandlerConfig, requireReportBucket } from '../runtime/config';
 import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
-export { type ListAccountsEvent, parseListAccountsEvent } from '../core/state-events';
-
 /** The Map reads `maxConcurrency` through MaxConcurrencyPath. */
 export type ListAccountsResult = PlanRunResult;
 

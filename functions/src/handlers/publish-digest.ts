@@ -17,7 +17,6 @@ import { lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
 export type { PublishDigestResult } from '../app/publish-digest';
-export { type PublishDigestEvent, parsePublishDigestEvent } from '../core/state-events';
 
 export interface PublishDigestDeps {
   readonly s3: S3Client;

@@ -12,8 +12,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CredentialCache } from '../../src/aws/assume-role';
 import type { TemporaryCredentials } from '../../src/aws/clients';
 import { InvalidInputError } from '../../src/core/errors';
+import { FAILURE_FIXES } from '../../src/core/failures';
 import { DEFAULT_THRESHOLDS } from '../../src/core/thresholds';
-import { AUDIT_ROLE_MISSING_FIX, makeAuditAccountHandler } from '../../src/handlers/audit-account';
+import { makeAuditAccountHandler } from '../../src/handlers/audit-account';
+
+const AUDIT_ROLE_MISSING_FIX = FAILURE_FIXES['AuditRoleMissingError'];
+
 import { type MemoryS3, memoryS3 } from './support/memory-s3';
 import { type RecordingTelemetry, recordingTelemetry } from './support/telemetry';
 
