@@ -1,5 +1,6 @@
 /**
- * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations.
+ * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations, and
+ * changes to an account's keys and credential-report snapshot behind the audit's back.
  * Paths it does not own go to the messaging module (`/_emulator/{sns,sqs,s3,messaging}/…`).
  */
 import type { CallLog, RecordedCall } from './calls';
@@ -7,10 +8,24 @@ import type { Clock } from './clock';
 import type { Expected } from './expected';
 import type { Faults } from './faults';
 import type { EmulatorResponse } from './http/types';
+import { createRandom, hashString } from './random';
 import { adminJson } from './server';
 import { noFaults } from './services/messaging/faults';
 import type { MessagingServices } from './services/messaging/index';
-import { ACCOUNT_STATES, type AccountState, type OrganizationRecord } from './state/model';
+import {
+  createAccessKey,
+  deleteAccessKey,
+  KeyChangeError,
+  type KeyOwner,
+  setAccessKeyStatus,
+  snapshotCredentialReport,
+} from './state/key-changes';
+import {
+  ACCOUNT_STATES,
+  type AccountRecord,
+  type AccountState,
+  type OrganizationRecord,
+} from './state/model';
 import type { Stats } from './stats';
 
 export interface AdminDeps {
@@ -29,6 +44,8 @@ export interface AdminDeps {
 }
 
 const ACCOUNT_STATE_PATH = /^\/_emulator\/accounts\/(\d{12})\/state$/;
+const ACCOUNT_PATH =
+  /^\/_emulator\/accounts\/(\d{12})\/(credential-report|access-keys)(?:\/([A-Z0-9]{16,128}))?$/;
 
 function objectBody(body: unknown, route: string): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -39,6 +56,57 @@ function objectBody(body: unknown, route: string): Record<string, unknown> {
 
 export function createAdminHandler(deps: AdminDeps) {
   const { org, clock, faults, stats, messaging } = deps;
+  // Keys created through the admin API: their own seeded stream, so nothing else's ids move.
+  const keyIds = createRandom(hashString(`admin-keys:${org.organizationId}`));
+
+  const keyAnswer = (account: AccountRecord, owner: KeyOwner, extra: Record<string, unknown> = {}) =>
+    adminJson(200, {
+      accountId: account.id,
+      userName: owner.userName,
+      accessKeyId: owner.key.accessKeyId,
+      status: owner.key.status,
+      createdAt: new Date(owner.key.createdAt).toISOString(),
+      ...extra,
+    });
+
+  /** `/_emulator/accounts/<id>/credential-report` and `/_emulator/accounts/<id>/access-keys[/<key id>]`. */
+  const accountRoute = (
+    match: RegExpExecArray,
+    method: string,
+    body: unknown,
+  ): EmulatorResponse | undefined => {
+    const [, accountId = '', what, keyId] = match;
+    const route = `${method} /_emulator/accounts/${accountId}/${what}${keyId === undefined ? '' : '/<key id>'}`;
+    const account = org.accounts.get(accountId);
+    if (account === undefined) return adminJson(404, { error: `no account ${accountId}` });
+    try {
+      if (what === 'credential-report' && keyId === undefined && method === 'POST') {
+        const report = snapshotCredentialReport(account, clock.nowMs());
+        return adminJson(200, { accountId, generatedAt: new Date(report.generatedAt).toISOString() });
+      }
+      if (what !== 'access-keys') return undefined;
+      if (keyId === undefined && method === 'POST') {
+        const userName = objectBody(body, route)['userName'];
+        if (typeof userName !== 'string') throw new Error(`${route}: give {"userName": "alice"}`);
+        const key = createAccessKey(org, account, userName, clock.nowMs(), keyIds);
+        return keyAnswer(account, { userName, key, keys: [] }, { secretAccessKey: key.secretAccessKey });
+      }
+      if (keyId !== undefined && method === 'POST') {
+        const status = objectBody(body, route)['status'];
+        if (status !== 'Active' && status !== 'Inactive') {
+          throw new Error(`${route}: give {"status": "Inactive"} or {"status": "Active"}`);
+        }
+        return keyAnswer(account, setAccessKeyStatus(account, keyId, status));
+      }
+      if (keyId !== undefined && method === 'DELETE') {
+        return keyAnswer(account, deleteAccessKey(org, account, keyId), { deleted: true });
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof KeyChangeError) return adminJson(error.status, { error: error.message });
+      throw error;
+    }
+  };
 
   const applyFaults = (body: unknown): EmulatorResponse => {
     const others = faults.merge(objectBody(body, 'POST /_emulator/faults'));
@@ -113,6 +181,11 @@ export function createAdminHandler(deps: AdminDeps) {
       }
       account.state = state as AccountState;
       return adminJson(200, { accountId: account.id, state: account.state });
+    }
+    const accountMatch = ACCOUNT_PATH.exec(path);
+    if (accountMatch !== null) {
+      const answer = accountRoute(accountMatch, method.toUpperCase(), body);
+      if (answer !== undefined) return answer;
     }
     return messaging.admin(pathWithQuery, method, body);
   };

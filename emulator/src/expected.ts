@@ -1,11 +1,20 @@
 /**
- * What an audit of the emulated organization should find. Two derivations, neither of which
- * calls the product's policy (comparing the product with itself could never fail):
+ * What an audit of the emulated organization should find: the oracle. Two derivations, neither
+ * of which calls the product's policy (comparing the product with itself could never fail):
  * - planted: what the generator recorded on each key it planted (`expect`), and
- * - rules: the policy's defaults re-applied independently, for hand-written `--org-file` specs.
+ * - rules: the documented rules (docs/architecture.md, "Findings") re-applied independently to
+ *   the planted records with the thresholds given, for hand-written `--org-file` specs and for
+ *   runs that override thresholds.
+ * Both give every finding its age in whole UTC calendar days, measured from the record's own
+ * timestamp (a key created at 23:59 is as old as one created at 00:01 that day), and the
+ * severity the thresholds give it.
  */
 import type { BuiltOrganization } from './state/build';
-import type { AccountSpec, KeySpec, PlantedFindingType, UserSpec } from './state/spec';
+import type { AccountRecord, KeyRecord, TagRecord, UserRecord } from './state/model';
+import type { AccountSpec, PlantedFindingType } from './state/spec';
+import { DOCUMENTED_THRESHOLDS, type OracleThresholds } from './state/thresholds';
+
+export type ExpectedSeverity = 'critical' | 'high' | 'medium' | 'low' | 'info';
 
 export interface ExpectedAccount {
   readonly accountId: string;
@@ -20,11 +29,16 @@ export interface ExpectedFinding {
   /** Null for the root user's keys: neither the credential report nor ListAccessKeys names them. */
   readonly accessKeyId: string | null;
   readonly type: PlantedFindingType;
+  readonly severity: ExpectedSeverity;
+  /** The key's age in whole UTC calendar days on the day of `now`. */
+  readonly ageDays: number;
 }
 
 export interface Expected {
   readonly seed: number | string | null;
   readonly now: string;
+  /** The thresholds the findings and severities were judged by. */
+  readonly thresholds: OracleThresholds;
   readonly accounts: readonly ExpectedAccount[];
   readonly findings: readonly ExpectedFinding[];
   readonly exempted: readonly ExpectedFinding[];
@@ -32,6 +46,35 @@ export interface Expected {
 
 export const EXEMPTION_TAG = 'org-key-audit:exempt';
 export const ROOT_USER = '<root_account>';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Whole UTC calendar days from the UTC date of `fromMs` to the UTC date of `nowMs`; a date after
+ * now gives 0 (docs/architecture.md, "Findings").
+ */
+export function calendarDays(fromMs: number, nowMs: number): number {
+  return Math.max(0, Math.floor(nowMs / DAY_MS) - Math.floor(fromMs / DAY_MS));
+}
+
+/** The severity table of docs/architecture.md, "Findings". */
+export function severityOf(type: PlantedFindingType, ageDays: number, t: OracleThresholds): ExpectedSeverity {
+  switch (type) {
+    case 'ROOT_ACCESS_KEY':
+      return 'critical';
+    case 'ROTATION_OVERDUE':
+      return ageDays >= t.rotationCriticalDays ? 'critical' : 'high';
+    case 'UNUSED':
+    case 'NEVER_USED':
+      return 'medium';
+    case 'ROTATION_DUE_SOON':
+    case 'TWO_ACTIVE_KEYS':
+      return 'low';
+    case 'REMINDER_DAY':
+    case 'INACTIVE_KEY_LINGERING':
+      return 'info';
+  }
+}
 
 export function expectedAccount(spec: AccountSpec, roleName: string): ExpectedAccount {
   const base = { accountId: spec.id, accountName: spec.name };
@@ -44,93 +87,149 @@ export function expectedAccount(spec: AccountSpec, roleName: string): ExpectedAc
   return { ...base, expectedStatus: 'AUDITED', reason: null };
 }
 
-type KeyFindings = (key: KeySpec, user: UserSpec) => readonly PlantedFindingType[];
-type UserExempt = (user: UserSpec) => boolean;
+/** The findings of one of a user's keys, by position in the spec and in the records alike. */
+type KeyFindings = (
+  user: UserRecord,
+  key: KeyRecord,
+  userIndex: number,
+  keyIndex: number,
+) => readonly PlantedFindingType[];
+type UserExempt = (user: UserRecord, userIndex: number) => boolean;
+
+interface Meta {
+  readonly seed: number | string | null;
+  readonly now: Date;
+}
 
 function derive(
   built: BuiltOrganization,
   accounts: readonly AccountSpec[],
-  meta: { seed: number | string | null; now: Date },
-  keyFindings: KeyFindings,
-  userExempt: UserExempt,
+  meta: Meta,
+  thresholds: OracleThresholds,
+  keyFindings: (account: AccountSpec) => KeyFindings,
+  userExempt: (account: AccountSpec) => UserExempt,
 ): Expected {
+  const nowMs = meta.now.getTime();
   const findings: ExpectedFinding[] = [];
   const exempted: ExpectedFinding[] = [];
   const expectedAccounts = accounts.map((spec) => expectedAccount(spec, built.roleName));
   accounts.forEach((spec, i) => {
     if (expectedAccounts[i]?.expectedStatus !== 'AUDITED') return;
-    const record = built.org.accounts.get(spec.id);
+    const record: AccountRecord | undefined = built.org.accounts.get(spec.id);
     if (record === undefined) return;
-    for (const _key of spec.rootKeys) {
-      findings.push({ accountId: spec.id, userName: ROOT_USER, accessKeyId: null, type: 'ROOT_ACCESS_KEY' });
-    }
-    spec.users.forEach((user, j) => {
-      const target = userExempt(user) ? exempted : findings;
+    const finding = (
+      userName: string,
+      accessKeyId: string | null,
+      key: KeyRecord,
+      type: PlantedFindingType,
+    ) => {
+      const ageDays = calendarDays(key.createdAt, nowMs);
+      return {
+        accountId: spec.id,
+        userName,
+        accessKeyId,
+        type,
+        severity: severityOf(type, ageDays, thresholds),
+        ageDays,
+      };
+    };
+    // Any root key, whatever its age, use or status; no other rule applies to root.
+    for (const key of record.rootKeys) findings.push(finding(ROOT_USER, null, key, 'ROOT_ACCESS_KEY'));
+    const findingsOf = keyFindings(spec);
+    const exempt = userExempt(spec);
+    record.users.forEach((user, j) => {
+      const target = exempt(user, j) ? exempted : findings;
       user.keys.forEach((key, k) => {
-        const accessKeyId = record.users[j]?.keys[k]?.accessKeyId ?? null;
-        for (const type of keyFindings(key, user)) {
-          target.push({ accountId: spec.id, userName: user.name, accessKeyId, type });
-        }
+        for (const type of findingsOf(user, key, j, k))
+          target.push(finding(user.userName, key.accessKeyId, key, type));
       });
     });
   });
-  return { seed: meta.seed, now: meta.now.toISOString(), accounts: expectedAccounts, findings, exempted };
+  return {
+    seed: meta.seed,
+    now: meta.now.toISOString(),
+    thresholds,
+    accounts: expectedAccounts,
+    findings,
+    exempted,
+  };
 }
 
-/** From the generator's records: each key's `expect`, each user's `plantedExempt`. */
+/**
+ * From the generator's records: each key's `expect`, each user's `plantedExempt`. The generator
+ * planted them for the documented thresholds, so those judge the severities.
+ */
 export function plantedExpectations(
   built: BuiltOrganization,
   accounts: readonly AccountSpec[],
-  meta: { seed: number | string | null; now: Date },
+  meta: Meta,
 ): Expected {
   return derive(
     built,
     accounts,
     meta,
-    (key) => key.expect ?? [],
-    (user) => user.plantedExempt === true,
+    DOCUMENTED_THRESHOLDS,
+    (account) => (_user, _key, j, k) => account.users[j]?.keys[k]?.expect ?? [],
+    (account) => (_user, j) => account.users[j]?.plantedExempt === true,
   );
 }
 
-/** The default rotation policy, re-applied from the spec's ages (see docs/design.md, "Findings"). */
+/** The documented rules re-applied to the planted records with `thresholds`. */
 export function ruleExpectations(
   built: BuiltOrganization,
   accounts: readonly AccountSpec[],
-  meta: { seed: number | string | null; now: Date },
+  meta: Meta,
+  thresholds: OracleThresholds = DOCUMENTED_THRESHOLDS,
 ): Expected {
+  const nowMs = meta.now.getTime();
   const today = meta.now.toISOString().slice(0, 10);
   return derive(
     built,
     accounts,
     meta,
-    (key, user) => ruleFindings(key, user),
-    (user) => tagExempts(user, today),
+    thresholds,
+    () => (user, key) => keyRuleFindings(user, key, thresholds, nowMs),
+    () => (user) => tagExempts(user.tags, today),
   );
 }
 
-export function ruleFindings(key: KeySpec, user: UserSpec): PlantedFindingType[] {
+/** docs/architecture.md, "Findings", for one user's key on the day of `nowMs`. */
+export function keyRuleFindings(
+  user: Pick<UserRecord, 'keys'>,
+  key: KeyRecord,
+  t: OracleThresholds,
+  nowMs: number,
+): PlantedFindingType[] {
+  const age = calendarDays(key.createdAt, nowMs);
+  // Inactive keys never count for rotation, use or reminders.
+  if (key.status === 'Inactive') return age > t.inactiveLingeringDays ? ['INACTIVE_KEY_LINGERING'] : [];
   const out: PlantedFindingType[] = [];
-  if (key.status === 'Inactive') {
-    if (key.ageDays > 30) out.push('INACTIVE_KEY_LINGERING');
-    return out;
+  if (age >= t.rotationOverdueDays) out.push('ROTATION_OVERDUE');
+  else if (age >= t.rotationDueSoonDays) out.push('ROTATION_DUE_SOON');
+  if (t.reminderDays.includes(age)) out.push('REMINDER_DAY');
+  if (key.lastUsedAt === null) {
+    if (age > t.neverUsedGraceDays) out.push('NEVER_USED');
+  } else if (calendarDays(key.lastUsedAt, nowMs) >= t.unusedDays) {
+    out.push('UNUSED');
   }
-  if (key.ageDays >= 90) out.push('ROTATION_OVERDUE');
-  if (key.ageDays >= 80 && key.ageDays < 90) out.push('ROTATION_DUE_SOON');
-  if (key.ageDays === 90) out.push('REMINDER_DAY');
-  if (key.lastUsedDaysAgo !== null && key.lastUsedDaysAgo >= 45) out.push('UNUSED');
-  if (key.lastUsedDaysAgo === null && key.ageDays > 7) out.push('NEVER_USED');
+  // Two active keys: reported once, on the older.
   const active = user.keys.filter((k) => k.status === 'Active');
-  const older = active.reduce<KeySpec | undefined>(
-    (a, k) => (a === undefined || k.ageDays > a.ageDays ? k : a),
+  const older = active.reduce<KeyRecord | undefined>(
+    (a, k) => (a === undefined || k.createdAt < a.createdAt ? k : a),
     undefined,
   );
   if (active.length === 2 && older === key) out.push('TWO_ACTIVE_KEYS');
   return out;
 }
 
-/** `reason;until=YYYY-MM-DD` (or a space instead of `;`), valid while today <= until. */
-export function tagExempts(user: UserSpec, today: string): boolean {
-  const value = user.tags[EXEMPTION_TAG];
+/** `reason until=YYYY-MM-DD` (or `;` instead of the space), valid while today <= until (UTC). */
+export function tagExempts(
+  tags: readonly TagRecord[] | Readonly<Record<string, string>>,
+  today: string,
+): boolean {
+  const value = Array.isArray(tags)
+    ? (tags as readonly TagRecord[]).find((t) => t.Key === EXEMPTION_TAG)?.Value
+    : (tags as Readonly<Record<string, string>>)[EXEMPTION_TAG];
   if (value === undefined) return false;
   const match = /^(.*?)(?:;|\s)\s*until=(\d{4}-\d{2}-\d{2})$/.exec(value.trim());
   if (match === null || (match[1] ?? '').trim() === '') return false;

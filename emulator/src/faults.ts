@@ -6,12 +6,34 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { createRandom, type Random } from './random';
+import type { FaultKind, FaultLedger, FaultName } from './stats';
 
 // zod/mini ships no messages of its own: without a locale every default one reads "Invalid input".
 z.config(en());
 
 const accountList = z.array(z.string().check(z.regex(/^\d{12}$/, 'account ids are 12 digits')));
 const rate = z.number().check(z.minimum(0), z.maximum(1));
+
+/**
+ * "In each of these accounts, the first `count` requests to these services (and actions) fail":
+ * a fault whose number of firings is known in advance, so a test can assert exactly how often a
+ * client retried. `throttling` answers IAM's own Throttling (IAM only); `5xx` and `reset` work
+ * for any service. Actions are named as in the stats ('GenerateCredentialReport', 'PutObject').
+ */
+const failFirstRule = z
+  .strictObject({
+    accounts: accountList,
+    count: z.int().check(z.minimum(1)),
+    kind: z._default(z.enum(['5xx', 'reset', 'throttling']), '5xx'),
+    services: z.optional(z.array(z.string())),
+    actions: z.optional(z.array(z.string())),
+  })
+  .check(
+    z.refine((rule) => rule.kind !== 'throttling' || (rule.services ?? ['iam']).every((s) => s === 'iam'), {
+      message: 'throttling answers IAM Throttling: give services ["iam"] or leave it out',
+      path: ['services'],
+    }),
+  );
 
 // Loose: other keys (sns, sqs, s3 faults) belong to the messaging module and are passed to it.
 export const faultPatchSchema = z.looseObject({
@@ -42,6 +64,7 @@ export const faultPatchSchema = z.looseObject({
   reportStuck: z.nullish(z.strictObject({ accounts: accountList })),
   reportGenerationMs: z.optional(z.int().check(z.minimum(0))),
   assumeRoleDenied: z.nullish(z.strictObject({ accounts: accountList })),
+  failFirst: z.nullish(z.array(failFirstRule)),
   organizationsThrottling: z.nullish(
     z.strictObject({ rate: z.optional(rate), count: z.optional(z.int().check(z.minimum(0))) }),
   ),
@@ -70,10 +93,19 @@ export interface FaultConfig {
   readonly reportStuck: { readonly accounts: readonly string[] } | null;
   readonly reportGenerationMs: number;
   readonly assumeRoleDenied: { readonly accounts: readonly string[] } | null;
+  readonly failFirst: readonly FailFirstRule[] | null;
   readonly organizationsThrottling: {
     readonly rate?: number | undefined;
     readonly count?: number | undefined;
   } | null;
+}
+
+export interface FailFirstRule {
+  readonly accounts: readonly string[];
+  readonly count: number;
+  readonly kind: '5xx' | 'reset' | 'throttling';
+  readonly services?: readonly string[] | undefined;
+  readonly actions?: readonly string[] | undefined;
 }
 
 export const DEFAULT_FAULTS: FaultConfig = {
@@ -83,6 +115,7 @@ export const DEFAULT_FAULTS: FaultConfig = {
   reportStuck: null,
   reportGenerationMs: 0,
   assumeRoleDenied: null,
+  failFirst: null,
   organizationsThrottling: null,
 };
 
@@ -96,6 +129,12 @@ export class Faults {
   private readonly buckets = new Map<string, Bucket>();
   private random: Random;
   private organizationsThrottleLeft = 0;
+  /** Requests each failFirst rule has failed so far, by `<rule index>:<account>`. */
+  private readonly failFirstUsed = new Map<string, number>();
+  private ledger: FaultLedger | undefined;
+  /** The request whose fault checks are running (injectedError, then takeIamToken, same tick). */
+  private checking: { readonly accountId: string; readonly service: string; readonly action: string } | null =
+    null;
 
   constructor(
     initial: FaultPatch = {},
@@ -109,6 +148,16 @@ export class Faults {
 
   get config(): FaultConfig {
     return this.current;
+  }
+
+  /** Counts every injected fault into `ledger` (the emulator's Stats). */
+  countInto(ledger: FaultLedger): void {
+    this.ledger = ledger;
+  }
+
+  /** Records one injected fault; the service handlers call it where they inject one. */
+  record(fault: FaultName, kind: FaultKind, accountId: string, service: string, action: string): void {
+    this.ledger?.recordFault(fault, kind, accountId, service, action);
   }
 
   /**
@@ -141,6 +190,7 @@ export class Faults {
           : organizationsThrottling,
     };
     if (iamThrottling !== undefined) this.buckets.clear();
+    if ('failFirst' in own) this.failFirstUsed.clear();
     if (organizationsThrottling !== undefined)
       this.organizationsThrottleLeft = organizationsThrottling?.count ?? 0;
     return others;
@@ -149,12 +199,21 @@ export class Faults {
   clear(): void {
     this.current = DEFAULT_FAULTS;
     this.buckets.clear();
+    this.failFirstUsed.clear();
     this.organizationsThrottleLeft = 0;
     this.random = createRandom(this.seed);
   }
 
-  /** Takes one token from the account's IAM bucket; false means answer `Throttling`. */
+  /**
+   * Takes one token from the account's IAM bucket; false means answer `Throttling`. A failFirst
+   * throttling rule for the account answers first, without spending a token.
+   */
   takeIamToken(accountId: string): boolean {
+    const action = this.checkedAction(accountId, 'iam');
+    if (this.takeFailFirst('iam', accountId, action, ['throttling'])) {
+      this.record('failFirst', 'throttling', accountId, 'iam', action);
+      return false;
+    }
     const { storm } = this.current.iamThrottling;
     const inStorm = storm?.accounts.includes(accountId) === true;
     const { enabled, ratePerSecond, burst } =
@@ -165,20 +224,36 @@ export class Faults {
     bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.last) / 1000) * ratePerSecond);
     bucket.last = now;
     this.buckets.set(accountId, bucket);
-    if (bucket.tokens < 1) return false;
+    if (bucket.tokens < 1) {
+      this.record('iamThrottling', 'throttling', accountId, 'iam', action);
+      return false;
+    }
     bucket.tokens -= 1;
     return true;
   }
 
-  /** The injected failure for this request, if any. */
+  /**
+   * The injected failure for this request, if any: a failFirst rule first, then errorRate. The
+   * server asks once per request, right after the request's latency, before anything else.
+   */
   injectedError(service: string, accountId: string | undefined): '5xx' | 'reset' | null {
+    const account = accountId ?? '';
+    const action = this.ledger?.takeArrival(account, service) ?? 'unknown';
+    this.checking = { accountId: account, service, action };
+    const first = this.takeFailFirst(service, account, action, ['5xx', 'reset']);
+    if (first !== null) {
+      this.record('failFirst', first, account, service, action);
+      return first;
+    }
     const fault = this.current.errorRate;
     if (fault === null || fault.rate <= 0) return null;
     if (fault.services !== undefined && !fault.services.includes(service)) return null;
     if (fault.accounts !== undefined && (accountId === undefined || !fault.accounts.includes(accountId))) {
       return null;
     }
-    return this.random.next() < fault.rate ? fault.kind : null;
+    if (this.random.next() >= fault.rate) return null;
+    this.record('errorRate', fault.kind, account, service, action);
+    return fault.kind;
   }
 
   throttleOrganizations(): boolean {
@@ -197,6 +272,36 @@ export class Faults {
 
   isAssumeRoleDenied(accountId: string): boolean {
     return this.current.assumeRoleDenied?.accounts.includes(accountId) ?? false;
+  }
+
+  /** Spends one failure of the first failFirst rule of these kinds that still has one for the account. */
+  private takeFailFirst<K extends FailFirstRule['kind']>(
+    service: string,
+    accountId: string,
+    action: string,
+    kinds: readonly K[],
+  ): K | null {
+    const rules = this.current.failFirst ?? [];
+    for (const [index, rule] of rules.entries()) {
+      if (!(kinds as readonly string[]).includes(rule.kind)) continue;
+      if (!rule.accounts.includes(accountId)) continue;
+      if (!(rule.services ?? (rule.kind === 'throttling' ? ['iam'] : [service])).includes(service)) continue;
+      if (rule.actions !== undefined && !rule.actions.includes(action)) continue;
+      const key = `${index}:${accountId}`;
+      const used = this.failFirstUsed.get(key) ?? 0;
+      if (used >= rule.count) continue;
+      this.failFirstUsed.set(key, used + 1);
+      return rule.kind as K;
+    }
+    return null;
+  }
+
+  /** The action of the request injectedError is checking, if it is this account's and service's. */
+  private checkedAction(accountId: string, service: string): string {
+    const checking = this.checking;
+    return checking !== null && checking.accountId === accountId && checking.service === service
+      ? checking.action
+      : 'unknown';
   }
 }
 

@@ -5,9 +5,10 @@
  */
 import { type Expected, plantedExpectations, ruleExpectations } from './expected';
 import { createRandom, hashString, type Random } from './random';
-import { pickScenario, rootKey } from './scenarios';
-import { type BuiltOrganization, buildOrganization } from './state/build';
-import { type AccountSpec, type OrgSpec, orgSpecSchema, type UserSpec } from './state/spec';
+import { atThresholdEdge, pickScenario, rootKey } from './scenarios';
+import { type BuiltOrganization, buildOrganization, clockTime, secondOfDay } from './state/build';
+import { type AccountSpec, type KeySpec, type OrgSpec, orgSpecSchema, type UserSpec } from './state/spec';
+import { resolveOracleThresholds, type ThresholdOverrides } from './state/thresholds';
 
 export interface GenerateOptions {
   /** Total accounts, management and audit accounts included (at least 2). */
@@ -21,12 +22,24 @@ export interface GenerateOptions {
   readonly roleName?: string;
   /** The audit-account role the audit roles trust. @default 'OrgKeyAuditAuditor' */
   readonly auditorRoleName?: string;
+  /**
+   * Thresholds `expected` is judged by (merged onto the documented ones). Unset: the planted
+   * intent, which the generator wrote for the documented thresholds.
+   */
+  readonly thresholds?: ThresholdOverrides;
 }
 
 export interface GeneratedOrganization extends BuiltOrganization {
   readonly spec: readonly AccountSpec[];
   readonly expected: Expected;
   readonly now: Date;
+  /**
+   * The oracle again, for a run that overrides some thresholds (an execution input's
+   * `thresholds`): the documented rules re-applied to the planted records.
+   * @param now @default the organization's now
+   * @throws RangeError naming a bad threshold field
+   */
+  expectedWith(thresholds: ThresholdOverrides, now?: Date): Expected;
 }
 
 const TEAMS = [
@@ -132,11 +145,39 @@ function exemptionTag(r: Random, nowMs: number): { value: string; valid: boolean
   };
 }
 
-function plantUsers(r: Random, count: number, nowMs: number): UserSpec[] {
+const LAST_SECOND = 86_399;
+/** Late evening: from 18:00 UTC, and always after now's time of day when there is room left. */
+const EVENING = 18 * 3600;
+
+/**
+ * Gives a planted key its UTC times of day, from a stream of its own (so the ages, names and
+ * tags a seed plants stay the same): anywhere in the day, never after now for today's dates,
+ * never used before it was created; and late in the evening, after now's time of day, for an
+ * age or last use at a threshold's edge, where counting elapsed 24-hour periods instead of
+ * calendar days (docs/architecture.md, "Findings") would give one day less.
+ */
+function plantTimes(times: Random, nowMs: number, key: KeySpec): KeySpec {
+  const nowSecond = secondOfDay(nowMs);
+  const last = (daysAgo: number) => (daysAgo === 0 ? nowSecond : LAST_SECOND);
+  const late = (daysAgo: number, from: number) =>
+    times.int(Math.min(Math.max(from, EVENING, nowSecond + 1), last(daysAgo)), last(daysAgo));
+  const edge = atThresholdEdge(key);
+  const created = edge.created ? late(key.ageDays, 0) : times.int(0, last(key.ageDays));
+  const out: KeySpec = { ...key, createdTime: clockTime(created) };
+  const used = key.lastUsedDaysAgo;
+  if (used === null) return out;
+  const first = used === key.ageDays ? created : 0;
+  const usedAt = edge.lastUsed ? late(used, first) : times.int(first, last(used));
+  return { ...out, lastUsedTime: clockTime(usedAt) };
+}
+
+function plantUsers(r: Random, count: number, nowMs: number, times: Random): UserSpec[] {
   const used = new Set<string>();
   const users: UserSpec[] = [];
   for (let i = 0; i < count; i++) {
-    const keys = pickScenario(r).plant(r);
+    const keys = pickScenario(r)
+      .plant(r)
+      .map((k) => plantTimes(times, nowMs, k));
     const hasFindings = keys.some((k) => (k.expect ?? []).length > 0);
     const tags: Record<string, string> = {};
     let plantedExempt = false;
@@ -166,6 +207,7 @@ export function generateAccountSpecs(options: GenerateOptions, nowMs: number): A
   if (!Number.isInteger(users) || users < 0)
     throw new RangeError(`users must be an integer >= 0; got ${users}`);
   const r = createRandom(hashString(`org:${seed}`));
+  const times = createRandom(hashString(`times-of-day:${seed}`));
   const ids = accountIds(r, accounts);
   const specs: AccountSpec[] = [];
   for (let i = 0; i < accounts; i++) {
@@ -196,8 +238,8 @@ export function generateAccountSpecs(options: GenerateOptions, nowMs: number): A
       name,
       state,
       auditRole,
-      rootKeys: withRoot ? [rootKey(r)] : [],
-      users: active ? plantUsers(r, users, nowMs) : [],
+      rootKeys: withRoot ? [plantTimes(times, nowMs, rootKey(r))] : [],
+      users: active ? plantUsers(r, users, nowMs, times) : [],
     });
   }
   return specs;
@@ -212,13 +254,25 @@ export function generateOrganization(options: GenerateOptions): GeneratedOrganiz
     ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
     ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
   });
-  const expected = plantedExpectations(built, spec, { seed: options.seed, now });
-  return { ...built, spec, expected, now };
+  const meta = { seed: options.seed, now };
+  const expected =
+    options.thresholds === undefined
+      ? plantedExpectations(built, spec, meta)
+      : ruleExpectations(built, spec, meta, resolveOracleThresholds(options.thresholds));
+  return {
+    ...built,
+    spec,
+    expected,
+    now,
+    expectedWith: (thresholds, at = now) =>
+      ruleExpectations(built, spec, { ...meta, now: at }, resolveOracleThresholds(thresholds)),
+  };
 }
 
 /**
  * An exact scenario from a JSON spec (`--org-file`). Its expectations come from the rules
- * re-applied to the spec, since nothing was planted with an intent.
+ * re-applied to the planted records (with the spec's `thresholds`, if any), since nothing was
+ * planted with an intent.
  * @throws Error naming the offending field, e.g. `accounts.2.users.0.keys.1.lastUsedDaysAgo`.
  */
 export function organizationFromSpec(
@@ -234,12 +288,34 @@ export function organizationFromSpec(
   }
   const spec: OrgSpec = parsed.data;
   const now = options.now ?? (spec.now === undefined ? new Date() : new Date(spec.now));
-  const built = buildOrganization(spec.accounts, {
+  let built: BuiltOrganization;
+  let thresholds: ReturnType<typeof resolveOracleThresholds>;
+  try {
+    thresholds = resolveOracleThresholds(spec.thresholds ?? {});
+    built = buildOrganization(spec.accounts, {
+      now,
+      seed: 'org-file',
+      ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
+      ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
+    });
+  } catch (error) {
+    // A time of day after now, or thresholds out of order: named like the schema's issues.
+    if (error instanceof RangeError) throw new Error(`invalid organization spec: ${error.message}`);
+    throw error;
+  }
+  const meta = { seed: null, now };
+  const expected = ruleExpectations(built, spec.accounts, meta, thresholds);
+  return {
+    ...built,
+    spec: spec.accounts,
+    expected,
     now,
-    seed: 'org-file',
-    ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
-    ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
-  });
-  const expected = ruleExpectations(built, spec.accounts, { seed: null, now });
-  return { ...built, spec: spec.accounts, expected, now };
+    expectedWith: (overrides, at = now) =>
+      ruleExpectations(
+        built,
+        spec.accounts,
+        { ...meta, now: at },
+        resolveOracleThresholds({ ...spec.thresholds, ...overrides }),
+      ),
+  };
 }

@@ -29,11 +29,11 @@ export type {
 } from './calls';
 export type { Clock } from './clock';
 export type { Expected, ExpectedAccount, ExpectedFinding } from './expected';
-export type { FaultConfig, FaultPatch, Faults } from './faults';
+export type { FailFirstRule, FaultConfig, FaultPatch, Faults } from './faults';
 export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
 export { FINDING_TYPE_NAMES } from './state/spec';
-export type { CallStat, Stats } from './stats';
+export type { CallStat, FaultFilter, FaultKind, FaultName, FaultStat, Stats } from './stats';
 
 export interface StartEmulatorOptions {
   /** @default 0 (a random free port) */
@@ -133,7 +133,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const clock = createClock(organization.now);
   const realNow = () => performance.now();
   const faults = new Faults(options.faults ?? {}, realNow);
-  const stats = new Stats();
+  const stats = new Stats(realNow);
+  // Every injected fault is counted, by fault, kind, account and action: stats.faults().
+  faults.countInto(stats);
   const ids = createRandom(hashString(`requests:${seed}`));
   const nextRequestId = () => requestId(ids);
   const ctx: ServiceContext = {
@@ -151,6 +153,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     baseUrl: () => baseUrl,
     auditAccountId: organization.auditAccountId,
     now: () => clock.nowMs(),
+    onFault: (fault, accountId, service, action) =>
+      stats.recordFault(fault, '5xx', accountId, service, action),
   });
   const roleSessions = new Map<string, RoleCredentials>();
   const roleCredentials = (roleName: string, sessionName: string): RoleCredentials => {

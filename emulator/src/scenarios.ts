@@ -2,9 +2,12 @@
  * The user scenarios the generator plants. Each draws ages from ranges chosen so that the
  * findings it declares hold for every draw (e.g. "due soon" is 80-89 days old and used within
  * 44 days): the declared findings are the expectation, never a call to the product's policy.
+ * They hold for the documented thresholds (docs/architecture.md, "Findings"); the generator
+ * gives each key its time of day (late in the evening at a threshold's edge).
  */
 import type { Random } from './random';
 import type { KeySpec, PlantedFindingType } from './state/spec';
+import { DOCUMENTED_THRESHOLDS } from './state/thresholds';
 
 type Planted = Omit<KeySpec, 'lastUsedService' | 'lastUsedRegion'> & { expect: PlantedFindingType[] };
 
@@ -18,6 +21,77 @@ function key(r: Random, planted: Planted): KeySpec {
 /** Used within the last 44 days (never before the key existed). */
 function recentUse(r: Random, age: number): number {
   return r.int(0, Math.min(age, 44));
+}
+
+/** Keys on either side of each documented threshold, each with the findings it must give. */
+const THRESHOLD_EDGES: readonly ((r: Random) => Planted)[] = [
+  // rotationDueSoonDays 80: the day before, and the first day.
+  (r) => ({ ageDays: 79, lastUsedDaysAgo: recentUse(r, 79), status: 'Active', expect: [] }),
+  (r) => ({
+    ageDays: 80,
+    lastUsedDaysAgo: recentUse(r, 80),
+    status: 'Active',
+    expect: ['ROTATION_DUE_SOON'],
+  }),
+  // rotationOverdueDays 90 (day 90 itself is the reminder-day-90 scenario): the day before, the day after.
+  (r) => ({
+    ageDays: 89,
+    lastUsedDaysAgo: recentUse(r, 89),
+    status: 'Active',
+    expect: ['ROTATION_DUE_SOON'],
+  }),
+  (r) => ({ ageDays: 91, lastUsedDaysAgo: recentUse(r, 91), status: 'Active', expect: ['ROTATION_OVERDUE'] }),
+  // rotationCriticalDays 365: high the day before, critical from that day.
+  (r) => ({
+    ageDays: 364,
+    lastUsedDaysAgo: recentUse(r, 364),
+    status: 'Active',
+    expect: ['ROTATION_OVERDUE'],
+  }),
+  (r) => ({
+    ageDays: 365,
+    lastUsedDaysAgo: recentUse(r, 365),
+    status: 'Active',
+    expect: ['ROTATION_OVERDUE'],
+  }),
+  // neverUsedGraceDays 7: never used for 7 days is fine, 8 is not.
+  () => ({ ageDays: 7, lastUsedDaysAgo: null, status: 'Active', expect: [] }),
+  () => ({ ageDays: 8, lastUsedDaysAgo: null, status: 'Active', expect: ['NEVER_USED'] }),
+  // inactiveLingeringDays 30: inactive for 30 days is fine, 31 is not.
+  () => ({ ageDays: 30, lastUsedDaysAgo: null, status: 'Inactive', expect: [] }),
+  (r) => ({
+    ageDays: 31,
+    lastUsedDaysAgo: r.int(0, 31),
+    status: 'Inactive',
+    expect: ['INACTIVE_KEY_LINGERING'],
+  }),
+  // unusedDays 45: last used 44 days ago is fine, 45 is not.
+  (r) => ({ ageDays: r.int(50, 79), lastUsedDaysAgo: 44, status: 'Active', expect: [] }),
+  (r) => ({ ageDays: r.int(50, 79), lastUsedDaysAgo: 45, status: 'Active', expect: ['UNUSED'] }),
+];
+
+/** The day counts on either side of a documented threshold, and the thresholds themselves. */
+const AGE_EDGES = new Set(
+  [
+    DOCUMENTED_THRESHOLDS.rotationDueSoonDays,
+    DOCUMENTED_THRESHOLDS.rotationOverdueDays,
+    DOCUMENTED_THRESHOLDS.rotationCriticalDays,
+    ...DOCUMENTED_THRESHOLDS.reminderDays,
+    DOCUMENTED_THRESHOLDS.neverUsedGraceDays,
+    DOCUMENTED_THRESHOLDS.inactiveLingeringDays,
+  ].flatMap((t) => [t - 1, t, t + 1]),
+);
+const USE_EDGES = new Set([-1, 0, 1].map((d) => DOCUMENTED_THRESHOLDS.unusedDays + d));
+
+/** Whether a key's age (or its days since last use) sits at a threshold's edge. */
+export function atThresholdEdge(key: Pick<KeySpec, 'ageDays' | 'lastUsedDaysAgo'>): {
+  readonly created: boolean;
+  readonly lastUsed: boolean;
+} {
+  return {
+    created: AGE_EDGES.has(key.ageDays),
+    lastUsed: key.lastUsedDaysAgo !== null && USE_EDGES.has(key.lastUsedDaysAgo),
+  };
 }
 
 export interface Scenario {
@@ -166,6 +240,13 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'inactive-recent',
     weight: 2,
     plant: (r) => [key(r, { ageDays: r.int(0, 30), lastUsedDaysAgo: null, status: 'Inactive', expect: [] })],
+  },
+  {
+    // One key on a threshold's first day or the day before it (docs/architecture.md, "Findings"),
+    // planted late in the day (see plantTimes): its calendar-day age is what decides.
+    name: 'threshold-edge',
+    weight: 12,
+    plant: (r) => [key(r, r.pick(THRESHOLD_EDGES)(r))],
   },
   {
     name: 'rotated-old-key-left-inactive',

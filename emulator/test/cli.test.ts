@@ -80,9 +80,24 @@ describe('command line', () => {
     expect(exports['AWS_REGION']).toBe('us-east-1');
     expect(exports['AWS_ENDPOINT_URL']).toBe(lines.at(-1)?.replace('emulator listening on ', ''));
     expect(exports['KEYAUDIT_ROLE_NAME']).toBe('OrgKeyAuditRole');
-    const expected = JSON.parse(readFileSync(expectOut, 'utf8')) as { seed: number; accounts: unknown[] };
+    const expected = JSON.parse(readFileSync(expectOut, 'utf8')) as {
+      seed: number;
+      accounts: unknown[];
+      thresholds: Record<string, unknown>;
+      findings: Record<string, unknown>[];
+    };
     expect(expected.seed).toBe(4);
     expect(expected.accounts).toHaveLength(6);
+    // Each finding with its severity and whole-day age, and the thresholds that judged them.
+    expect(expected.thresholds).toMatchObject({ rotationOverdueDays: 90, reminderDays: [90] });
+    expect(expected.findings.length).toBeGreaterThan(0);
+    for (const f of expected.findings) {
+      expect(Object.keys(f).sort()).toEqual(
+        ['accessKeyId', 'accountId', 'ageDays', 'severity', 'type', 'userName'].sort(),
+      );
+      expect(['critical', 'high', 'medium', 'low', 'info']).toContain(f['severity']);
+      expect(Number.isInteger(f['ageDays'])).toBe(true);
+    }
   });
 });
 
@@ -123,23 +138,30 @@ describe('--org-file specs', () => {
     expect(org.now.toISOString()).toBe('2025-06-15T12:00:00.000Z');
     const ids =
       org.org.accounts.get('333333333333')?.users.map((u) => u.keys.map((k) => k.accessKeyId)) ?? [];
-    const strip = (list: readonly { userName: string; accessKeyId: string | null; type: string }[]) =>
-      list.map((f) => `${f.userName} ${f.accessKeyId} ${f.type}`).sort();
+    const strip = (
+      list: readonly {
+        userName: string;
+        accessKeyId: string | null;
+        type: string;
+        severity: string;
+        ageDays: number;
+      }[],
+    ) => list.map((f) => `${f.userName} ${f.accessKeyId} ${f.type} ${f.severity} ${f.ageDays}`).sort();
     expect(strip(org.expected.findings)).toEqual(
       [
-        `<root_account> null ROOT_ACCESS_KEY`,
-        `dev ${ids[1]?.[0]} ROTATION_DUE_SOON`,
-        `dev ${ids[1]?.[0]} TWO_ACTIVE_KEYS`,
-        `dev ${ids[1]?.[1]} NEVER_USED`,
-        `gone ${ids[2]?.[0]} INACTIVE_KEY_LINGERING`,
+        `<root_account> null ROOT_ACCESS_KEY critical 10`,
+        `dev ${ids[1]?.[0]} ROTATION_DUE_SOON low 85`,
+        `dev ${ids[1]?.[0]} TWO_ACTIVE_KEYS low 85`,
+        `dev ${ids[1]?.[1]} NEVER_USED medium 8`,
+        `gone ${ids[2]?.[0]} INACTIVE_KEY_LINGERING info 31`,
       ].sort(),
     );
     // The exemption runs through its last day (inclusive).
     expect(strip(org.expected.exempted)).toEqual(
       [
-        `ops ${ids[0]?.[0]} REMINDER_DAY`,
-        `ops ${ids[0]?.[0]} ROTATION_OVERDUE`,
-        `ops ${ids[0]?.[0]} UNUSED`,
+        `ops ${ids[0]?.[0]} REMINDER_DAY info 90`,
+        `ops ${ids[0]?.[0]} ROTATION_OVERDUE high 90`,
+        `ops ${ids[0]?.[0]} UNUSED medium 90`,
       ].sort(),
     );
     expect(org.expected.accounts.map((a) => a.expectedStatus)).toEqual([

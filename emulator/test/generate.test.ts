@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ruleFindings, tagExempts } from '../src/expected';
+import { calendarDays, ruleExpectations, tagExempts } from '../src/expected';
 import { generateOrganization } from '../src/generate';
-import { SCENARIOS } from '../src/scenarios';
-import { plantedAt } from '../src/state/build';
+import { atThresholdEdge, SCENARIOS } from '../src/scenarios';
+import { plantedAt, secondOfDay } from '../src/state/build';
 
 const NOW = new Date('2025-06-15T13:45:00Z');
 const DAY = 86_400_000;
@@ -53,22 +53,77 @@ describe('generateOrganization', () => {
     }
   });
 
-  it('dates keys at 00:01 UTC exactly N days before now, so whole-day ages are exact', () => {
-    expect(new Date(plantedAt(NOW.getTime(), 90)).toISOString()).toBe('2025-03-17T00:01:00.000Z');
-    expect(new Date(plantedAt(NOW.getTime(), 0)).toISOString()).toBe('2025-06-15T00:01:00.000Z');
-    // Just after midnight, today's 00:01 would be in the future: clamp to now.
-    const earlyNow = Date.parse('2025-06-15T00:00:30Z');
-    expect(plantedAt(earlyNow, 0)).toBe(earlyNow);
-    const gen = generateOrganization({ accounts: 4, users: 30, seed: 3, now: NOW });
+  it('dates each key on the UTC day its age names, at a time of day drawn from the seed', () => {
+    expect(new Date(plantedAt(NOW.getTime(), 90, 23 * 3600 + 59 * 60)).toISOString()).toBe(
+      '2025-03-17T23:59:00.000Z',
+    );
+    expect(new Date(plantedAt(NOW.getTime(), 0, 60)).toISOString()).toBe('2025-06-15T00:01:00.000Z');
+    const nowMs = NOW.getTime();
+    const gen = generateOrganization({ accounts: 12, users: 30, seed: 3, now: NOW });
+    let keys = 0;
+    let afterNowsTime = 0;
+    let elapsedDiffers = 0;
     gen.spec.forEach((spec) => {
       const record = gen.org.accounts.get(spec.id);
       spec.users.forEach((user, j) => {
         user.keys.forEach((key, k) => {
-          const created = record?.users[j]?.keys[k]?.createdAt ?? 0;
-          expect(Math.round((Date.parse('2025-06-15T00:01:00Z') - created) / DAY)).toBe(key.ageDays);
+          const planted = record?.users[j]?.keys[k];
+          if (planted === undefined) throw new Error('a planted key has no record');
+          keys++;
+          expect(calendarDays(planted.createdAt, nowMs)).toBe(key.ageDays);
+          expect(planted.createdAt).toBeLessThanOrEqual(nowMs);
+          expect(planted.createdAt % 1000).toBe(0);
+          if (secondOfDay(planted.createdAt) > secondOfDay(nowMs)) afterNowsTime++;
+          if (Math.floor((nowMs - planted.createdAt) / DAY) !== key.ageDays) elapsedDiffers++;
+          if (key.lastUsedDaysAgo === null) {
+            expect(planted.lastUsedAt).toBeNull();
+          } else {
+            const used = planted.lastUsedAt ?? Number.NaN;
+            expect(calendarDays(used, nowMs)).toBe(key.lastUsedDaysAgo);
+            expect(used).toBeGreaterThanOrEqual(planted.createdAt);
+            expect(used).toBeLessThanOrEqual(nowMs);
+          }
         });
       });
     });
+    // Spread over the whole day: about half the keys were created later in their day than now's
+    // time of day (13:45), and so are a day younger in elapsed 24-hour periods.
+    expect(afterNowsTime / keys).toBeGreaterThan(0.3);
+    expect(elapsedDiffers).toBe(afterNowsTime);
+  });
+
+  it('plants every key at a threshold edge (79, 80, 89, 90, 91, 364, 365, 7, 8, 30, 31; last used 44-46 days ago) in the late evening, after now', () => {
+    for (const now of [NOW, new Date('2025-06-15T00:00:30Z'), new Date('2025-06-15T23:58:00Z')]) {
+      const nowMs = now.getTime();
+      const gen = generateOrganization({ accounts: 20, users: 20, seed: 17, now });
+      const edges = { created: new Set<number>(), lastUsed: 0 };
+      gen.spec.forEach((spec) => {
+        const record = gen.org.accounts.get(spec.id);
+        spec.users.forEach((user, j) => {
+          user.keys.forEach((key, k) => {
+            const planted = record?.users[j]?.keys[k];
+            const edge = atThresholdEdge(key);
+            if (edge.created) {
+              edges.created.add(key.ageDays);
+              expect(secondOfDay(planted?.createdAt ?? 0)).toBeGreaterThan(
+                Math.min(secondOfDay(nowMs), 86_398),
+              );
+              expect(secondOfDay(planted?.createdAt ?? 0)).toBeGreaterThanOrEqual(18 * 3600);
+            }
+            if (edge.lastUsed) {
+              edges.lastUsed++;
+              expect(secondOfDay(planted?.lastUsedAt ?? 0)).toBeGreaterThan(
+                Math.min(secondOfDay(nowMs), 86_398),
+              );
+            }
+          });
+        });
+      });
+      expect([...edges.created].sort((a, b) => a - b)).toEqual(
+        expect.arrayContaining([7, 8, 30, 31, 79, 80, 89, 90, 91, 364, 365]),
+      );
+      expect(edges.lastUsed).toBeGreaterThan(0);
+    }
   });
 
   it('plants a realistic spread: every scenario, both exemption outcomes and a root key', () => {
@@ -97,15 +152,19 @@ describe('generateOrganization', () => {
     expect(SCENARIOS.length).toBeGreaterThanOrEqual(10);
   });
 
-  it("records on each key the findings the policy's rules give it (planted intent agrees with the rules)", () => {
-    const gen = generateOrganization({ accounts: 60, users: 20, seed: 2024, now: NOW });
-    for (const spec of gen.spec) {
-      for (const user of spec.users) {
-        expect(tagExempts(user, '2025-06-15')).toBe(user.plantedExempt === true);
-        for (const key of user.keys) {
-          expect([...(key.expect ?? [])].sort()).toEqual(ruleFindings(key, user).sort());
-        }
+  it('records on each key the findings, severities and ages the documented rules give it (planted intent agrees with the rules)', () => {
+    for (const now of [NOW, new Date('2025-06-15T00:00:01Z'), new Date('2025-06-15T23:59:59Z')]) {
+      const gen = generateOrganization({ accounts: 60, users: 20, seed: 2024, now });
+      const today = now.toISOString().slice(0, 10);
+      for (const spec of gen.spec) {
+        for (const user of spec.users) expect(tagExempts(user.tags, today)).toBe(user.plantedExempt === true);
       }
+      const rules = ruleExpectations(gen, gen.spec, { seed: 2024, now });
+      const sorted = (list: readonly object[]) => list.map((f) => JSON.stringify(f)).sort();
+      expect(sorted(gen.expected.findings)).toEqual(sorted(rules.findings));
+      expect(sorted(gen.expected.exempted)).toEqual(sorted(rules.exempted));
+      expect(gen.expected.findings.length).toBeGreaterThan(300);
+      expect(gen.expectedWith({})).toEqual(rules);
     }
   });
 

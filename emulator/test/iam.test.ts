@@ -32,14 +32,30 @@ const SPEC = {
       users: [
         {
           name: 'alice',
-          keys: [{ ageDays: 100, lastUsedDaysAgo: 2, lastUsedService: 'ec2', lastUsedRegion: 'eu-west-1' }],
+          keys: [
+            {
+              ageDays: 100,
+              lastUsedDaysAgo: 2,
+              lastUsedService: 'ec2',
+              lastUsedRegion: 'eu-west-1',
+              // Pinned times of day (unset, they are drawn from the seed), so the dates below are exact.
+              createdTime: '00:01',
+              lastUsedTime: '00:01',
+            },
+          ],
         },
         {
           name: 'bob',
           tags: { team: 'payments', 'org-key-audit:exempt': 'vendor;until=2025-12-31' },
           keys: [
-            { ageDays: 10, lastUsedDaysAgo: null },
-            { ageDays: 40, lastUsedDaysAgo: 1, status: 'Inactive' },
+            { ageDays: 10, lastUsedDaysAgo: null, createdTime: '00:01' },
+            {
+              ageDays: 40,
+              lastUsedDaysAgo: 1,
+              status: 'Inactive',
+              createdTime: '00:01',
+              lastUsedTime: '00:01',
+            },
           ],
         },
         { name: 'carol', passwordLastUsedDaysAgo: 'never' },

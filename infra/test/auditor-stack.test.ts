@@ -377,6 +377,42 @@ describe('functions', () => {
   });
 });
 
+describe('member roles, as the app deploys them', () => {
+  it('trust one audit-account role each, and only from inside the configured organization', () => {
+    type Trust = { Statement: unknown[] };
+    const trusts = (t: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.values(resourcesOfType(t, 'AWS::IAM::Role')).map((r) => [
+          r.Properties['RoleName'],
+          (r.Properties['AssumeRolePolicyDocument'] as Trust).Statement,
+        ]),
+      );
+    // Exactly the configured organization id, not any aws:PrincipalOrgID value.
+    const onlyFrom = (principal: string) => [
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: principal },
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': DELEGATED_CONFIG.organizationId } },
+      },
+    ];
+    const auditor = `arn:aws:iam::${AUDIT}:role/org-key-audit-audit-account`;
+    const lister = `arn:aws:iam::${AUDIT}:role/org-key-audit-list-accounts`;
+    // The management account's own stack: StackSets never deploy there.
+    expect(trusts(synthesized.template(synthesized.stacks.managementRole))).toEqual({
+      OrgKeyAuditRole: onlyFrom(auditor),
+      OrgKeyAuditOrgReader: onlyFrom(lister),
+    });
+    // And the template the StackSet deploys to every member account.
+    const stackSets = Object.values(
+      resourcesOfType(synthesized.template(synthesized.stacks.rollout), 'AWS::CloudFormation::StackSet'),
+    );
+    expect(stackSets).toHaveLength(1);
+    const body = JSON.parse(String(stackSets[0]?.Properties['TemplateBody'])) as Record<string, unknown>;
+    expect(trusts(body)).toEqual({ OrgKeyAuditRole: onlyFrom(auditor) });
+  });
+});
+
 describe('stack outputs', () => {
   it('exports every name keyaudit looks resources up by', () => {
     const outputs = (template['Outputs'] ?? {}) as Record<string, unknown>;

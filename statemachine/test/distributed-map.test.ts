@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ASL placeholders are literal ${...} text, not templates
+import { readFileSync } from 'node:fs';
+import { manifestSchema, RunStore } from '@org-key-audit/functions/aws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type MapChildProgress, runWorkflow } from '../src/runner';
 import { Gate, NamedError, unusedTasks } from './support/doubles';
@@ -259,5 +261,144 @@ describe('Distributed Map: tolerated failures', () => {
   it('tolerates no failure when neither threshold is set, as in AWS', async () => {
     const result = await run(['ok1', 'f2'], failIfF, { mapFields: {} });
     expect(outputOf(result).failure?.Error).toBe('States.ExceedToleratedFailureThreshold');
+  });
+});
+
+/**
+ * AWS's documented ResultWriter example (fixtures/result-writer-aws-example.json: the state output,
+ * manifest.json and the result files of one Map Run), against which both sides of the contract
+ * are held: the local runner that writes the files, and the run store that BuildDigest reads
+ * them with (docs/contracts.md, "S3 layout").
+ */
+describe('Distributed Map: ResultWriter output as AWS documents it', () => {
+  interface AwsExample {
+    readonly resultWriter: { readonly Parameters: { readonly Bucket: string; readonly Prefix: string } };
+    readonly stateOutput: MapOutput['map'];
+    readonly objects: Readonly<Record<string, unknown>>;
+  }
+  const example = JSON.parse(
+    readFileSync(new URL('./fixtures/result-writer-aws-example.json', import.meta.url), 'utf8'),
+  ) as AwsExample;
+  type Manifest = {
+    DestinationBucket: string;
+    MapRunArn: string;
+    ResultFiles: Record<string, { Key: string; Size: number }[]>;
+  };
+  const exampleManifest = example.objects[example.stateOutput.ResultWriterDetails.Key] as Manifest;
+  const exampleEntry = (status: 'SUCCEEDED' | 'FAILED') => {
+    const [file] = exampleManifest.ResultFiles[status] ?? [];
+    return (example.objects[file?.Key ?? ''] as Record<string, unknown>[])[0] ?? {};
+  };
+  const fieldsOf = (value: object) => Object.keys(value).sort();
+  /** arn:aws:states:<region>:<account>:mapRun:<state machine>/<Map label>:<Map Run id> */
+  const MAP_RUN_ARN = /^arn:aws:states:[a-z0-9-]+:\d{12}:mapRun:[^/:]+\/[^/:]+:[0-9a-f-]+$/;
+  /** Where the manifest of a Map Run goes: <Prefix>/<Map Run id>/manifest.json. */
+  const manifestKey = (mapRunArn: string, prefix: string) =>
+    `${prefix}/${mapRunArn.slice(mapRunArn.lastIndexOf(':') + 1)}/manifest.json`;
+
+  it('the example is what it claims: its layout, sizes and manifest follow the documented rules', () => {
+    const { stateOutput, resultWriter } = example;
+    expect(stateOutput.MapRunArn).toMatch(MAP_RUN_ARN);
+    expect(stateOutput.ResultWriterDetails).toEqual({
+      Bucket: resultWriter.Parameters.Bucket,
+      Key: manifestKey(stateOutput.MapRunArn, resultWriter.Parameters.Prefix),
+    });
+    expect(fieldsOf(exampleManifest.ResultFiles)).toEqual(['FAILED', 'PENDING', 'SUCCEEDED']);
+    for (const [status, files] of Object.entries(exampleManifest.ResultFiles)) {
+      for (const [n, file] of files.entries()) {
+        expect(file.Key).toBe(
+          stateOutput.ResultWriterDetails.Key.replace(/manifest\.json$/, `${status}_${n}.json`),
+        );
+        expect(file.Size).toBe(Buffer.byteLength(JSON.stringify(example.objects[file.Key])));
+      }
+    }
+  });
+
+  it('the local runner writes the same state output, manifest, file layout and entry fields', async () => {
+    const result = await run(['a', 'b'], (event) => {
+      if (event.id === 'b') throw new NamedError('Boom', 'b always fails');
+      return { done: event.id };
+    });
+    const { map } = outputOf(result);
+    expect(fieldsOf(map)).toEqual(fieldsOf(example.stateOutput));
+    expect(fieldsOf(map.ResultWriterDetails)).toEqual(fieldsOf(example.stateOutput.ResultWriterDetails));
+    expect(map.MapRunArn).toMatch(MAP_RUN_ARN);
+    // The definition above writes with Prefix "results".
+    expect(map.ResultWriterDetails).toEqual({
+      Bucket: REPORT_BUCKET,
+      Key: manifestKey(map.MapRunArn, 'results'),
+    });
+
+    const manifest = aws.getJson(REPORT_BUCKET, map.ResultWriterDetails.Key) as Manifest;
+    expect(fieldsOf(manifest)).toEqual(fieldsOf(exampleManifest));
+    expect(manifest.DestinationBucket).toBe(REPORT_BUCKET);
+    expect(manifest.MapRunArn).toBe(map.MapRunArn);
+    expect(fieldsOf(manifest.ResultFiles)).toEqual(fieldsOf(exampleManifest.ResultFiles));
+    expect(manifest.ResultFiles['PENDING']).toEqual([]);
+    for (const status of ['SUCCEEDED', 'FAILED'] as const) {
+      const files = manifest.ResultFiles[status] ?? [];
+      expect(files, `${status} files`).toHaveLength(1);
+      for (const [n, file] of files.entries()) {
+        expect(fieldsOf(file)).toEqual(fieldsOf((exampleManifest.ResultFiles[status] ?? [])[0] ?? {}));
+        expect(file.Key).toBe(map.ResultWriterDetails.Key.replace(/manifest\.json$/, `${status}_${n}.json`));
+        const text = aws.objects.get(`${REPORT_BUCKET}/${file.Key}`) ?? '';
+        expect(file.Size).toBe(Buffer.byteLength(text));
+        const entries = JSON.parse(text) as Record<string, unknown>[];
+        expect(entries).toHaveLength(1);
+        for (const entry of entries) {
+          // The same fields as AWS's entry of that status, no more, no fewer.
+          expect(fieldsOf(entry), `${status} entry`).toEqual(fieldsOf(exampleEntry(status)));
+          expect(entry['Status']).toBe(status);
+          expect(entry['InputDetails']).toEqual(exampleEntry(status)['InputDetails']);
+          expect(entry['RedriveStatus']).toBe(exampleEntry(status)['RedriveStatus']);
+          // Input and Output are JSON strings, as with Transformation NONE.
+          expect(typeof entry['Input']).toBe('string');
+          expect(() => JSON.parse(String(entry['Input']))).not.toThrow();
+          if (status === 'SUCCEEDED') expect(JSON.parse(String(entry['Output']))).toEqual({ done: 'a' });
+        }
+      }
+    }
+  });
+
+  it("the run store reads AWS's example as AWS writes it (manifestSchema, readMapResults)", async () => {
+    const { Bucket } = example.stateOutput.ResultWriterDetails;
+    for (const [key, value] of Object.entries(example.objects)) aws.putJson(Bucket, key, value);
+    expect(manifestSchema.safeParse(exampleManifest).success).toBe(true);
+    const results = await new RunStore({ s3: aws.s3, bucket: Bucket }).readMapResults(example.stateOutput);
+    const child = (status: 'SUCCEEDED' | 'FAILED') => {
+      const entry = exampleEntry(status);
+      return {
+        status,
+        executionArn: entry['ExecutionArn'],
+        input: JSON.parse(String(entry['Input'])),
+        output: entry['Output'] === undefined ? null : JSON.parse(String(entry['Output'])),
+        error: entry['Error'] ?? null,
+        cause: entry['Cause'] ?? null,
+      };
+    };
+    expect(results.mapRunArn).toBe(example.stateOutput.MapRunArn);
+    expect([...results.children].sort((a, b) => a.status.localeCompare(b.status))).toEqual([
+      child('FAILED'),
+      child('SUCCEEDED'),
+    ]);
+  });
+
+  it("the run store reads the local runner's output back to what the children did", async () => {
+    const result = await run(['a', 'b'], (event) => {
+      if (event.id === 'b') throw new NamedError('Boom', 'b always fails');
+      return { done: event.id };
+    });
+    const { map } = outputOf(result);
+    const results = await new RunStore({ s3: aws.s3, bucket: REPORT_BUCKET }).readMapResults(map);
+    expect(results.mapRunArn).toBe(map.MapRunArn);
+    const byId = new Map(results.children.map((c) => [(c.input as { id: string }).id, c]));
+    expect(byId.get('a')).toMatchObject({
+      status: 'SUCCEEDED',
+      output: { done: 'a' },
+      error: null,
+      cause: null,
+    });
+    expect(byId.get('b')).toMatchObject({ status: 'FAILED', output: null, error: 'Boom' });
+    expect(JSON.parse(byId.get('b')?.cause ?? '')).toMatchObject({ errorMessage: 'b always fails' });
   });
 });

@@ -2,6 +2,11 @@
  * Property: bad input of every kind a person or AWS can produce (execution input, deployment
  * config, credential-report CSV) ends in a typed error that names the field, or in a correct
  * result; never in an unhandled exception. Expected values come from how the inputs were built.
+ * Where a generator mixes valid and bad input, each input is classified from the documents
+ * (docs/contracts.md; the config table of infra/README.md, README.md's "configuration";
+ * docs/aws-behaviour.md),
+ * outcomes are counted, and the share of accepted runs the construction guarantees is required:
+ * a parser that refused everything with a typed error must fail here.
  */
 import { DEFAULT_THRESHOLDS, InvalidInputError, parseCredentialReport } from '@org-key-audit/functions/core';
 import { makeValidateInputHandler } from '@org-key-audit/functions/handlers';
@@ -9,9 +14,17 @@ import { silentTelemetry } from '@org-key-audit/functions/runtime';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type ConfigInput, parseConfig } from '../../infra/lib/config';
-import { COLUMNS, saneKey, userName, writeReport } from '../support/credential-report-csv';
+import {
+  COLUMNS,
+  type ReportRow,
+  rowFields,
+  saneKey,
+  userName,
+  writeReport,
+} from '../support/credential-report-csv';
+import { OutcomeTally } from '../support/property-outcomes';
 import { PROPERTY_RUNS } from '../support/property-runs';
-import { expectTypedError } from '../support/typed-errors';
+import { expectTypedError, expectTypedErrorNamed } from '../support/typed-errors';
 
 const RUNS = PROPERTY_RUNS;
 const validate = makeValidateInputHandler({ thresholds: DEFAULT_THRESHOLDS, telemetry: silentTelemetry });
@@ -72,11 +85,34 @@ const defect: fc.Arbitrary<Defect> = fc.oneof(
     .map((v) => ({ field: 'object', apply: () => v })),
 );
 
+/**
+ * docs/contracts.md, "Execution input": an object with the optional fields accountIds (12 digits,
+ * unique), dryRun (boolean), thresholds, reason (at most 500 characters); unknown fields are an
+ * error. A value that is no object, or an object with an unknown field, is invalid; the empty
+ * object is valid; anything else is left to the other properties.
+ */
+function verdictOf(raw: unknown): 'valid' | 'invalid' | 'unsettled' {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'invalid';
+  const keys = Object.keys(raw);
+  if (keys.some((k) => !['accountIds', 'dryRun', 'thresholds', 'reason'].includes(k))) return 'invalid';
+  return keys.length === 0 ? 'valid' : 'unsettled';
+}
+
 describe('execution input through ValidateInput', () => {
-  it(`any JSON value gets a result, never an exception (${RUNS} runs)`, async () => {
+  it(`any JSON value gets a result, never an exception; valid input is accepted (${RUNS} runs)`, async () => {
+    // Half the runs are valid input by construction, half any JSON value, classified below.
+    const anyInput = fc.oneof(
+      validInput.map((raw) => ({ raw: raw as unknown, verdict: 'valid' as const })),
+      fc.jsonValue().map((raw) => ({ raw: raw as unknown, verdict: verdictOf(raw) })),
+    );
+    const tally = new OutcomeTally<'accepted' | 'refused'>();
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), async (raw) => {
+      fc.asyncProperty(anyInput, async ({ raw, verdict }) => {
         const result = await validate({ input: raw });
+        tally.record(result.ok ? 'accepted' : 'refused');
+        if (verdict === 'valid') expect(result.ok, `valid input ${JSON.stringify(raw)} refused`).toBe(true);
+        if (verdict === 'invalid')
+          expect(result.ok, `invalid input ${JSON.stringify(raw)} accepted`).toBe(false);
         if (result.ok) {
           // Accepted input is normalized: every field present, ids valid.
           const { input } = result;
@@ -89,6 +125,8 @@ describe('execution input through ValidateInput', () => {
       }),
       { numRuns: RUNS },
     );
+    // fc.oneof draws its two arms evenly: at least half the runs are valid and must be accepted.
+    tally.expectShareAtLeast('accepted', 0.4, 'half the generated inputs are valid by construction');
   });
 
   it(`valid input is accepted as given (${RUNS} runs)`, async () => {
@@ -144,28 +182,80 @@ const CONFIG_FIELDS = [
   'reportRetentionDays',
 ] as const;
 
+/**
+ * The defaults of infra/README.md's config table ("Configure"); the four fields it marks
+ * required are absent here.
+ */
+const DOCUMENTED_CONFIG_DEFAULTS: Partial<Record<(typeof CONFIG_FIELDS)[number], unknown>> = {
+  region: 'us-east-1',
+  auditRoleName: 'OrgKeyAuditRole',
+  schedule: { expression: 'cron(0 8 * * ? *)', timeZone: 'UTC', enabled: true },
+  thresholds: {
+    rotationDueSoonDays: 80,
+    rotationOverdueDays: 90,
+    rotationCriticalDays: 365,
+    reminderDays: [90],
+    unusedDays: 45,
+    neverUsedGraceDays: 7,
+    inactiveLingeringDays: 30,
+  },
+  digestEmails: [],
+  alarmEmails: [],
+  exemptions: [],
+  mapMaxConcurrency: 40,
+  childExecutionType: 'STANDARD',
+  reportRetentionDays: 400,
+};
+const KEEP = Symbol('the valid value');
+
 describe('deployment config', () => {
   it(`any value in any field: a config or an InvalidInputError naming the field (${RUNS} runs)`, () => {
+    // A third of the values keep the valid config as it is, a third leave the field out (its
+    // documented default, or for a required field an error naming it), a third are any JSON.
+    const tally = new OutcomeTally<'accepted' | 'refused'>();
     fc.assert(
       fc.property(
         fc.constantFrom(...CONFIG_FIELDS),
-        fc.oneof(fc.jsonValue(), fc.constant(undefined)),
+        fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant<typeof KEEP>(KEEP)),
         (field, value) => {
-          const raw = { ...VALID_CONFIG, [field]: value };
+          const raw = value === KEEP ? { ...VALID_CONFIG } : { ...VALID_CONFIG, [field]: value };
+          const fallback = DOCUMENTED_CONFIG_DEFAULTS[field];
           let parsed: ReturnType<typeof parseConfig>;
           try {
             parsed = parseConfig(raw);
           } catch (error) {
-            expect(error).toBeInstanceOf(InvalidInputError);
-            expect((error as Error).message).toContain(field);
+            tally.record('refused');
+            expect(value, `the valid config was refused: ${(error as Error).message}`).not.toBe(KEEP);
+            expect(
+              value === undefined && fallback !== undefined,
+              `leaving out ${field}, which has a documented default, was refused: ${(error as Error).message}`,
+            ).toBe(false);
+            expectTypedErrorNamed(error, 'InvalidInput', field);
             return;
+          }
+          tally.record('accepted');
+          if (value === undefined) {
+            expect(fallback, `leaving out the required ${field} was accepted`).not.toBeUndefined();
+            const actual = parsed[field];
+            if (typeof fallback === 'object' && fallback !== null && !Array.isArray(fallback)) {
+              expect(actual, `${field} left out: its documented default`).toMatchObject(fallback);
+            } else {
+              expect(actual, `${field} left out: its documented default`).toEqual(fallback);
+            }
           }
           // Accepted: the fields that were not touched come through unchanged.
           if (field !== 'managementAccountId') expect(parsed.managementAccountId).toBe('111111111111');
           if (field !== 'organizationId') expect(parsed.organizationId).toBe('o-prop000001');
+          if (value === KEEP || field !== 'region') expect(parsed.region).toBe('eu-west-1');
         },
       ),
       { numRuns: RUNS },
+    );
+    // 1/3 kept + 1/3 x 10/14 fields with a default left out = 57 % of runs must be accepted.
+    tally.expectShareAtLeast(
+      'accepted',
+      0.45,
+      'at least 57 % of the generated configs are valid by construction',
     );
   });
 
@@ -214,6 +304,68 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   }),
 );
 
+const csvCell = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+
+/**
+ * Reports AWS may write that are not the usual text but read the same (docs/aws-behaviour.md,
+ * "IAM credential report"): the parser reads by header name because AWS has added columns before,
+ * so columns in another order or an added column change nothing; booleans compare without case.
+ */
+type MildChange = 'as written' | 'columns in another order' | 'a column added' | 'booleans in upper case';
+const mildChange = fc.record({
+  change: fc.constantFrom<MildChange>(
+    'as written',
+    'columns in another order',
+    'a column added',
+    'booleans in upper case',
+  ),
+  seed: fc.nat(),
+});
+function mildReport(
+  cells: readonly ReportRow[],
+  { change, seed }: { change: MildChange; seed: number },
+): string {
+  const accountId = '123456789012';
+  if (change === 'as written') return writeReport(cells, accountId);
+  let order = COLUMNS.map((_, i) => i);
+  if (change === 'columns in another order') {
+    // A rotation by a seeded amount, then the first two swapped: never the original order.
+    const by = 1 + (seed % (order.length - 1));
+    order = [...order.slice(by), ...order.slice(0, by)];
+    [order[0], order[1]] = [order[1] as number, order[0] as number];
+  }
+  const header: string[] = order.map((i) => COLUMNS[i] as string);
+  const lines = cells.map((row) => {
+    const fields = rowFields(row, accountId);
+    return order.map((i) => {
+      const value = fields[i] as string;
+      return change === 'booleans in upper case' && (value === 'true' || value === 'false')
+        ? value.toUpperCase()
+        : value;
+    });
+  });
+  if (change === 'a column added') {
+    const at = seed % (header.length + 1);
+    header.splice(at, 0, 'access_key_1_last_used_account');
+    for (const line of lines) line.splice(at, 0, 'N/A');
+  }
+  return [header.join(','), ...lines.map((line) => line.map(csvCell).join(','))].join('\n') + '\n';
+}
+
+/** What a report read back must hold: the planted users, and each planted key's status and creation. */
+function expectReadBack(
+  entries: ReturnType<typeof parseCredentialReport>,
+  cells: readonly ReportRow[],
+): void {
+  expect(entries.map((e) => e.userName)).toEqual(cells.map((c) => c.user));
+  entries.forEach((entry, i) => {
+    const planted = (cells[i]?.keys ?? []).filter((k) => k !== null);
+    expect(entry.keys.map((k) => [k.status, k.createdAt.getTime()])).toEqual(
+      planted.map((k) => [k?.active ? 'Active' : 'Inactive', Date.parse(String(k?.lastRotated))]),
+    );
+  });
+}
+
 describe('credential-report CSV', () => {
   it(`a report as AWS writes it reads back exactly (${RUNS} runs)`, () => {
     fc.assert(
@@ -235,9 +387,22 @@ describe('credential-report CSV', () => {
   });
 
   it(`a damaged report ends in CredentialReportParseError or rows, never another exception (${RUNS} runs)`, () => {
+    // 2 of 5 runs change the report only in ways it is documented to tolerate: those must read
+    // back exactly. The other 3 of 5 damage it (or not: a cut at the very end, a harmless insert).
+    const rewrite = fc.oneof(
+      { weight: 2, arbitrary: mildChange.map((mild) => ({ mild })) },
+      { weight: 3, arbitrary: mutation.map((mutate) => ({ mutate })) },
+    );
+    const tally = new OutcomeTally<'read back' | 'other'>();
     fc.assert(
-      fc.property(rows, mutation, (cells, mutate) => {
-        const text = mutate(writeReport(cells, '123456789012'));
+      fc.property(rows, rewrite, (cells, how) => {
+        if ('mild' in how) {
+          expectReadBack(parseCredentialReport(mildReport(cells, how.mild)), cells);
+          tally.record('read back');
+          return;
+        }
+        tally.record('other');
+        const text = how.mutate(writeReport(cells, '123456789012'));
         try {
           const entries = parseCredentialReport(text);
           expect(Array.isArray(entries)).toBe(true);
@@ -250,6 +415,11 @@ describe('credential-report CSV', () => {
       }),
       { numRuns: RUNS },
     );
+    tally.expectShareAtLeast(
+      'read back',
+      0.3,
+      '2 of 5 generated rewrites are ones the report is documented to tolerate',
+    );
   });
 
   it(`removing a required column is always refused, naming it (${RUNS} runs)`, () => {
@@ -258,7 +428,14 @@ describe('credential-report CSV', () => {
       fc.property(rows, fc.constantFrom(...required), (cells, column) => {
         const columns = COLUMNS.filter((c) => c !== column);
         const csv = writeReport(cells, '123456789012', { columns });
-        expect(() => parseCredentialReport(csv)).toThrow(column);
+        let error: unknown;
+        try {
+          parseCredentialReport(csv);
+        } catch (caught) {
+          error = caught;
+        }
+        expect(error, `a report without ${column} was read`).toBeDefined();
+        expectTypedErrorNamed(error, 'CredentialReportParseError', column);
       }),
       { numRuns: RUNS },
     );

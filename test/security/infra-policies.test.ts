@@ -128,7 +128,10 @@ describe('infrastructure security (delegated administrator deployment)', () => {
       const trust = (properties['AssumeRolePolicyDocument'] as { Statement: Statement[] }).Statement;
       for (const statement of trust) {
         expect(isWildcardPrincipal(statement.Principal), where).toBe(false);
-        expect(JSON.stringify(statement.Condition), where).toContain('aws:PrincipalOrgID');
+        // Exactly the configured organization: a wrong or widened id must turn this red.
+        expect(statement.Condition, where).toEqual({
+          StringEquals: { 'aws:PrincipalOrgID': parseConfig(BASE).organizationId },
+        });
       }
       // No IAM::Policy elsewhere may widen it either.
       const attached = resources(templates, 'AWS::IAM::Policy').filter(

@@ -12,7 +12,7 @@ import {
   type StartEmulatorOptions,
   startEmulator,
 } from '@org-key-audit/emulator';
-import { GLOBAL_REGION } from '@org-key-audit/functions/aws';
+import { memberIamConfig } from '@org-key-audit/functions/aws';
 import {
   buildClients,
   type LocalAuditClients,
@@ -35,8 +35,10 @@ export interface DeploymentOptions {
   /** Changes the synthesized cdk.out before it is read (returns the directory to read). */
   readonly mutateAssembly?: (cloudAssemblyDir: string) => string;
   /**
-   * Attempts per member IAM call. Unset: the product's own retry configuration.
-   * The workflow cases use 1: the collector owns throttling retries there.
+   * Attempts per member IAM call. Unset: the product's own configuration (memberIamConfig, with
+   * RETRY_CONFIG's 5 attempts), which the reliability suites run with. The workflow cases use 1:
+   * the collector owns throttling retries there. Only the attempts change: retry mode, connection
+   * pool and the rest stay the product's.
    */
   readonly memberIamMaxAttempts?: number;
 }
@@ -116,16 +118,7 @@ export async function startDeployedEmulator(
     return {
       ...clients,
       iamFor: (assumed) =>
-        new IAMClient({
-          region: GLOBAL_REGION,
-          endpoint: emulator.url,
-          maxAttempts: attempts,
-          credentials: {
-            accessKeyId: assumed.accessKeyId,
-            secretAccessKey: assumed.secretAccessKey,
-            sessionToken: assumed.sessionToken,
-          },
-        }),
+        new IAMClient({ ...memberIamConfig(assumed), endpoint: emulator.url, maxAttempts: attempts }),
     };
   };
   const clientsAs = (roleName: string, sessionName: string): LocalAuditClients =>

@@ -253,14 +253,19 @@ export function digestTopicCount(emulator: LocalEmulator): number {
     .length;
 }
 
-/** A finding reduced to what both the report and the emulator's expectations name. */
+/**
+ * A finding reduced to what both the report and the emulator's expectations name: which key,
+ * which rule, how severe, and its age in whole UTC calendar days (docs/architecture.md, "Findings").
+ */
 export function findingKey(f: {
   readonly accountId: string;
   readonly userName: string;
   readonly accessKeyId: string | null;
   readonly type: string;
+  readonly severity: string;
+  readonly ageDays: number | null;
 }): string {
-  return JSON.stringify([f.accountId, f.userName, f.accessKeyId, f.type]);
+  return JSON.stringify([f.accountId, f.userName, f.accessKeyId, f.type, f.severity, f.ageDays]);
 }
 
 export function reportFindingKeys(report: Report, list: 'findings' | 'exempted'): string[] {

@@ -31,3 +31,15 @@ export function expectTypedError(error: unknown): void {
   expect(isTypedError(error), `an untyped error escaped: ${shown}`).toBe(true);
   expect((error as Error).message.length).toBeGreaterThan(0);
 }
+
+/**
+ * For generators that can only produce bad data: the one typed error the documents name for it
+ * (its stable `name`, the contract with the state machine), with a message that mentions each
+ * of `mentions` (the field, row or API at fault).
+ */
+export function expectTypedErrorNamed(error: unknown, name: string, ...mentions: readonly string[]): void {
+  expectTypedError(error);
+  const { name: actual, message } = error as Error;
+  expect(actual, `expected ${name}, got ${actual}: ${message}`).toBe(name);
+  for (const text of mentions) expect(message, `the ${name} message names ${text}`).toContain(text);
+}

@@ -2,7 +2,9 @@
  * The hand-written organization the named workflow cases run on. Every outcome a case expects
  * is written next to the data that plants it, from the rules in docs/design.md ("Findings"),
  * with the default thresholds (due soon 80, overdue 90, critical 365, reminder day 90, unused
- * 45, never used after 7, inactive lingering after 30).
+ * 45, never used after 7, inactive lingering after 30). Times of day are left to the emulator,
+ * which draws them over the whole day: ages are whole UTC calendar days, so each outcome holds
+ * at any hour.
  */
 export const NOW = '2025-06-15T12:00:00.000Z';
 
@@ -89,6 +91,69 @@ export const SCENARIO = {
         // ROTATION_OVERDUE (high), one per user.
         keys: [{ ageDays: 95, lastUsedDaysAgo: 1 }],
       })),
+    },
+  ],
+} as const;
+
+// ---------------------------------------------------------------- a stale credential report
+
+export const STALE_MANAGEMENT = '222200000000';
+export const STALE_SECURITY = '222200000001';
+export const STALE_TEAM = '222200000002';
+
+/**
+ * The organization of the stale-report case: IAM's credential-report snapshot of STALE_TEAM is
+ * taken at NOW, then keys change, then the audit runs within the four hours the snapshot is
+ * served (docs/architecture.md, "Collecting one account"). Each user's comment says what the
+ * snapshot shows, what changes after it, and what the audit must report, from the rules in
+ * docs/architecture.md ("Findings") with the default thresholds.
+ */
+export const STALE_SCENARIO = {
+  now: NOW,
+  accounts: [
+    { id: STALE_MANAGEMENT, name: 'management' },
+    { id: STALE_SECURITY, name: 'security-tooling' },
+    {
+      id: STALE_TEAM,
+      name: 'team-d-prod',
+      // A root key in the snapshot, deleted after it: the account summary says none is left, so
+      // no ROOT_ACCESS_KEY.
+      rootKeys: [{ ageDays: 200, lastUsedDaysAgo: 20 }],
+      users: [
+        // Overdue in the snapshot, deleted after it: nothing (the live listing is empty).
+        { name: 'deleted', keys: [{ ageDays: 120, lastUsedDaysAgo: 1 }] },
+        // Overdue in the snapshot, deactivated after it: INACTIVE_KEY_LINGERING (info) only.
+        {
+          name: 'deactivated',
+          keys: [{ ageDays: 100, lastUsedDaysAgo: 2, lastUsedService: 'ec2', createdTime: '22:10' }],
+        },
+        // Overdue in the snapshot, rotated after it (a new key, the old one deleted): nothing; the
+        // new key is hours old.
+        { name: 'rotated', keys: [{ ageDays: 95, lastUsedDaysAgo: 1, createdTime: '23:45' }] },
+        // Overdue in the snapshot, rotated after it with the old key only deactivated: the old key
+        // is INACTIVE_KEY_LINGERING (info), the new one nothing.
+        {
+          name: 'rotated-kept',
+          keys: [{ ageDays: 200, lastUsedDaysAgo: 3, lastUsedService: 'lambda', createdTime: '06:30' }],
+        },
+        // Two active keys in the snapshot (the older overdue), the older deleted after it: the
+        // newer, 10 days old and used, has nothing to say; no TWO_ACTIVE_KEYS.
+        {
+          name: 'two-keys',
+          keys: [
+            { ageDays: 150, lastUsedDaysAgo: 4 },
+            { ageDays: 10, lastUsedDaysAgo: 0 },
+          ],
+        },
+        // Unchanged, 90 days old since 23:59:30 on its first day: ROTATION_OVERDUE (high) and
+        // REMINDER_DAY (info); only 89 elapsed 24-hour periods old at NOW.
+        {
+          name: 'ninety-late',
+          keys: [{ ageDays: 90, lastUsedDaysAgo: 1, createdTime: '23:59:30', lastUsedTime: '08:00' }],
+        },
+        // Unchanged, never used, 8 days old since 23:00: NEVER_USED (medium).
+        { name: 'never-used', keys: [{ ageDays: 8, lastUsedDaysAgo: null, createdTime: '23:00' }] },
+      ],
     },
   ],
 } as const;

@@ -90,7 +90,11 @@ export function createIamHandler(ctx: ServiceContext, nextRequestId: () => strin
       const now = ctx.clock.nowMs();
       const current = account.report;
       if (current !== null && now - current.generatedAt < REPORT_REUSE_MS) {
-        const complete = ctx.realNow() >= current.readyAtRealMs && !ctx.faults.isReportStuck(account.id);
+        const stuck = ctx.faults.isReportStuck(account.id);
+        const complete = ctx.realNow() >= current.readyAtRealMs && !stuck;
+        if (!complete && stuck) {
+          ctx.faults.record('reportStuck', 'reportInProgress', account.id, 'iam', 'GenerateCredentialReport');
+        }
         return complete
           ? { State: 'COMPLETE' }
           : { State: 'INPROGRESS', Description: 'Report generation in progress.' };
@@ -121,7 +125,9 @@ export function createIamHandler(ctx: ServiceContext, nextRequestId: () => strin
           'Credential report generation is in progress.',
           404,
         );
-        throw stuck ? injectedFault(inProgress) : inProgress;
+        if (!stuck) throw inProgress;
+        ctx.faults.record('reportStuck', 'reportInProgress', account.id, 'iam', 'GetCredentialReport');
+        throw injectedFault(inProgress);
       }
       if (ctx.clock.nowMs() - report.generatedAt >= REPORT_REUSE_MS) {
         throw new QueryError(

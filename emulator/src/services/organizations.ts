@@ -111,6 +111,13 @@ export function createOrganizationsHandler(ctx: ServiceContext, nextRequestId: (
     const target = jsonTarget(request);
     const input = parseJsonBody(request);
     if (ctx.faults.throttleOrganizations()) {
+      ctx.faults.record(
+        'organizationsThrottling',
+        'throttling',
+        caller.accountId,
+        'organizations',
+        target ?? 'unknown',
+      );
       throw injectedFault(
         new JsonError('TooManyRequestsException', 'Rate exceeded', 429, { Type: 'AWSOrganizations' }),
       );

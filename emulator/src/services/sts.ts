@@ -62,7 +62,9 @@ export function createStsHandler(ctx: ServiceContext, nextRequestId: () => strin
         403,
       );
       // A trusted caller denied only by the assumeRoleDenied fault: the recorded outcome is 'fault'.
-      throw trusted ? injectedFault(denied) : denied;
+      if (!trusted) throw denied;
+      ctx.faults.record('assumeRoleDenied', 'accessDenied', accountId, 'sts', 'AssumeRole');
+      throw injectedFault(denied);
     }
     const accessKeyId = awsId(ctx.random, 'ASIA');
     const secretAccessKey = secretKey(ctx.random);

@@ -1,4 +1,7 @@
-/** Turns a spec (ages in days) into the emulator's records, dated against "now". */
+/**
+ * Turns a spec (ages in days) into the emulator's records, dated against "now": each date is on
+ * the UTC day the spec's age names, at the spec's time of day or one drawn from the seed.
+ */
 import { awsId, createRandom, hashString, type Random, secretKey } from '../random';
 import {
   type AccountRecord,
@@ -9,7 +12,7 @@ import {
   roleArn,
   type UserRecord,
 } from './model';
-import type { AccountSpec, KeySpec } from './spec';
+import { type AccountSpec, type KeySpec, secondsOfDay } from './spec';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_ROLE_NAME = 'OrgKeyAuditRole';
@@ -34,25 +37,83 @@ export interface BuiltOrganization {
   readonly auditorRoleName: string;
 }
 
-/**
- * 00:01 UTC of the day `daysAgo` days before now, so the age in whole UTC days is exactly
- * `daysAgo` for the rest of that day; never later than now (for age 0 just after midnight).
- */
-export function plantedAt(nowMs: number, daysAgo: number): number {
-  const startOfToday = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  return Math.min(startOfToday - daysAgo * DAY_MS + 60_000, nowMs);
+const LAST_SECOND_OF_DAY = 86_399;
+
+/** Midnight UTC of the day `daysAgo` days before the UTC date of `nowMs`. */
+export function dayStart(nowMs: number, daysAgo: number): number {
+  return Math.floor(nowMs / DAY_MS) * DAY_MS - daysAgo * DAY_MS;
 }
 
-function keyRecord(random: Random, nowMs: number, spec: KeySpec, prefix: string): KeyRecord {
-  const used = spec.lastUsedDaysAgo !== null;
+/** Whole seconds of `nowMs`'s UTC time of day. */
+export function secondOfDay(nowMs: number): number {
+  return Math.floor((nowMs - dayStart(nowMs, 0)) / 1000);
+}
+
+/** `HH:MM:SS` of a second of the day. */
+export function clockTime(second: number): string {
+  return new Date(second * 1000).toISOString().slice(11, 19);
+}
+
+/**
+ * `second` seconds after midnight UTC of the day `daysAgo` days before now. Ages are whole UTC
+ * calendar days (docs/architecture.md, "Findings"), so this is exactly `daysAgo` days old at any
+ * hour of now's day, whatever its time of day; a late `second` makes it younger than `daysAgo`
+ * elapsed 24-hour periods.
+ */
+export function plantedAt(nowMs: number, daysAgo: number, second: number): number {
+  return dayStart(nowMs, daysAgo) + second * 1000;
+}
+
+/** The last second of the day `daysAgo` days ago that is not after now. */
+function lastSecond(nowMs: number, daysAgo: number): number {
+  return daysAgo === 0 ? secondOfDay(nowMs) : LAST_SECOND_OF_DAY;
+}
+
+/** A time on the day `daysAgo` days ago, drawn from `times`, never after now. */
+function drawnAt(times: Random, nowMs: number, daysAgo: number): number {
+  return plantedAt(nowMs, daysAgo, times.int(0, lastSecond(nowMs, daysAgo)));
+}
+
+function keyRecord(
+  random: Random,
+  times: Random,
+  nowMs: number,
+  spec: KeySpec,
+  prefix: string,
+  path: string,
+): KeyRecord {
+  const today = clockTime(secondOfDay(nowMs));
+  const created =
+    spec.createdTime === undefined
+      ? times.int(0, lastSecond(nowMs, spec.ageDays))
+      : secondsOfDay(spec.createdTime);
+  if (created > lastSecond(nowMs, spec.ageDays)) {
+    throw new RangeError(
+      `${path}.createdTime: ${spec.createdTime} is after now (${today} UTC) for a key created today`,
+    );
+  }
+  const used = spec.lastUsedDaysAgo;
+  let lastUsedAt: number | null = null;
+  if (used !== null) {
+    // A key is never used before it exists, nor after now.
+    const first = used === spec.ageDays ? created : 0;
+    const last = lastSecond(nowMs, used);
+    const second = spec.lastUsedTime === undefined ? times.int(first, last) : secondsOfDay(spec.lastUsedTime);
+    if (second < first || second > last) {
+      throw new RangeError(
+        `${path}.lastUsedTime: ${spec.lastUsedTime} is ${second < first ? `before the key's creation (${clockTime(created)})` : `after now (${today} UTC)`}`,
+      );
+    }
+    lastUsedAt = plantedAt(nowMs, used, second);
+  }
   return {
     accessKeyId: awsId(random, prefix),
     secretAccessKey: secretKey(random),
     status: spec.status,
-    createdAt: plantedAt(nowMs, spec.ageDays),
-    lastUsedAt: used ? plantedAt(nowMs, spec.lastUsedDaysAgo as number) : null,
-    lastUsedService: used ? spec.lastUsedService : null,
-    lastUsedRegion: used ? spec.lastUsedRegion : null,
+    createdAt: plantedAt(nowMs, spec.ageDays, created),
+    lastUsedAt,
+    lastUsedService: used !== null ? spec.lastUsedService : null,
+    lastUsedRegion: used !== null ? spec.lastUsedRegion : null,
   };
 }
 
@@ -81,21 +142,25 @@ export function buildOrganization(
     );
   }
   const random = createRandom(hashString(`ids:${options.seed}`));
+  // Times of day come from a stream of their own, so ids stay what they were for a seed.
+  const times = createRandom(hashString(`times:${options.seed}`));
   const org = createOrganization(`o-${awsId(random, '').slice(0, 10).toLowerCase()}`, management.id);
   org.delegatedAdministrators.add(audit.id);
   const auditorArn = roleArn(audit.id, auditorRoleName);
 
-  for (const spec of accounts) {
-    const users: UserRecord[] = spec.users.map((u) => {
+  accounts.forEach((spec, i) => {
+    const users: UserRecord[] = spec.users.map((u, j) => {
       const oldest = Math.max(0, ...u.keys.map((k) => k.ageDays));
       const password = u.passwordLastUsedDaysAgo;
       return {
         userName: u.name,
         userId: awsId(random, 'AIDA'),
-        createdAt: plantedAt(nowMs, oldest + 3),
+        createdAt: drawnAt(times, nowMs, oldest + 3),
         passwordLastUsedAt:
-          password === null ? null : password === 'never' ? 'never' : plantedAt(nowMs, password),
-        keys: u.keys.map((k) => keyRecord(random, nowMs, k, 'AKIA')),
+          password === null ? null : password === 'never' ? 'never' : drawnAt(times, nowMs, password),
+        keys: u.keys.map((k, n) =>
+          keyRecord(random, times, nowMs, k, 'AKIA', `accounts.${i}.users.${j}.keys.${n}`),
+        ),
         tags: Object.entries(u.tags).map(([Key, Value]) => ({ Key, Value })),
       };
     });
@@ -109,11 +174,13 @@ export function buildOrganization(
       name: spec.name,
       email: spec.email ?? `aws+${spec.name.toLowerCase().replace(/[^a-z0-9-]/g, '-')}@example.com`,
       state: spec.state,
-      joinedAt: plantedAt(nowMs, oldestKey + 30),
+      joinedAt: drawnAt(times, nowMs, oldestKey + 30),
       joinedMethod: spec.id === management.id ? 'INVITED' : 'CREATED',
       users,
       roles: new Map(),
-      rootKeys: spec.rootKeys.map((k) => keyRecord(random, nowMs, k, 'AKIA')),
+      rootKeys: spec.rootKeys.map((k, n) =>
+        keyRecord(random, times, nowMs, k, 'AKIA', `accounts.${i}.rootKeys.${n}`),
+      ),
       rootMfa: spec.rootKeys.length === 0,
       report: null,
     };
@@ -125,7 +192,7 @@ export function buildOrganization(
       });
     }
     addAccount(org, account);
-  }
+  });
 
   // The auditor: a role in the audit account whose long-lived keys stand in for the Lambda's
   // execution-role credentials, so a shell can `eval` them.

@@ -4,6 +4,7 @@
  */
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
+import { thresholdOverridesSchema } from './thresholds';
 
 // zod/mini ships no messages of its own: without a locale every default one reads "Invalid input".
 z.config(en());
@@ -25,6 +26,19 @@ export type PlantedFindingType = (typeof FINDING_TYPE_NAMES)[number];
 
 const days = z.int().check(z.minimum(0), z.maximum(10_000));
 
+/** A UTC time of day, `HH:MM` or `HH:MM:SS`. */
+export const TIME_OF_DAY = /^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$/;
+/** Seconds since midnight of a `HH:MM[:SS]` time of day. */
+export function secondsOfDay(text: string): number {
+  const m = TIME_OF_DAY.exec(text);
+  if (m === null) throw new RangeError(`not a time of day HH:MM[:SS]: "${text}"`);
+  return Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0);
+}
+
+const timeOfDay = z
+  .string()
+  .check(z.regex(TIME_OF_DAY, 'a UTC time of day written HH:MM or HH:MM:SS, like "23:59:30"'));
+
 export const keySpecSchema = z
   .strictObject({
     ageDays: days,
@@ -33,6 +47,13 @@ export const keySpecSchema = z
     status: z._default(z.enum(['Active', 'Inactive']), 'Active'),
     lastUsedService: z._default(z.string().check(z.minLength(1)), 's3'),
     lastUsedRegion: z._default(z.string().check(z.minLength(1)), 'us-east-1'),
+    /**
+     * UTC time of day of the creation, on the day `ageDays` before now. Unset: drawn from the
+     * seed, anywhere in the day (up to now's time of day for a key created today).
+     */
+    createdTime: z.optional(timeOfDay),
+    /** UTC time of day of the last use; unset: drawn from the seed, never before the creation. */
+    lastUsedTime: z.optional(timeOfDay),
     /** The generator's record of what this key was planted to produce. */
     expect: z.optional(z.array(z.enum(FINDING_TYPE_NAMES))),
   })
@@ -41,6 +62,21 @@ export const keySpecSchema = z
       message: 'lastUsedDaysAgo must be <= ageDays (a key cannot be used before it was created)',
       path: ['lastUsedDaysAgo'],
     }),
+    z.refine((k) => k.lastUsedTime === undefined || k.lastUsedDaysAgo !== null, {
+      message: 'lastUsedTime needs lastUsedDaysAgo (a key never used has no time of last use)',
+      path: ['lastUsedTime'],
+    }),
+    z.refine(
+      (k) =>
+        k.lastUsedDaysAgo !== k.ageDays ||
+        k.createdTime === undefined ||
+        k.lastUsedTime === undefined ||
+        secondsOfDay(k.lastUsedTime) >= secondsOfDay(k.createdTime),
+      {
+        message: 'lastUsedTime must not be before createdTime on the day the key was created',
+        path: ['lastUsedTime'],
+      },
+    ),
   );
 
 export const userSpecSchema = z.strictObject({
@@ -79,6 +115,8 @@ export const orgSpecSchema = z
   .strictObject({
     /** ISO-8601; the emulator clock starts here (default: the real now). */
     now: z.optional(z.iso.datetime({ offset: true })),
+    /** Thresholds the expectations are computed with (default: the documented ones). */
+    thresholds: z.optional(thresholdOverridesSchema),
     /** accounts[0] is the management account, accounts[1] the audit (delegated administrator) account. */
     accounts: z
       .array(accountSpecSchema)

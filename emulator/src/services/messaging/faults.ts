@@ -23,6 +23,14 @@ export interface MessagingFaults {
   s3WriteFailure: S3WriteFault;
 }
 
+/** Told of every injected messaging failure (the emulator counts them in its Stats). */
+export type MessagingFaultListener = (
+  fault: 's3WriteFailure' | 'snsPublishFailure',
+  accountId: string,
+  service: 's3' | 'sns',
+  action: string,
+) => void;
+
 export function noFaults(): MessagingFaults {
   return { snsPublishFailure: false, s3WriteFailure: false };
 }

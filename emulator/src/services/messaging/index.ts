@@ -4,13 +4,19 @@
  * credential scope's service name.
  */
 import type { EmulatorResponse, ServiceHandler } from '../../http/types';
-import { applyFaultsBody, InvalidFaultsError, type MessagingFaults, noFaults } from './faults';
+import {
+  applyFaultsBody,
+  InvalidFaultsError,
+  type MessagingFaultListener,
+  type MessagingFaults,
+  noFaults,
+} from './faults';
 import { jsonResponse } from './protocol';
 import { S3State } from './s3';
 import { type PublishedMessage, SnsState } from './sns';
 import { SqsState } from './sqs';
 
-export type { CountedFault, MessagingFaults, S3WriteFault } from './faults';
+export type { CountedFault, MessagingFaultListener, MessagingFaults, S3WriteFault } from './faults';
 export type { PublishedMessage } from './sns';
 
 export interface MessagingOptions {
@@ -23,6 +29,8 @@ export interface MessagingOptions {
    * @default Date.now
    */
   readonly now?: () => number;
+  /** Told of every injected SNS or S3 failure, so the emulator can count them. */
+  readonly onFault?: MessagingFaultListener;
 }
 
 export interface QueueMessageView {
@@ -80,9 +88,9 @@ export function reportBucketName(auditAccountId: string): string {
 export function createMessagingServices(options: MessagingOptions): MessagingServices {
   const now = options.now ?? Date.now;
   const faults = noFaults();
-  const sns = new SnsState(faults, now);
+  const sns = new SnsState(faults, now, options.onFault);
   const sqs = new SqsState(options.baseUrl, now);
-  const s3 = new S3State(faults, now);
+  const s3 = new S3State(faults, now, options.onFault);
   const { region, auditAccountId } = options;
 
   const digestTopicArn = sns.createTopic(region, auditAccountId, TOPIC_NAMES.digest);

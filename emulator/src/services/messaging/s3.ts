@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { injectedFault, isInjectedFault } from '../../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../../http/types';
-import { type MessagingFaults, takeS3WriteFault } from './faults';
+import { type MessagingFaultListener, type MessagingFaults, takeS3WriteFault } from './faults';
 import { AwsServiceError, escapeXml, newRequestId, xmlElement, xmlResponse } from './protocol';
 import { decodeAwsChunked, isAwsChunked, storedContentEncoding, verifyChecksums } from './s3-body';
 import { listObjects } from './s3-list';
@@ -40,6 +40,7 @@ export class S3State {
   constructor(
     private readonly faults: MessagingFaults,
     private readonly now: () => number,
+    private readonly onFault: MessagingFaultListener = () => {},
   ) {}
 
   /** @returns false when the bucket already existed (with this owner). */
@@ -112,12 +113,15 @@ export class S3State {
     }
     switch (method) {
       case 'PUT':
-        return this.putObject(bucket, key, request);
+        return this.putObject(bucket, key, request, caller);
       case 'GET':
       case 'HEAD':
         return this.getObject(bucket, key, request, method === 'HEAD');
       case 'DELETE':
-        if (takeS3WriteFault(this.faults, key)) throw injectedFailure();
+        if (takeS3WriteFault(this.faults, key)) {
+          this.onFault('s3WriteFailure', caller.accountId, 's3', 'DeleteObject');
+          throw injectedFailure();
+        }
         this.requireBucket(bucket).objects.delete(key);
         return { status: 204 };
       default:
@@ -174,7 +178,12 @@ export class S3State {
     return { status: 204 };
   }
 
-  private putObject(bucketName: string, key: string, request: EmulatorRequest): EmulatorResponse {
+  private putObject(
+    bucketName: string,
+    key: string,
+    request: EmulatorRequest,
+    caller: Caller,
+  ): EmulatorResponse {
     const bucket = this.requireBucket(bucketName);
     if (request.headers['x-amz-copy-source'] !== undefined) throw notImplemented('PUT', 'CopyObject');
     const { headers } = request;
@@ -192,7 +201,10 @@ export class S3State {
       }
     }
     const checksums = verifyChecksums(body, headers, trailers);
-    if (takeS3WriteFault(this.faults, key)) throw injectedFailure();
+    if (takeS3WriteFault(this.faults, key)) {
+      this.onFault('s3WriteFailure', caller.accountId, 's3', 'PutObject');
+      throw injectedFailure();
+    }
     const metadata: Record<string, string> = {};
     const passed: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { injectedFault, isInjectedFault } from '../../http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from '../../http/types';
-import { type MessagingFaults, takeSnsPublishFault } from './faults';
+import { type MessagingFaultListener, type MessagingFaults, takeSnsPublishFault } from './faults';
 import {
   AwsServiceError,
   escapeXml,
@@ -49,6 +49,7 @@ export class SnsState {
   constructor(
     private readonly faults: MessagingFaults,
     private readonly now: () => number,
+    private readonly onFault: MessagingFaultListener = () => {},
   ) {}
 
   createTopic(region: string, accountId: string, name: string): string {
@@ -93,7 +94,7 @@ export class SnsState {
       case 'ListTopics':
         return this.listTopics(params, caller, requestId);
       case 'Publish':
-        return this.publish(params, requestId);
+        return this.publish(params, caller, requestId);
       default:
         throw new AwsServiceError(
           'InvalidAction',
@@ -124,7 +125,7 @@ export class SnsState {
     return ok('ListTopics', `<Topics>${members}</Topics>${nextToken}`, requestId);
   }
 
-  private publish(params: URLSearchParams, requestId: string): EmulatorResponse {
+  private publish(params: URLSearchParams, caller: Caller, requestId: string): EmulatorResponse {
     const topicArn = params.get('TopicArn') ?? params.get('TargetArn');
     if (!topicArn) {
       throw new AwsServiceError(
@@ -155,6 +156,7 @@ export class SnsState {
     if (messageStructure !== undefined) validateStructure(messageStructure, message);
     if (!this.topics.has(topicArn)) throw new AwsServiceError('NotFound', 'Topic does not exist', 404);
     if (takeSnsPublishFault(this.faults)) {
+      this.onFault('snsPublishFailure', caller.accountId, 'sns', 'Publish');
       throw injectedFault(
         new AwsServiceError('InternalError', 'Internal Error (injected by the emulator)', 500),
       );
