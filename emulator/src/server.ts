@@ -304,9 +304,49 @@ async function serve(
   } catch (error) {
     response = handlerError(service, error, requestId);
   }
+  response = await hideMissingKey(
+    deps,
+    { service, target, caller, credential, region: request.region, method, requestId },
+    response,
+  );
   send(res, response, method);
   if (response.injectedFault === true) return 'fault';
   return response.status < 400 ? 'ok' : 'error';
+}
+
+/**
+ * S3 tells a caller that a key does not exist (404 NoSuchKey) only if it may list the bucket;
+ * anyone else gets 403 AccessDenied, so a policy without s3:ListBucket fails here as on AWS
+ * (docs/aws-behaviour.md, "S3 GetObject of a missing key"). Without policies, everything may.
+ */
+async function hideMissingKey(
+  deps: ServerDeps,
+  call: {
+    readonly service: string;
+    readonly target: CallTarget | undefined;
+    readonly caller: Caller;
+    readonly credential: CredentialRecord;
+    readonly region: string;
+    readonly method: string;
+    readonly requestId: string;
+  },
+  response: EmulatorResponse,
+): Promise<EmulatorResponse> {
+  const { target } = call;
+  if (deps.authorize === undefined || target === undefined || call.service !== 's3') return response;
+  if (response.status !== 404 || target.action !== 's3:GetObject') return response;
+  const bucketArn = target.resource.replace(/^(arn:[^:]+:s3:::[^/]+)\/.*$/, '$1');
+  const decision = await deps.authorize({
+    service: 's3',
+    action: 's3:ListBucket',
+    resource: bucketArn,
+    callerArn: call.caller.arn,
+    callerAccountId: call.caller.accountId,
+    region: call.region,
+    context: conditionContext(deps, call.credential.principal, call.caller, call.region),
+  });
+  if (decision.allowed) return response;
+  return accessDenied('s3', 'Access Denied', call.requestId, call.method);
 }
 
 /** The global condition keys a policy may test, as AWS sets them for this request. */

@@ -4,7 +4,7 @@
  */
 import { ListUsersCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { ListAccountsCommand } from '@aws-sdk/client-organizations';
-import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, GetCallerIdentityCommand } from '@aws-sdk/client-sts';
@@ -275,6 +275,30 @@ describe('authorize hook', () => {
     const error = await failure(sts(emu, stranger).send(new GetCallerIdentityCommand({})));
     expect(error.name).toBe('InvalidClientTokenId');
     expect(asked).toEqual([]);
+  });
+});
+
+describe('a missing S3 key, as S3 answers it', () => {
+  const get = () =>
+    failure(
+      s3(emu, auditorCredentials(emu)).send(
+        new GetObjectCommand({ Bucket: BUCKET, Key: 'history/none.json' }),
+      ),
+    );
+
+  it('is NoSuchKey 404 to a caller that may list the bucket', async () => {
+    const error = await get();
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['NoSuchKey', 404]);
+    expect(asked.map((a) => [a.action, a.resource])).toEqual([
+      ['s3:GetObject', `arn:aws:s3:::${BUCKET}/history/none.json`],
+      ['s3:ListBucket', `arn:aws:s3:::${BUCKET}`],
+    ]);
+  });
+
+  it('is AccessDenied 403 to a caller that may read objects but not list the bucket', async () => {
+    denied.add('s3:ListBucket');
+    const error = await get();
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['AccessDenied', 403]);
   });
 });
 

@@ -133,7 +133,14 @@ export class AuditWorkflow extends Construct {
     roles['build-digest'].addToPrincipalPolicy(
       allow(['s3:GetObject'], [this.objectsArn('runs/'), this.objectsArn(`${RESULT_WRITER_PREFIX}/`)]),
     );
-    roles['build-digest'].addToPrincipalPolicy(allow(['s3:PutObject'], [this.objectsArn('reports/')]));
+    roles['build-digest'].addToPrincipalPolicy(
+      allow(['s3:PutObject'], [this.objectsArn('reports/'), this.objectsArn('history/')]),
+    );
+    roles['build-digest'].addToPrincipalPolicy(allow(['s3:GetObject'], [this.objectsArn('history/')]));
+    // Without s3:ListBucket, S3 answers a GetObject of a missing key with 403 AccessDenied, not
+    // 404 NoSuchKey: BuildDigest must tell "this account never stored a result" and "no full run
+    // recorded yet" from a denied read (docs/aws-behaviour.md).
+    roles['build-digest'].addToPrincipalPolicy(allow(['s3:ListBucket'], [this.props.reportBucket.bucketArn]));
 
     roles['publish-digest'].addToPrincipalPolicy(allow(['s3:GetObject'], [this.objectsArn('reports/')]));
     roles['publish-digest'].addToPrincipalPolicy(allow(['sns:Publish'], [this.props.digestTopic.topicArn]));

@@ -76,6 +76,11 @@ export function acknowledgeAuditorFindings(audit: OrgKeyAudit): void {
     'Reports are written per execution (reports/<executionName>/...); only the reports/ prefix.';
   iam5(roles['build-digest'], `${bucket}/reports/*`, reportsReason);
   iam5(roles['publish-digest'], `${bucket}/reports/*`, reportsReason);
+  iam5(
+    roles['build-digest'],
+    `${bucket}/history/*`,
+    'The run history keeps one findings index per full run (history/runs/<executionName>.json) and the history/latest.json pointer; only the history/ prefix.',
+  );
 
   iam5(
     roles['audit-account'],

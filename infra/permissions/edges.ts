@@ -569,6 +569,18 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
   for (const report of ['report.json', 'report.csv', 'report.html', 'digest.txt']) {
     s3('build-digest', 's3:PutObject', `reports/*/${report}`, `BuildDigest writes ${report}`);
   }
+  s3('build-digest', 's3:GetObject', 'history/latest.json', 'BuildDigest finds the last full run');
+  s3('build-digest', 's3:GetObject', 'history/runs/*.json', "BuildDigest reads the last full run's findings");
+  s3('build-digest', 's3:PutObject', 'history/runs/*.json', "BuildDigest keeps this full run's findings");
+  s3('build-digest', 's3:PutObject', 'history/latest.json', 'BuildDigest marks this full run the latest');
+  add({
+    id: 'build-digest role → s3:ListBucket report bucket',
+    why: 'S3 answers a missing key with 404 (not 403) only to a caller that may list the bucket: a missing account result or history must read as missing',
+    principalPattern: roles['build-digest'].pattern,
+    action: 's3:ListBucket',
+    resourcePattern: a.bucketArn,
+    context: {},
+  });
 
   // PublishDigest: the digest text, then SNS.
   s3('publish-digest', 's3:GetObject', 'reports/*/digest.txt', 'PublishDigest reads the digest it sends');

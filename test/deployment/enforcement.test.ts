@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestFailuresOf, type LocalEnv, publishedFor, runLocal, startLocalEnv } from '../support/local-env';
 import { loadSystem, withoutStatement } from './support';
@@ -103,10 +103,10 @@ describe('the recorded-calls check', () => {
       executionName: 'extra-call',
       wrapTasks: (tasks) => ({
         ...tasks,
-        // BuildDigest "starts listing the bucket": a call no edge (and no grant) covers.
+        // BuildDigest "starts cleaning up": a call no edge (and no grant) covers.
         buildDigest: async (event: never) => {
           await env.clients.tasks.buildDigest.s3.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: 'runs/' }),
+            new DeleteObjectCommand({ Bucket: bucket, Key: 'runs/extra-call/nothing.json' }),
           );
           return tasks.buildDigest(event);
         },
@@ -116,7 +116,7 @@ describe('the recorded-calls check', () => {
     expect(env.uncoveredCalls()).toEqual([
       expect.stringMatching(
         new RegExp(
-          `assumed-role/org-key-audit-build-digest/org-key-audit-build-digest → s3:ListBucket on arn:aws:s3:::${bucket} has no edge`,
+          `assumed-role/org-key-audit-build-digest/org-key-audit-build-digest → s3:DeleteObject on arn:aws:s3:::${bucket}/runs/extra-call/nothing.json has no edge`,
         ),
       ),
     ]);

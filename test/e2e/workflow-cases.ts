@@ -2,8 +2,12 @@
  * The named state-machine cases of issue 4: each runs the real `audit-organization.asl.json`
  * through the local runner with the real handlers, against the emulator through the real SDK
  * clients, and checks what an operator would see: the DLQ messages, the digest email and the
- * counts. Expected values come from the planted organization (the generator's records, or the
- * hand-written scenario in ../support/workflow-scenario), never from the code under test.
+ * counts. Expected values come from the planted organization (the generator's records, the
+ * emulator's oracle re-applying the documented rules with a run's threshold overrides, or the
+ * hand-written scenarios in ../support/workflow-scenario), never from the code under test.
+ * Findings are compared with their severity and their age in whole UTC calendar days; the
+ * planted keys are created at every hour of the day, late in the evening at a threshold's edge,
+ * so an age counted in elapsed 24-hour periods would differ for many of them.
  *
  * The case set runs twice (workflow-cases.test.ts, workflow-cases-enforced.test.ts): once on an
  * emulator that serves every caller, once on one that refuses what the synthesized templates
@@ -30,11 +34,14 @@ import {
 } from '../support/local-env';
 import {
   auditInvocations,
+  digestSection,
   distinctAccounts,
   distinctKeys,
   expectCounts,
   expectSubject,
   keysOf,
+  maskedKeyId,
+  severityCounts,
   summaryOf,
 } from '../support/workflow-assert';
 import { BAD_INPUTS } from '../support/workflow-bad-inputs';
@@ -47,6 +54,8 @@ import {
   ORGANIZATION_SIZE,
   SCENARIO,
   SECURITY,
+  STALE_SCENARIO,
+  STALE_TEAM,
   SUSPENDED,
   TEAM_A,
   TEAM_B,
@@ -73,6 +82,19 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       // The scenario itself: seed 7 plants every account ACTIVE with its role, findings and exemptions.
       expect(expected.accounts.map((a) => a.expectedStatus)).toEqual(Array(5).fill('AUDITED'));
       expect(expected.exempted.length).toBeGreaterThan(0);
+      // Keys created later in their day than now's time of day are a day younger in elapsed
+      // 24-hour periods than in calendar days: many findings, some on a threshold's first day.
+      const secondOfDay = (ms: number) => Math.floor((ms % 86_400_000) / 1000);
+      const createdAt = new Map(
+        [...emulator.state.accounts.values()].flatMap((a) =>
+          a.users.flatMap((u) => u.keys.map((k) => [k.accessKeyId, k.createdAt] as const)),
+        ),
+      );
+      const late = expected.findings.filter(
+        (f) => secondOfDay(createdAt.get(f.accessKeyId ?? '') ?? 0) > secondOfDay(Date.parse(NOW)),
+      );
+      expect(late.length).toBeGreaterThanOrEqual(5);
+      expect(late.map((f) => `${f.type} ${f.ageDays}`)).toContain('REMINDER_DAY 90');
 
       const result = await runLocal(env, { input: {}, executionName: 'happy-path' });
 
@@ -100,7 +122,7 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
       expect(email?.subject).not.toMatch(/not audited/);
       const body = email?.message ?? '';
       expect(body).toMatch(/5 total, 5 audited, 0 failed, 0 skipped/);
-      expect(body).toContain(`Findings: ${expected.findings.length} (`);
+      expect(body).toContain(`Findings: ${expected.findings.length} (${severityCounts(expected.findings)})`);
       expect(body).toContain(`Exempted findings: ${expected.exempted.length}`);
       // Key ids travel masked in the email; only the report in S3 has them in full.
       for (const f of [...expected.findings, ...expected.exempted]) {
@@ -109,6 +131,48 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
         expect(body).toContain(`${f.accessKeyId.slice(0, 4)}…${f.accessKeyId.slice(-4)}`);
       }
       expect(digestTextOf(emulator, 'happy-path')).toBe(body);
+    });
+
+    it('threshold overrides in the execution input: exactly the findings, severities and ages the oracle gives with the same overrides', async () => {
+      const { emulator } = env;
+      // Every field the README's execution input lets a run override.
+      const thresholds = {
+        rotationDueSoonDays: 50,
+        rotationOverdueDays: 60,
+        rotationCriticalDays: 200,
+        reminderDays: [60, 90],
+        unusedDays: 30,
+        neverUsedGraceDays: 3,
+        inactiveLingeringDays: 14,
+      };
+      const expected = emulator.organization.expectedWith(thresholds);
+      // The overrides must change the outcome, or this case would check nothing the happy path does not.
+      expect(expected.findings.length).toBeGreaterThan(emulator.expected.findings.length);
+      expect(new Set(expected.findings.map((f) => f.severity)).size).toBeGreaterThanOrEqual(4);
+
+      const result = await runLocal(env, {
+        input: { thresholds, reason: 'stricter' },
+        executionName: 'thresholds',
+      });
+
+      const summary = summaryOf(result);
+      expectCounts(summary, { audited: 5, failed: 0, skipped: 0 });
+      expect(summary.totals).toMatchObject({
+        findings: expected.findings.length,
+        exempted: expected.exempted.length,
+      });
+      const report = reportOf(emulator, 'thresholds');
+      expect(reportFindingKeys(report, 'findings')).toEqual(keysOf(expected.findings));
+      expect(reportFindingKeys(report, 'exempted')).toEqual(keysOf(expected.exempted));
+      expect(accountFailuresOf(emulator, 'thresholds')).toEqual([]);
+
+      const [email, ...more] = publishedFor(emulator, 'thresholds');
+      expect(more).toEqual([]);
+      expectSubject(email?.subject, distinctKeys(expected.findings), distinctAccounts(expected.findings), 5);
+      const body = email?.message ?? '';
+      expect(body).toContain(`Findings: ${expected.findings.length} (${severityCounts(expected.findings)})`);
+      expect(body).toContain(`Exempted findings: ${expected.exempted.length}`);
+      expect(body).toContain('rotationOverdueDays=60');
     });
 
     it('made only calls the deployment allows: each one an edge of the catalogue', () => {
@@ -371,7 +435,20 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
 
       const [email] = publishedFor(emulator, 'rerun-two');
       // TEAM_A: root, alice, bob, carol, dave, erin; TEAM_B: hank (two findings, one key), ivy.
-      expectSubject(email?.subject, 8, 2, ORGANIZATION_SIZE);
+      // After an earlier full run in this environment (when cases run in order), the rerun
+      // compares only its own two accounts with it: the same keys, nothing new or resolved.
+      const changes = report.changes;
+      if (changes?.comparable) {
+        expect([changes.new.length, changes.resolved.length, changes.notRechecked.length]).toEqual([0, 0, 0]);
+        expect(new Set(changes.stillOpen.map((f) => f.accountId))).toEqual(new Set([TEAM_A, TEAM_B]));
+      }
+      expectSubject(
+        email?.subject,
+        8,
+        2,
+        ORGANIZATION_SIZE,
+        changes?.comparable ? { new: 0, resolved: 0 } : undefined,
+      );
       expect(email?.subject).toMatch(/; 5 accounts not audited$/);
       expect(email?.message).toMatch(/7 total, 2 audited, 0 failed, 5 skipped/);
       expect(email?.message).toContain('Reason:     after fixing keys');
@@ -395,6 +472,154 @@ export function defineWorkflowCases(mode: { readonly enforcePolicies: boolean })
           { kind: 'execution-failure', status: 'FAILED', error: 'InvalidInput', cause: result.cause },
         ]);
       });
+    });
+
+    it('made only calls the deployment allows: each one an edge of the catalogue', () => {
+      expect(env.uncoveredCalls()).toEqual([]);
+      expect(env.denials).toEqual([]);
+      if (mode.enforcePolicies) expect(env.enforcing).toBe(true);
+    });
+  });
+
+  describe('a stale credential report: keys deleted, deactivated and rotated after IAM took it', () => {
+    let env: LocalEnv;
+    beforeAll(async () => {
+      env = await startLocalEnv({
+        preset: 'cases',
+        enforcePolicies: mode.enforcePolicies,
+        orgSpec: STALE_SCENARIO,
+      });
+    });
+    afterAll(() => env.stop());
+
+    it('reports none of the changed keys as an active finding, and the digest lists exactly what is left', async () => {
+      const { emulator } = env;
+      const admin = (path: string, method: string, body?: unknown): Record<string, unknown> => {
+        const answer = emulator.admin(`/_emulator/accounts/${STALE_TEAM}/${path}`, method, body);
+        expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)}`).toBe(200);
+        return answer.body as Record<string, unknown>;
+      };
+      const account = emulator.state.accounts.get(STALE_TEAM);
+      if (account === undefined) throw new Error('the stale scenario has no team account');
+      /** The planted key ids of a user, oldest first as the scenario lists them. */
+      const planted = (userName: string): string[] =>
+        account.users.find((u) => u.userName === userName)?.keys.map((k) => k.accessKeyId) ?? [];
+      const ids = Object.fromEntries(account.users.map((u) => [u.userName, planted(u.userName)]));
+      const rootKey = account.rootKeys[0]?.accessKeyId ?? '';
+
+      // IAM takes the snapshot; two hours later the users act; the audit runs within the four
+      // hours the snapshot is served, so the report it reads predates every change.
+      const snapshot = admin('credential-report', 'POST');
+      expect(emulator.admin('/_emulator/clock', 'POST', { advanceMs: 2 * 3_600_000 }).status).toBe(200);
+      admin(`access-keys/${rootKey}`, 'DELETE');
+      admin(`access-keys/${ids['deleted']?.[0]}`, 'DELETE');
+      admin(`access-keys/${ids['deactivated']?.[0]}`, 'POST', { status: 'Inactive' });
+      const rotatedNew = admin('access-keys', 'POST', { userName: 'rotated' })['accessKeyId'];
+      admin(`access-keys/${ids['rotated']?.[0]}`, 'DELETE');
+      const keptNew = admin('access-keys', 'POST', { userName: 'rotated-kept' })['accessKeyId'];
+      admin(`access-keys/${ids['rotated-kept']?.[0]}`, 'POST', { status: 'Inactive' });
+      admin(`access-keys/${ids['two-keys']?.[0]}`, 'DELETE');
+
+      const result = await runLocal(env, {
+        input: { reason: 'after the rotation' },
+        executionName: 'stale-report',
+      });
+
+      const summary = summaryOf(result);
+      expectCounts(summary, { audited: 3, failed: 0, skipped: 0 });
+      const report = reportOf(emulator, 'stale-report');
+      const team = accountOf(report, STALE_TEAM);
+      // The audit read the snapshot taken before the changes.
+      expect(team.strategy).toBe('credential-report');
+      expect(team.reportGeneratedAt).toBe(String(snapshot['generatedAt']).replace(/\.\d{3}Z$/, '.000Z'));
+
+      // Written from the scenario (../support/workflow-scenario.ts, STALE_SCENARIO): what is left.
+      const finding = (userName: string, type: string, severity: string, ageDays: number, slot = 0) => ({
+        accountId: STALE_TEAM,
+        userName,
+        accessKeyId: ids[userName]?.[slot] ?? null,
+        type,
+        severity,
+        ageDays,
+      });
+      const left = [
+        finding('ninety-late', 'ROTATION_OVERDUE', 'high', 90),
+        finding('ninety-late', 'REMINDER_DAY', 'info', 90),
+        finding('never-used', 'NEVER_USED', 'medium', 8),
+        finding('deactivated', 'INACTIVE_KEY_LINGERING', 'info', 100),
+        finding('rotated-kept', 'INACTIVE_KEY_LINGERING', 'info', 200),
+      ];
+      expect(reportFindingKeys(report, 'findings')).toEqual(keysOf(left));
+      expect(reportFindingKeys(report, 'exempted')).toEqual([]);
+      // None of the changed keys is an active finding: deleted ones are gone, deactivated ones
+      // are inactive, the new keys are hours old.
+      const changed = new Set([
+        ...(ids['deleted'] ?? []),
+        ...(ids['rotated'] ?? []),
+        ids['two-keys']?.[0],
+        rotatedNew,
+        keptNew,
+      ]);
+      for (const f of team.findings) {
+        expect(f.userName).not.toBe('<root_account>');
+        expect(changed.has(f.accessKeyId ?? ''), `${f.userName} ${f.type}`).toBe(false);
+        if (f.userName === 'deactivated' || f.userName === 'rotated-kept') expect(f.status).toBe('Inactive');
+      }
+      expect(accountFailuresOf(emulator, 'stale-report')).toEqual([]);
+      expect(digestFailuresOf(emulator, 'stale-report')).toEqual([]);
+
+      const [email, ...more] = publishedFor(emulator, 'stale-report');
+      expect(more).toEqual([]);
+      // Four keys: ninety-late's, never-used's, and the two deactivated ones.
+      expectSubject(email?.subject, 4, 1, 3);
+      expect(email?.subject).not.toMatch(/not audited/);
+      const body = email?.message ?? '';
+      expect(digestTextOf(emulator, 'stale-report')).toBe(body);
+      const lastUsed = (daysAgo: number) =>
+        new Date(Date.parse(NOW) - daysAgo * 86_400_000).toISOString().slice(0, 10);
+      const line = (userName: string, state: string, rule: string, age: number, use: string) =>
+        `    - ${userName}  ${maskedKeyId(ids[userName]?.[0] ?? '')} (key 1, ${state})  ${rule}  ${age} days old, ${use}`;
+      const heading = `  ${STALE_TEAM}  team-d-prod`;
+      expect(digestSection(body, 'SUMMARY')).toEqual([
+        'SUMMARY',
+        '  Keys needing attention: 4 in 1 of 3 accounts',
+        `  Findings: 5 (${severityCounts(left)})`,
+        '  Exempted findings: 0',
+        '  Accounts: 3 total, 3 audited, 0 failed, 0 skipped',
+        '',
+      ]);
+      // By severity, oldest first, grouped by account (docs/design.md, "The digest").
+      expect(digestSection(body, 'FINDINGS')).toEqual([
+        'FINDINGS NEEDING ATTENTION (5)',
+        '',
+        'HIGH (1)',
+        heading,
+        line('ninety-late', 'Active', 'ROTATION_OVERDUE (high)', 90, `last used ${lastUsed(1)} via s3`),
+        '',
+        'MEDIUM (1)',
+        heading,
+        line('never-used', 'Active', 'NEVER_USED (medium)', 8, 'never used'),
+        '',
+        'INFO (3)',
+        heading,
+        line(
+          'rotated-kept',
+          'Inactive',
+          'INACTIVE_KEY_LINGERING (info)',
+          200,
+          `last used ${lastUsed(3)} via lambda`,
+        ),
+        line(
+          'deactivated',
+          'Inactive',
+          'INACTIVE_KEY_LINGERING (info)',
+          100,
+          `last used ${lastUsed(2)} via ec2`,
+        ),
+        line('ninety-late', 'Active', 'REMINDER_DAY (info)', 90, `last used ${lastUsed(1)} via s3`),
+        '',
+      ]);
+      expect(digestSection(body, 'EXEMPTED')).toEqual([]);
     });
 
     it('made only calls the deployment allows: each one an edge of the catalogue', () => {

@@ -22,12 +22,13 @@ afterAll(async () => {
 });
 
 /** The digest without what legitimately differs between two runs: the time line and the run's name. */
+/** The digest without its time line and its CHANGES section (which names the run it compares with). */
 function normalized(digest: string, executionName: string): string {
-  return digest
-    .split('\n')
-    .filter((line) => !line.startsWith('Generated:'))
-    .join('\n')
-    .replaceAll(executionName, '<execution>');
+  const lines = digest.split('\n').filter((line) => !line.startsWith('Generated:'));
+  const start = lines.findIndex((line) => line.startsWith('CHANGES'));
+  const end = start === -1 ? -1 : lines.indexOf('', start);
+  const kept = start === -1 ? lines : [...lines.slice(0, start), ...lines.slice(end + 1)];
+  return kept.join('\n').replaceAll(executionName, '<execution>');
 }
 
 describe('two executions at once', () => {
@@ -105,5 +106,11 @@ describe('the same input twice', () => {
     expect(normalized(two.digest ?? '', 'same-input-2')).toBe(normalized(one.digest ?? '', 'same-input-1'));
     // And the report's accounts (ordering included), which the digest is built from.
     expect(JSON.stringify(two.report?.accounts)).toBe(JSON.stringify(one.report?.accounts));
+    // Nothing changed between the two: the second compares with the first and says so.
+    const changes = two.report?.changes;
+    if (!changes?.comparable) throw new Error(`the second run must compare: ${JSON.stringify(changes)}`);
+    expect(changes.previousExecution).toBe('same-input-1');
+    expect([changes.new.length, changes.resolved.length]).toEqual([0, 0]);
+    expect(two.digest).toContain('CHANGES SINCE THE LAST FULL RUN (same-input-1,');
   }, 180_000);
 });

@@ -1,6 +1,7 @@
 /**
  * Assertions the named workflow cases share: the execution output's counts, the digest subject,
- * finding sets compared as {accountId, userName, accessKeyId, type}, and an AuditAccount wrapper
+ * finding sets compared as {accountId, userName, accessKeyId, type, severity, ageDays}, the
+ * digest's sections, and an AuditAccount wrapper
  * that counts invocations (the definition's Retry budget) and can crash one account.
  */
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine';
@@ -43,15 +44,53 @@ export const distinctKeys = (findings: readonly Finding[]) =>
 export const distinctAccounts = (findings: readonly Finding[]) =>
   new Set(findings.map((f) => f.accountId)).size;
 
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+/** `critical 2, high 5, medium 2, low 2, info 1`: the digest's count of findings by severity. */
+export function severityCounts(findings: readonly Pick<Finding, 'severity'>[]): string {
+  return SEVERITY_ORDER.map((s) => `${s} ${findings.filter((f) => f.severity === s).length}`).join(', ');
+}
+
+/** How the digest shows a key id (docs/design.md, "The digest"): `AKIA…WXYZ`. */
+export function maskedKeyId(id: string): string {
+  return `${id.slice(0, 4)}…${id.slice(-4)}`;
+}
+
+/** A section heading of the digest body: an upper-case line at the margin ("FINDINGS NEEDING ATTENTION (5)"). */
+const SECTION_HEADING = /^[A-Z][A-Z ]*[A-Z](?: \(\d+\))?$/;
+/** The severity groups inside the findings section are headed the same way, but belong to it. */
+const SEVERITY_HEADING = /^(CRITICAL|HIGH|MEDIUM|LOW|INFO) \(\d+\)$/;
+const isSectionHeading = (line: string) => SECTION_HEADING.test(line) && !SEVERITY_HEADING.test(line);
+
+/**
+ * One section of the digest body: its heading line (the first heading that starts with
+ * `heading`) and every line up to the next section's heading; [] when the digest has none.
+ */
+export function digestSection(body: string, heading: string): string[] {
+  const lines = body.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(heading) && isSectionHeading(l));
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && isSectionHeading(l));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+/**
+ * The subject names `keys` open keys in `withFindings` of `total` accounts: as "N keys need
+ * attention" without a comparison, or after "X new, Y resolved" when `changes` is given (a run
+ * that compares with the last full run, docs/architecture.md "Run history").
+ */
 export function expectSubject(
   subject: string | undefined,
   keys: number,
   withFindings: number,
   total: number,
+  changes?: { readonly new: number; readonly resolved: number },
 ) {
-  expect(subject).toMatch(
-    new RegExp(`^\\[org-key-audit\\] ${keys} keys? needs? \\w+ in ${withFindings} of ${total} accounts`),
-  );
+  const open =
+    changes === undefined
+      ? `${keys} keys? needs? \\w+`
+      : `${changes.new} new, ${changes.resolved} resolved, ${keys} open`;
+  expect(subject).toMatch(new RegExp(`^\\[org-key-audit\\] ${open} in ${withFindings} of ${total} accounts`));
   expect(subject?.length).toBeLessThanOrEqual(100);
 }
 

@@ -6,7 +6,13 @@
  */
 
 import type { Report } from '@org-key-audit/functions/core';
-import { type Finding, SEVERITIES, type Severity } from '@org-key-audit/functions/core';
+import {
+  type Finding,
+  type HistoryFinding,
+  type ResolvedWhy,
+  SEVERITIES,
+  type Severity,
+} from '@org-key-audit/functions/core';
 import { escapeHtml as e } from './html';
 import { histogramSvg, keyAgeHistogram, SEVERITY_COLOURS } from './report-chart';
 
@@ -125,6 +131,54 @@ const findingColumns: readonly Column<FindingRow>[] = [
   },
 ];
 
+const historyColumns: readonly Column<HistoryFinding>[] = [
+  {
+    title: 'Severity',
+    cell: (f) => badge(f.severity),
+    value: (f) => severityRank(f.severity),
+    type: 'number',
+  },
+  { title: 'Finding', cell: (f) => e(f.type) },
+  { title: 'Account', cell: (f) => e(f.accountId) },
+  { title: 'User', cell: (f) => e(f.userName) },
+  { title: 'Access key', cell: (f) => `<code>${e(f.accessKeyId ?? '-')}</code>` },
+  { title: 'First seen', cell: (f) => e(f.firstSeenAt.slice(0, 10)), value: (f) => f.firstSeenAt },
+];
+
+const WHY: Readonly<Record<ResolvedWhy['kind'], string>> = {
+  exempted: 'now exempted',
+  changed: 'now reported as',
+  'account-left': 'account left the organization',
+  'no-longer-reported': 'no longer reported (deactivated, deleted or rotated)',
+};
+
+/** NEW and RESOLVED since the last full run (docs/architecture.md, "Run history"). */
+function changesSection(report: Report): string {
+  const changes = report.changes;
+  if (changes === undefined) return '';
+  if (!changes.comparable) {
+    return `<section id="changes"><h2>Changes since the last full run</h2><p class="empty" id="changes-none">No comparison: ${e(changes.reason)}.</p></section>`;
+  }
+  const resolved = changes.resolved.map((r) => ({ ...r.finding, why: r.why }));
+  return `<section id="changes"><h2>Changes since the last full run</h2>
+<p class="meta">Compared with <code>${e(changes.previousExecution)}</code> (${e(changes.previousAt)}); ${e(changes.stillOpen.length)} still open, ${e(changes.notRechecked.length)} not re-checked.</p>
+<h3>New (${e(changes.new.length)})</h3>${table('new-table', historyColumns, changes.new, 'Nothing new.', false)}
+<h3>Resolved (${e(resolved.length)})</h3>${table(
+    'resolved-table',
+    [
+      ...historyColumns,
+      {
+        title: 'Why',
+        cell: (r: (typeof resolved)[number]) =>
+          e(r.why.kind === 'changed' ? `${WHY.changed} ${r.why.now}` : WHY[r.why.kind]),
+      },
+    ],
+    resolved,
+    'Nothing resolved.',
+    false,
+  )}</section>`;
+}
+
 export function renderReportHtml(report: Report): string {
   const t = report.totals;
   const notAudited = report.accounts.filter((a) => a.status !== 'AUDITED');
@@ -184,6 +238,7 @@ ${card(t.accounts, 'accounts')}${card(t.audited, 'audited')}${card(t.failed + t.
 <p class="meta">Each key counted once, at its most severe finding.</p>
 ${histogramSvg(keyAgeHistogram(report))}
 <p class="legend">${legend}</p></section>
+${changesSection(report)}
 <section id="accounts"><h2>Accounts</h2>${accountsTable}</section>
 <section id="findings"><h2>Findings (${e(findings.length)})</h2>${table('findings-table', findingColumns, findings, 'No key needs attention.', true)}</section>
 <section id="exempted"><h2>Exempted keys (${e(exempted.length)})</h2>${table(

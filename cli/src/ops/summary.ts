@@ -54,6 +54,14 @@ export function formatSummary(summary: ExecutionSummary): string {
     `accounts: ${t.accounts} (audited ${t.audited}, failed ${t.failed}, skipped ${t.skipped})`,
     `findings: ${t.findings}${severities === '' ? '' : ` (${severities})`}; exempted: ${t.exempted}`,
   ];
+  const changes = summary.changes;
+  if (changes !== undefined) {
+    lines.push(
+      changes.comparable
+        ? `since ${changes.previousExecution}: ${changes.new} new, ${changes.resolved} resolved, ${changes.stillOpen} still open${changes.notRechecked > 0 ? `, ${changes.notRechecked} not re-checked` : ''}`
+        : `no comparison with an earlier run: ${changes.reason}`,
+    );
+  }
   if (summary.failedAccounts.length > 0) {
     lines.push('failed accounts:');
     for (const f of summary.failedAccounts.slice(0, 20)) {

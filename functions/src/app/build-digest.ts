@@ -6,7 +6,8 @@
  */
 import { renderDigest } from '../core/digest';
 import type { NormalizedInput } from '../core/execution-input';
-import { FINDING_TYPES } from '../core/model';
+import { buildFindingsIndex, compareRuns, type RunChanges } from '../core/history';
+import { type AccountAudit, FINDING_TYPES } from '../core/model';
 import { buildReport, reportToCsv } from '../core/report';
 import { type MapChildResult, type MapRunRef, runKeys } from '../core/run-layout';
 import type { Thresholds } from '../core/thresholds';
@@ -61,6 +62,53 @@ function executionUrl(executionArn: string, region: string | null | undefined): 
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${encodeURIComponent(executionArn)}`;
 }
 
+/**
+ * Compares this run with the last full run and, for a full run (the whole organization, not a
+ * dry run, the deployed thresholds), keeps its index for the next. The index is stored before
+ * the report, so the report can say if it could not be; a redriven run finds the same previous
+ * run again (RunRecords.readPreviousIndex).
+ */
+async function keepHistory(
+  records: RunRecords,
+  run: {
+    readonly executionName: string;
+    readonly input: NormalizedInput;
+    readonly audits: readonly AccountAudit[];
+    readonly thresholds: Thresholds;
+    readonly now: Date;
+  },
+): Promise<{ readonly changes: RunChanges; readonly warning: string | null }> {
+  const overridden = Object.keys(run.input.thresholds).length > 0;
+  const previous = await records.readPreviousIndex(run.executionName);
+  const changes = compareRuns({
+    previous,
+    audits: run.audits,
+    scope: run.input.accountIds,
+    thresholdsOverridden: overridden,
+    thresholds: run.thresholds,
+    now: run.now,
+  });
+  if (run.input.dryRun || run.input.accountIds !== null || overridden) return { changes, warning: null };
+  try {
+    await records.putFindingsIndex(
+      buildFindingsIndex({
+        executionName: run.executionName,
+        now: run.now,
+        thresholds: run.thresholds,
+        audits: run.audits,
+        previous,
+      }),
+    );
+    return { changes, warning: null };
+  } catch (error) {
+    const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return {
+      changes,
+      warning: `the run history could not be stored (${why}); the next run compares with the last run that was`,
+    };
+  }
+}
+
 export async function buildDigest(
   deps: BuildDigestDependencies,
   request: BuildDigestRequest,
@@ -85,14 +133,24 @@ export async function buildDigest(
       malformed: stored.malformed,
     });
 
+    const now = deps.now();
+    const thresholds = { ...deps.thresholds, ...request.input.thresholds };
+    const { changes, warning: historyWarning } = await keepHistory(records, {
+      executionName: request.executionName,
+      input: request.input,
+      audits,
+      thresholds,
+      now,
+    });
     const report = buildReport(audits, {
       executionName: request.executionName,
       executionArn: request.executionArn,
-      generatedAt: deps.now(),
+      generatedAt: now,
       reason: request.input.reason,
       dryRun: request.input.dryRun,
-      thresholds: { ...deps.thresholds, ...request.input.thresholds },
-      runWarnings: warnings,
+      thresholds,
+      runWarnings: historyWarning === null ? warnings : [...warnings, historyWarning],
+      changes,
     });
     const url = executionUrl(request.executionArn, deps.consoleRegion);
     const digest = renderDigest(report, {
@@ -134,6 +192,7 @@ export async function buildDigest(
         audits,
         reportKey: keys.reportKey,
         subject: digest.subject,
+        changes,
       }),
     };
   });

@@ -3,6 +3,7 @@
  * store and the SNS publisher implement them in aws/; the use-case tests implement them in
  * memory, so they need no SDK mock.
  */
+import type { FindingsIndex, PreviousIndex } from '../core/history';
 import type { ListedAccessKey } from '../core/key-reconcile';
 import type { AccountAudit, OrgAccount, PrincipalCredentials } from '../core/model';
 import type { Report } from '../core/report';
@@ -33,6 +34,13 @@ export interface RunRecords {
   putOrganization(executionName: string, entries: readonly OrganizationEntry[]): Promise<string>;
   /** One account's full result. Returns the key. */
   putAccountAudit(executionName: string, audit: AccountAudit): Promise<string>;
+  /**
+   * The findings index of the last full run before `executionName` (a redriven run finds the
+   * same one again), or why there is none; never throws for a missing or damaged object.
+   */
+  readPreviousIndex(executionName: string): Promise<PreviousIndex>;
+  /** Keeps this run's index and makes it the latest. Returns the index's key. */
+  putFindingsIndex(index: FindingsIndex): Promise<string>;
 }
 
 /**

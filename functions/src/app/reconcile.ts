@@ -8,6 +8,7 @@
  */
 
 import { isAccountId } from '../core/account-id';
+import type { RunChanges } from '../core/history';
 import type { AccountAudit, AccountStatus } from '../core/model';
 import { uncollectedAudit } from '../core/model';
 import type { ReportTotals } from '../core/report';
@@ -248,6 +249,31 @@ export interface RunSummary {
   readonly failedAccountsTruncated: boolean;
   readonly reportKey: string;
   readonly subject: string;
+  readonly changes?: RunSummaryChanges;
+}
+
+/** The execution output keeps only the counts: the lists are in the report. */
+export type RunSummaryChanges =
+  | {
+      readonly comparable: true;
+      readonly previousExecution: string;
+      readonly new: number;
+      readonly resolved: number;
+      readonly stillOpen: number;
+      readonly notRechecked: number;
+    }
+  | { readonly comparable: false; readonly reason: string };
+
+export function summarizeChanges(changes: RunChanges): RunSummaryChanges {
+  if (!changes.comparable) return { comparable: false, reason: changes.reason };
+  return {
+    comparable: true,
+    previousExecution: changes.previousExecution,
+    new: changes.new.length,
+    resolved: changes.resolved.length,
+    stillOpen: changes.stillOpen.length,
+    notRechecked: changes.notRechecked.length,
+  };
 }
 
 /**
@@ -262,6 +288,7 @@ export function summarizeRun(params: {
   readonly audits: readonly AccountAudit[];
   readonly reportKey: string;
   readonly subject: string;
+  readonly changes?: RunChanges;
 }): RunSummary {
   const failedAudits = params.audits.filter((a) => a.status === 'FAILED');
   const { accounts, audited, failed: failedCount, skipped, findings, exempted, bySeverity } = params.totals;
@@ -278,5 +305,6 @@ export function summarizeRun(params: {
     failedAccountsTruncated: failedAudits.length > MAX_FAILED_ACCOUNTS_IN_SUMMARY,
     reportKey: params.reportKey,
     subject: params.subject,
+    ...(params.changes === undefined ? {} : { changes: summarizeChanges(params.changes) }),
   };
 }

@@ -6,8 +6,11 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { boundedMap } from '../core/concurrency';
 import { InvalidInputError, MalformedDataError } from '../core/errors';
+import { type FindingsIndex, type PreviousIndex, parseFindingsIndex } from '../core/history';
 import type { AccountAudit } from '../core/model';
 import {
+  HISTORY_LATEST_KEY,
+  historyIndexKey,
   type MapChildResult,
   type MapRunRef,
   type MapRunResults,
@@ -253,6 +256,74 @@ export class RunStore {
       );
     }
     return result.data;
+  }
+
+  async readPreviousIndex(executionName: string): Promise<PreviousIndex> {
+    const pointer = await this.#readHistory(HISTORY_LATEST_KEY);
+    if (pointer.text === null) return { found: false, reason: pointer.reason };
+    let latest: unknown;
+    try {
+      latest = (JSON.parse(pointer.text) as { executionName?: unknown } | null)?.executionName;
+    } catch {
+      latest = undefined;
+    }
+    if (typeof latest !== 'string' || latest.trim() === '') {
+      return { found: false, reason: `s3://${this.bucket}/${HISTORY_LATEST_KEY} does not name a run` };
+    }
+    const found = await this.#readIndex(latest);
+    // This very run, redriven after it stored its index: compare with the run it compared with.
+    if (found.found && found.index.executionName === executionName) {
+      const before = found.index.previousExecution;
+      return before === null
+        ? { found: false, reason: 'no full run was recorded before this one' }
+        : this.#readIndex(before);
+    }
+    return found;
+  }
+
+  async #readIndex(executionName: string): Promise<PreviousIndex> {
+    let key: string;
+    try {
+      key = historyIndexKey(executionName);
+    } catch {
+      return { found: false, reason: `the history names an impossible run ${JSON.stringify(executionName)}` };
+    }
+    const index = await this.#readHistory(key);
+    if (index.text === null) return { found: false, reason: index.reason };
+    return parseFindingsIndex(index.text, `s3://${this.bucket}/${key}`);
+  }
+
+  async putFindingsIndex(index: FindingsIndex): Promise<string> {
+    const key = historyIndexKey(index.executionName);
+    // The index first: the pointer must never name an object that is not there yet.
+    await this.#putJson(key, index);
+    await this.#putJson(HISTORY_LATEST_KEY, {
+      schemaVersion: index.schemaVersion,
+      executionName: index.executionName,
+      generatedAt: index.generatedAt,
+      key,
+    });
+    return key;
+  }
+
+  /** History is optional: a missing or unreadable object is a reason, never a failed run. */
+  async #readHistory(
+    key: string,
+  ): Promise<{ text: string; reason?: undefined } | { text: null; reason: string }> {
+    try {
+      const text = await this.#getOptional(key);
+      if (text !== null) return { text };
+      return {
+        text: null,
+        reason:
+          key === HISTORY_LATEST_KEY
+            ? 'no full run has been recorded yet'
+            : `s3://${this.bucket}/${key} is missing`,
+      };
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      return { text: null, reason: `s3://${this.bucket}/${key} could not be read (${name})` };
+    }
   }
 
   async #putJson(key: string, value: unknown): Promise<void> {

@@ -14,6 +14,7 @@
 
 import { InvalidInputError } from './errors';
 import { FAILURE_FIXES } from './failures';
+import { findingId, type HistoryFinding, type ResolvedWhy } from './history';
 import { maskAccessKeyId, maskAccessKeyIdsInText } from './mask';
 import type { AccountAudit, Finding } from './model';
 import { SEVERITIES } from './model';
@@ -71,9 +72,19 @@ export function renderDigest(report: Report, links: DigestLinks, options: Digest
   // was audited. The warnings still read last: they are notes on the run, not things to fix.
   const notAudited = take(notAuditedBlocks(report));
   const warnings = take(warningBlocks(report), MAX_DIGEST_WARNINGS);
+  // What changed leads: it is what a reader acts on; the open list below is the reference.
+  const changes = take(changeBlocks(report));
   const findings = take(findingBlocks(report));
   const exempted = take(exemptedBlocks(report));
-  const body = [...fixed, ...notAudited, ...findings, ...exempted, ...warnings, ...linkLines].join('\n');
+  const body = [
+    ...fixed,
+    ...notAudited,
+    ...changes,
+    ...findings,
+    ...exempted,
+    ...warnings,
+    ...linkLines,
+  ].join('\n');
   return { subject: renderSubject(report, keys), body: truncateToBytes(body, maxBytes) };
 }
 
@@ -96,8 +107,17 @@ export function renderSubject(report: Report, keys: number = countKeysNeedingAtt
   const notAudited = failed + skipped;
   const suffix = notAudited > 0 ? `; ${count(notAudited, 'account')} not audited` : '';
   let candidates: string[];
+  const changes = report.changes?.comparable ? report.changes : null;
   if (accounts === 0) {
     candidates = [`${prefix} No accounts to audit`];
+  } else if (changes !== null && audited > 0) {
+    // With a comparison, the subject leads with what changed since the last full run.
+    const moves = `${changes.new.length} new, ${changes.resolved.length} resolved`;
+    candidates = [
+      `${prefix} ${moves}, ${keys} open in ${accountsWithFindings} of ${count(accounts, 'account')}${suffix}`,
+      `${prefix} ${moves}, ${keys} open in ${accountsWithFindings}/${accounts} accounts; ${notAudited} not audited`,
+      `${prefix} ${moves}, ${keys} open, ${notAudited} not audited`,
+    ];
   } else if (keys > 0) {
     const need = keys === 1 ? 'key needs' : 'keys need';
     candidates = [
@@ -252,6 +272,64 @@ function findingBlocks(report: Report): Block[] {
   }
   blocks.push({ lines: [''], items: 0 });
   return blocks;
+}
+
+const RESOLVED_WHY: Readonly<Record<ResolvedWhy['kind'], string>> = {
+  exempted: 'now exempted',
+  changed: 'now reported as',
+  'account-left': 'the account left the organization',
+  'no-longer-reported': 'no longer reported (deactivated, deleted or rotated)',
+};
+
+/**
+ * NEW and RESOLVED since the last full run, and the findings of accounts this run could not
+ * re-check (core/history.ts); or one line saying why there is no comparison.
+ */
+function changeBlocks(report: Report): Block[] {
+  const changes = report.changes;
+  if (changes === undefined) return [];
+  if (!changes.comparable) {
+    return [
+      {
+        lines: ['CHANGES', `  No comparison with an earlier run: ${clean(changes.reason, 500)}.`, ''],
+        items: 0,
+      },
+    ];
+  }
+  const since = `${clean(changes.previousExecution, 200)}, ${day(changes.previousAt)}`;
+  const blocks: Block[] = [{ lines: [`CHANGES SINCE THE LAST FULL RUN (${since})`], items: 0 }];
+  const byKey = new Map<string, Finding>();
+  for (const account of report.accounts) for (const f of account.findings) byKey.set(findingId(f), f);
+  blocks.push({ lines: [`  NEW (${changes.new.length})`], items: 0 });
+  for (const entry of changes.new) {
+    const f = byKey.get(findingId(entry));
+    const line =
+      f === undefined
+        ? historyLine(entry)
+        : `    - ${entry.accountId}  ${findingLine(f).replace(/^ {4}- /, '')}`;
+    blocks.push({ lines: [line], items: 1 });
+  }
+  blocks.push({ lines: [`  RESOLVED (${changes.resolved.length})`], items: 0 });
+  for (const { finding, why } of changes.resolved) {
+    const reason = why.kind === 'changed' ? `${RESOLVED_WHY.changed} ${why.now}` : RESOLVED_WHY[why.kind];
+    blocks.push({ lines: [`${historyLine(finding)}: ${reason}`], items: 1 });
+  }
+  if (changes.notRechecked.length > 0) {
+    const accounts = new Set(changes.notRechecked.map((f) => f.accountId)).size;
+    blocks.push({
+      lines: [
+        `  NOT RE-CHECKED (${changes.notRechecked.length}): earlier findings in ${count(accounts, 'account')} not audited this run; neither open nor resolved`,
+      ],
+      items: 0,
+    });
+    for (const entry of changes.notRechecked) blocks.push({ lines: [historyLine(entry)], items: 1 });
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+function historyLine(f: HistoryFinding): string {
+  return `    - ${f.accountId}  ${clean(f.userName, 128)}  ${maskAccessKeyId(f.accessKeyId)}  ${f.type} (${f.severity})  first seen ${day(f.firstSeenAt)}`;
 }
 
 function exemptedBlocks(report: Report): Block[] {

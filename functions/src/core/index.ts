@@ -10,6 +10,7 @@ export * from './errors';
 export * from './execution-input';
 export * from './exemptions';
 export * from './failures';
+export * from './history';
 export * from './key-reconcile';
 export * from './mask';
 export * from './model';

@@ -2,7 +2,9 @@
  * The full report of one run: JSON for machines and the digest, CSV for people with a
  * spreadsheet. It is the only place where key ids appear in full (the email masks them).
  */
+
 import { InvalidInputError } from './errors';
+import type { RunChanges } from './history';
 import {
   type AccountAudit,
   FINDING_TYPES,
@@ -26,6 +28,8 @@ export interface ReportMeta {
   readonly thresholds: ThresholdsRecord;
   /** Warnings about the run itself rather than one account (BuildDigest: Map records it could not use). */
   readonly runWarnings?: readonly string[];
+  /** What changed since the last full run; left out of the report when not given. */
+  readonly changes?: RunChanges;
 }
 
 /**
@@ -73,6 +77,8 @@ export interface Report {
   readonly warnings: readonly ReportWarning[];
   /** Sorted by account id, so two runs over the same organization diff cleanly. */
   readonly accounts: readonly AccountAudit[];
+  /** What changed since the last full run (core/history.ts); absent in reports older than it. */
+  readonly changes?: RunChanges;
 }
 
 /**
@@ -107,6 +113,7 @@ export function buildReport(audits: readonly AccountAudit[], meta: ReportMeta): 
     totals: computeTotals(accounts),
     warnings: collectWarnings(accounts, meta.runWarnings),
     accounts,
+    ...(meta.changes === undefined ? {} : { changes: meta.changes }),
   };
 }
 

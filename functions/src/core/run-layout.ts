@@ -85,3 +85,14 @@ export function runKeys(executionName: string) {
     digest: `${reports}/digest.txt`,
   } as const;
 }
+
+/**
+ * Run history (core/history.ts): one findings index per full run, and a small pointer to the
+ * latest, so a run finds the previous one in two reads whatever the organization's size.
+ */
+export const HISTORY_LATEST_KEY = 'history/latest.json';
+
+export function historyIndexKey(executionName: string): string {
+  runPrefix(executionName); // the same key-segment rules as the run's own records
+  return `history/runs/${executionName}.json`;
+}

@@ -33,6 +33,20 @@ export const RunSummarySchema = z.object({
   failedAccountsTruncated: z.boolean(),
   reportKey: z.nullish(z.string()),
   subject: z.optional(z.string()),
+  /** Counts of what changed since the last full run (core/history.ts); absent before history. */
+  changes: z.optional(
+    z.union([
+      z.object({
+        comparable: z.literal(true),
+        previousExecution: z.string(),
+        new: count,
+        resolved: count,
+        stillOpen: count,
+        notRechecked: count,
+      }),
+      z.object({ comparable: z.literal(false), reason: z.string() }),
+    ]),
+  ),
 });
 
 /** A summary as a reader gets it back: what BuildDigest writes now, or wrote in older versions. */

@@ -1,8 +1,15 @@
 /** The run store as a plain object in memory: the use cases' port, with no S3 and no SDK mock. */
 import type { RunRecords } from '../../src/app/ports';
+import { parseFindingsIndex } from '../../src/core/history';
 import type { AccountAudit } from '../../src/core/model';
 import type { Report } from '../../src/core/report';
-import { type MapRunResults, type OrganizationEntry, runKeys } from '../../src/core/run-layout';
+import {
+  HISTORY_LATEST_KEY,
+  historyIndexKey,
+  type MapRunResults,
+  type OrganizationEntry,
+  runKeys,
+} from '../../src/core/run-layout';
 
 export interface MemoryRecords extends RunRecords {
   readonly written: Map<string, string>;
@@ -58,6 +65,32 @@ export function memoryRecords(seed: {
     putAccountAudit: async (executionName, audit) => {
       const key = runKeys(executionName).account(audit.accountId);
       written.set(key, JSON.stringify(audit));
+      return key;
+    },
+    // The same layout as the run store: a pointer to the latest index, read in two steps.
+    readPreviousIndex: async (executionName) => {
+      const pointer = written.get(HISTORY_LATEST_KEY);
+      if (pointer === undefined) return { found: false, reason: 'no full run has been recorded yet' };
+      const read = (name: string) => {
+        const key = historyIndexKey(name);
+        const text = written.get(key);
+        return text === undefined
+          ? ({ found: false, reason: `${key} is missing` } as const)
+          : parseFindingsIndex(text, key);
+      };
+      const latest = read((JSON.parse(pointer) as { executionName: string }).executionName);
+      if (latest.found && latest.index.executionName === executionName) {
+        const before = latest.index.previousExecution;
+        return before === null
+          ? { found: false, reason: 'no full run was recorded before this one' }
+          : read(before);
+      }
+      return latest;
+    },
+    putFindingsIndex: async (index) => {
+      const key = historyIndexKey(index.executionName);
+      written.set(key, JSON.stringify(index));
+      written.set(HISTORY_LATEST_KEY, JSON.stringify({ executionName: index.executionName, key }));
       return key;
     },
     getText: async (key) => {
