@@ -45,14 +45,16 @@ describe('CREDENTIAL_REPORT_COLUMNS', () => {
 });
 
 describe('parseCredentialReport: a standard report', () => {
-  const entries = parseCredentialReport(STANDARD);
+  // Parsed inside each test (not once for the describe), so that mutation testing attributes the
+  // parser to the tests that read it (docs/mutation-testing.md).
+  const entries = () => parseCredentialReport(STANDARD);
 
   it('returns one entry per data row, in order', () => {
-    expect(entries.map((e) => e.userName)).toEqual(['<root_account>', 'alice', 'bob', 'carol']);
+    expect(entries().map((e) => e.userName)).toEqual(['<root_account>', 'alice', 'bob', 'carol']);
   });
 
   it('marks the root row as root, keeping its key', () => {
-    const root = byUser(entries, '<root_account>');
+    const root = byUser(entries(), '<root_account>');
     expect(root.isRoot).toBe(true);
     expect(root.userArn).toBe('arn:aws:iam::111122223333:root');
     expect(root.keys).toEqual([
@@ -72,7 +74,7 @@ describe('parseCredentialReport: a standard report', () => {
   });
 
   it('reads both key slots, active and inactive', () => {
-    const alice = byUser(entries, 'alice');
+    const alice = byUser(entries(), 'alice');
     expect(alice.isRoot).toBe(false);
     expect(alice.userCreationTime).toEqual(new Date(Date.UTC(2021, 5, 1)));
     expect(alice.passwordEnabled).toBe(true);
@@ -99,7 +101,7 @@ describe('parseCredentialReport: a standard report', () => {
   });
 
   it('reads never-used keys (N/A and no_information) as lastUsedAt null, with uppercase booleans', () => {
-    const bob = byUser(entries, 'bob');
+    const bob = byUser(entries(), 'bob');
     expect(bob.passwordEnabled).toBe(false);
     expect(bob.mfaActive).toBe(false);
     expect(bob.keys).toEqual([
@@ -125,27 +127,27 @@ describe('parseCredentialReport: a standard report', () => {
   });
 
   it('gives a user without keys an empty key list', () => {
-    const carol = byUser(entries, 'carol');
+    const carol = byUser(entries(), 'carol');
     expect(carol.keys).toEqual([]);
     expect(carol.isRoot).toBe(false);
   });
 });
 
 describe('parseCredentialReport: tolerated variations', () => {
-  const expectedStandard = parseCredentialReport(STANDARD);
+  const expectedStandard = () => parseCredentialReport(STANDARD);
 
   it('reads CRLF line endings the same as LF', () => {
-    expect(parseCredentialReport(STANDARD.replaceAll('\n', '\r\n'))).toEqual(expectedStandard);
+    expect(parseCredentialReport(STANDARD.replaceAll('\n', '\r\n'))).toEqual(expectedStandard());
   });
 
   it('ignores a UTF-8 byte order mark, in text and in bytes', () => {
-    expect(parseCredentialReport(`\uFEFF${STANDARD}`)).toEqual(expectedStandard);
+    expect(parseCredentialReport(`\uFEFF${STANDARD}`)).toEqual(expectedStandard());
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(STANDARD)]);
-    expect(parseCredentialReport(bytes)).toEqual(expectedStandard);
+    expect(parseCredentialReport(bytes)).toEqual(expectedStandard());
   });
 
   it('reads the bytes GetCredentialReport returns', () => {
-    expect(parseCredentialReport(new TextEncoder().encode(STANDARD))).toEqual(expectedStandard);
+    expect(parseCredentialReport(new TextEncoder().encode(STANDARD))).toEqual(expectedStandard());
   });
 
   it('finds columns by name when they are reordered, with extra columns and quoted commas', () => {

@@ -179,15 +179,21 @@ describe('renderDigest subject', () => {
 });
 
 describe('renderDigest body', () => {
-  const { body } = renderDigest(report(PLANTED, { reason: 'weekly check by Ana' }), LINKS);
-  const lines = body.split('\n');
-  const at = (text: string) => {
-    const index = lines.findIndex((line) => line.includes(text));
-    expect(index, `line containing ${text}`).toBeGreaterThanOrEqual(0);
-    return index;
+  // Rendered inside each test (not once for the describe), so that mutation testing attributes
+  // the digest code to the tests that read it (docs/mutation-testing.md).
+  const planted = () => {
+    const { body } = renderDigest(report(PLANTED, { reason: 'weekly check by Ana' }), LINKS);
+    const lines = body.split('\n');
+    const at = (text: string) => {
+      const index = lines.findIndex((line) => line.includes(text));
+      expect(index, `line containing ${text}`).toBeGreaterThanOrEqual(0);
+      return index;
+    };
+    return { body, lines, at };
   };
 
   it('starts with the execution, the reason and the thresholds', () => {
+    const { lines } = planted();
     expect(lines.slice(0, 6)).toEqual([
       'org-key-audit digest',
       'Execution:  daily-2024-06-10',
@@ -199,6 +205,7 @@ describe('renderDigest body', () => {
   });
 
   it('has the totals', () => {
+    const { body } = planted();
     expect(body).toContain('  Keys needing attention: 3 in 2 of 5 accounts');
     expect(body).toContain('  Findings: 4 (critical 1, high 1, medium 1, low 1, info 0)');
     expect(body).toContain('  Exempted findings: 1');
@@ -206,6 +213,7 @@ describe('renderDigest body', () => {
   });
 
   it('lists accounts not audited, failed (by id) before skipped, with reason and fix', () => {
+    const { lines, at } = planted();
     const section = lines.slice(at('ACCOUNTS NOT AUDITED (3)'), at('FINDINGS NEEDING ATTENTION'));
     expect(section).toEqual([
       'ACCOUNTS NOT AUDITED (3)',
@@ -222,6 +230,7 @@ describe('renderDigest body', () => {
   });
 
   it('lists findings by severity, grouped by account, with masked keys', () => {
+    const { lines, at } = planted();
     const section = lines.slice(at('FINDINGS NEEDING ATTENTION (4)'), at('EXEMPTED (1)'));
     expect(section).toEqual([
       'FINDINGS NEEDING ATTENTION (4)',
@@ -246,6 +255,7 @@ describe('renderDigest body', () => {
   });
 
   it('lists exempted keys with the reason and the end date, then the links', () => {
+    const { lines, at } = planted();
     expect(lines.slice(at('EXEMPTED (1)'))).toEqual([
       'EXEMPTED (1)',
       `  ${Q}  Data Lake`,
@@ -258,6 +268,7 @@ describe('renderDigest body', () => {
   });
 
   it('never shows a full key id', () => {
+    const { body } = planted();
     for (const key of [KEY_P1, KEY_P2, KEY_Q1, KEY_EX]) expect(body).not.toContain(key);
   });
 
@@ -509,13 +520,15 @@ describe('renderDigest at organization scale', () => {
       }),
     );
   }
-  const digest = renderDigest(report(audits), LINKS);
+  // Rendered inside each test that reads it, as above.
+  const render = () => renderDigest(report(audits), LINKS);
 
   it('plants 5,000 findings', () => {
     expect(audits.reduce((n, a) => n + a.findings.length, 0)).toBe(5_000);
   });
 
   it('stays under 256 KiB and the default limit, with a short subject', () => {
+    const digest = render();
     expect(bytes(digest.body)).toBeLessThanOrEqual(DEFAULT_DIGEST_MAX_BYTES);
     expect(bytes(digest.body)).toBeLessThan(256 * 1024);
     expect(digest.subject).toBe(
@@ -524,6 +537,7 @@ describe('renderDigest at organization scale', () => {
   });
 
   it('keeps every account not audited and counts the findings it had to leave out', () => {
+    const digest = render();
     for (let i = 0; i < 12; i++)
       expect(digest.body).toContain(`  - ${900_000_000_000 + i}  Ausfall ${i} — 東京`);
     const shown = digest.body.split('\n').filter((line) => line.startsWith('    - user-')).length;
