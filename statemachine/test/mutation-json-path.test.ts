@@ -211,7 +211,14 @@ describe('applyTemplate: Parameters and ItemSelector', () => {
 });
 
 describe('evaluateExpression: intrinsic functions', () => {
-  const input = { n: 3, name: 'alice', obj: { a: [1, 'x'] }, json: '{"k":[1,2]}', 'a(b)': 'parens' };
+  const input = {
+    n: 3,
+    name: 'alice',
+    obj: { a: [1, 'x'] },
+    json: '{"k":[1,2]}',
+    'a(b)': 'parens',
+    'a(b,c)': 'comma in parens',
+  };
   const run = (expression: string) => evaluateExpression(expression, input, CONTEXT);
 
   it('a path, with the surrounding spaces ignored', () => {
@@ -236,8 +243,14 @@ describe('evaluateExpression: intrinsic functions', () => {
     expect(run('States.Array(1e3, 0)')).toEqual([1000, 0]);
   });
 
-  it('parentheses inside a bracketed name stay part of the path argument', () => {
+  it('parentheses inside a bracketed name stay part of the path argument, commas within them too', () => {
     expect(run("States.Array($['a(b)'], 1)")).toEqual(['parens', 1]);
+    expect(run("States.Array($['a(b,c)'], 2)")).toEqual(['comma in parens', 2]);
+  });
+
+  it('spaces before the ( of a call and after an argument are ignored', () => {
+    expect(run('States.Array (1, 2)')).toEqual([1, 2]);
+    expect(run('States.Array($.n , $.name , true )')).toEqual([3, 'alice', true]);
   });
 
   it('string arguments: a backslash takes the next character as it is', () => {

@@ -160,17 +160,19 @@ describe('renderDigest: lines of the lists', () => {
 describe('renderDigest: order within the lists', () => {
   const f = (accountId: string, over: Partial<Finding>) => finding({ accountId, severity: 'high', ...over });
 
-  it('accounts by their oldest finding, ties by account id, unknown ages last; findings oldest first', () => {
+  it('accounts by their oldest finding, unknown ages last; findings oldest first', () => {
+    const D = '444444444444';
     const audits = [
-      audit({ accountId: C, findings: [f(C, { userName: 'c1', ageDays: null })] }),
-      audit({ accountId: B, findings: [f(B, { userName: 'b1', ageDays: 300 })] }),
       audit({
         accountId: A,
         findings: [f(A, { userName: 'a1', ageDays: 100 }), f(A, { userName: 'a2', ageDays: 300 })],
       }),
+      audit({ accountId: B, findings: [f(B, { userName: 'b1', ageDays: 400 })] }),
+      audit({ accountId: C, findings: [f(C, { userName: 'c1', ageDays: null })] }),
+      audit({ accountId: D, findings: [f(D, { userName: 'd1', ageDays: 0 })] }),
     ];
-    const high = section(body(report(audits)), 'HIGH (4)').map((l) => l.trim().split('  ')[0]);
-    expect(high).toEqual(['HIGH (4)', A, '- a2', '- a1', B, '- b1', C, '- c1']);
+    const high = section(body(report(audits)), 'HIGH (5)').map((l) => l.trim().split('  ')[0]);
+    expect(high).toEqual(['HIGH (5)', B, '- b1', A, '- a2', '- a1', D, '- d1', C, '- c1']);
   });
 
   it('exempted findings of one account: oldest, then severity, user, slot (none first), type, key id', () => {
@@ -303,6 +305,18 @@ describe('renderDigest: warnings and cuts', () => {
     expect(texts.some((t) => t.includes('WARNINGS (4)\n  … and 4 more (see the full report)\n'))).toBe(true);
   });
 
+  it('when only the summary and the links fit, they are kept whole and the lists left out', () => {
+    const r = report([audit({ accountId: A })], {
+      reason: 'r'.repeat(500),
+      thresholds: { note: 't'.repeat(300) },
+    });
+    const full = lines(body(r));
+    const at = full.indexOf('FINDINGS');
+    const kept = [...full.slice(0, at), ...full.slice(at + 3)].join('\n');
+    expect(bytes(kept)).toBeGreaterThan(1024);
+    expect(body(r, bytes(kept))).toBe(kept);
+  });
+
   it('when even the summary does not fit, the text is cut at a character and says so, within the limit', () => {
     const r = report([audit({ accountId: A })], {
       reason: 'r'.repeat(500),
@@ -383,5 +397,9 @@ describe('utf8Length', () => {
     expect(utf8Length('\ue000')).toBe(3);
     expect(utf8Length('\udbff\ue000')).toBe(6);
     expect(utf8Length('\ud800\udbff')).toBe(6);
+    // A low surrogate pairs only with a high one before it.
+    expect(utf8Length('\u0800\udc00')).toBe(6);
+    expect(utf8Length('\udc00\udc00')).toBe(6);
+    expect(utf8Length('\ue000\udc00')).toBe(6);
   });
 });
