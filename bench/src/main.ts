@@ -14,6 +14,7 @@ import { findRegressions } from './check';
 import { compareChildTypes, type RunCounts, scaleCounts } from './cost';
 import { measureEmulatorStartup } from './emulator-startup';
 import { type OrgRunResult, runOrgScale } from './org-scale';
+import { type OwnersHistoryPlan, type OwnersHistoryResults, runOwnersHistory } from './owners-history';
 import {
   type Approach,
   extrapolateRow,
@@ -35,7 +36,21 @@ interface Plan {
   readonly importSamples: number;
   /** Member accounts audited one at a time to measure Lambda durations for the cost model. */
   readonly calibrationAccounts: number;
+  /** The same sizes in both modes (their counts are compared with the baseline); quick simulates fewer days. */
+  readonly ownersHistory: OwnersHistoryPlan;
 }
+
+/**
+ * ListTagsForResource at 200/s, 40x the product's default of 5/s, so 1,000 reads take 5 s
+ * instead of 200 s; the counts do not depend on the pace, the modeled AWS time uses 5/s.
+ */
+const OWNERS_HISTORY: OwnersHistoryPlan = {
+  historyAccounts: [20, 500],
+  historyUsers: 2,
+  tagAccounts: 10_000,
+  tagDays: 30,
+  tagRequestsPerSecond: 200,
+};
 
 const FULL: Plan = {
   reportUsers: [100, 1_000, 10_000],
@@ -48,6 +63,7 @@ const FULL: Plan = {
   costSizes: [100, 1_000, 10_000],
   importSamples: 7,
   calibrationAccounts: 6,
+  ownersHistory: OWNERS_HISTORY,
 };
 
 const QUICK: Plan = {
@@ -58,6 +74,8 @@ const QUICK: Plan = {
   costSizes: [100, 1_000],
   importSamples: 3,
   calibrationAccounts: 4,
+  // 16 days: the first fill (10 runs), a day nothing expires, and the first re-reads (after 10.5-14 days).
+  ownersHistory: { ...OWNERS_HISTORY, tagDays: 16 },
 };
 
 function log(message: string): void {
@@ -196,6 +214,9 @@ async function main(): Promise<number> {
   log(`emulator startup: ${startupAccounts} accounts x 20 users`);
   const emulatorStartup = [measureEmulatorStartup(startupAccounts, 20)];
 
+  const ownersHistory = await runOwnersHistory(plan.ownersHistory, log);
+  notes.push(...ownersHistoryNotes(ownersHistory));
+
   const results: BenchResults = {
     schemaVersion: 1,
     mode: quick ? 'quick' : 'full',
@@ -207,6 +228,7 @@ async function main(): Promise<number> {
     cost,
     bundles,
     emulatorStartup,
+    ownersHistory,
     notes,
   };
   const outFile = values.out ?? join(BENCH_DIR, 'results/latest.json');
@@ -255,4 +277,42 @@ function cpuFloor(org: readonly OrgRunResult[], accounts: number): string | null
   const cores = cpus().length;
   const floorS = (perAccountMs * accounts) / cores / 1000;
   return `CPU floor: ${perAccountMs.toFixed(1)} ms of CPU per account (runner + emulator, measured at ${basis.done} accounts), so ${accounts} accounts need at least ${floorS.toFixed(0)} s on ${cores} cores with perfect parallelism.`;
+}
+
+/** What the owners and history figures assume, and anything that makes them untrustworthy. */
+function ownersHistoryNotes(results: OwnersHistoryResults): string[] {
+  const notes = [
+    "History and owner figures are requests counted by the emulator (recorded calls: service, action, key), not the product's counters; a GET answered 404 is counted (S3 bills it).",
+    `OU owners: ListAccountsForParent pages hold 20 accounts and the emulator adds one empty page per 100 accounts of a listing (clients must follow it; AWS may do the same), so a listed OU of n accounts costs ceil(n/20) + ceil(n/100) - 1 calls.`,
+  ];
+  for (const run of results.history.flatMap((row) => row.runs.map((r) => ({ row, r })))) {
+    if (run.r.status !== 'SUCCEEDED')
+      notes.push(`WARNING: history run ${run.r.run} at ${run.row.accounts} accounts ended ${run.r.status}`);
+  }
+  for (const r of results.ouOwners) {
+    if (
+      r.ownerCalls !== r.expectedOwnerCalls ||
+      r.ownedByOu !== r.accountsUnderMapped ||
+      r.warnings.length > 0
+    ) {
+      notes.push(
+        `WARNING: OU owners ${r.label}: ${r.ownerCalls} calls (expected ${r.expectedOwnerCalls}), ${r.ownedByOu} accounts owned by OU (expected ${r.accountsUnderMapped}); ${r.warnings.join(' | ')}`,
+      );
+    }
+  }
+  const tags = results.accountTags;
+  if (tags !== null) {
+    notes.push(
+      `Account tags: ${tags.requestsPerSecond} ListTagsForResource/s in the bench (${tags.requestsPerSecond / tags.defaultRequestsPerSecond}x the default ${tags.defaultRequestsPerSecond}/s); the tag-read deadline scales with it (1.2 x maxPerRun / rate). Modeled AWS time is calls / ${tags.defaultRequestsPerSecond} s, assuming no throttling and no other Organizations traffic. One run per day, the emulator clock moved 24 h between runs; ${tags.taggedAccounts} of ${tags.accounts} accounts carry the tag.`,
+    );
+    const cut = [...tags.runs, ...(tags.warmRun === null ? [] : [tags.warmRun])].filter((r) =>
+      r.warnings.some((w) => w.includes('ran out') || w.includes('read before')),
+    );
+    for (const r of cut) {
+      notes.push(
+        `WARNING: account-tag run ${r.label} stopped early (${r.warnings.join(' | ')}): the machine did not keep up with ${tags.requestsPerSecond}/s, so its counts are not comparable`,
+      );
+    }
+  }
+  return notes;
 }

@@ -7,6 +7,7 @@ import type { Metric } from './check';
 import type { CostComparison } from './cost';
 import type { EmulatorStartupRow } from './emulator-startup';
 import type { OrgRunResult } from './org-scale';
+import type { OwnersHistoryResults } from './owners-history';
 import type { PerAccountRow, Ratio } from './per-account';
 
 export interface CostRow {
@@ -28,6 +29,8 @@ export interface BenchResults {
   readonly bundles: readonly BundleRow[];
   /** Absent in results written before the emulator startup was measured. */
   readonly emulatorStartup?: readonly EmulatorStartupRow[];
+  /** Absent in results written before owners and history were measured. */
+  readonly ownersHistory?: OwnersHistoryResults;
   readonly notes: readonly string[];
 }
 
@@ -101,8 +104,72 @@ export function renderMarkdown(results: BenchResults): string {
       );
     }
   }
+  if (results.ownersHistory !== undefined) out.push(...renderOwnersHistory(results.ownersHistory));
   if (results.notes.length > 0) out.push('', ...results.notes.map((note) => `- ${note}`));
   return `${out.join('\n')}\n`;
+}
+
+function renderOwnersHistory(results: OwnersHistoryResults): string[] {
+  const out: string[] = [];
+  out.push(
+    '',
+    '### History cost per run (real workflow, S3 requests to history/ keys, from the emulator)',
+    '',
+  );
+  out.push('| accounts | users each | run | status | GET | PUT | history keys | all S3 requests |');
+  out.push('|---:|---:|---:|---|---:|---:|---|---:|');
+  for (const row of results.history) {
+    for (const run of row.runs) {
+      out.push(
+        `| ${n(row.accounts)} | ${row.usersPerAccount} | ${run.run} | ${run.status} | ${run.gets} | ${run.puts} | ${run.keys.join(', ')} | ${n(run.s3Requests)} |`,
+      );
+    }
+  }
+  const [small, large] = [results.history[0], results.history.at(-1)];
+  if (small !== undefined && large !== undefined && large.accounts > small.accounts) {
+    const total = (row: typeof small) => row.runs.reduce((sum, r) => sum + r.gets + r.puts, 0);
+    const slope = (total(large) - total(small)) / (large.accounts - small.accounts);
+    out.push(
+      '',
+      `History requests per added account: ${slope.toFixed(3)} (${n(total(small))} over both runs at ${n(small.accounts)} accounts, ${n(total(large))} at ${n(large.accounts)}); history keys naming an account: ${results.history.reduce((sum, row) => sum + row.runs.reduce((s2, r) => s2 + r.perAccountKeys, 0), 0)}.`,
+    );
+  }
+  out.push('', '### OU owners cost (ListAccounts function: planRun over the real Organizations adapter)', '');
+  out.push(
+    '| case | accounts | OUs (mapped / listed) | accounts under mapped OUs | ListRoots | ListOrganizationalUnitsForParent | ListAccountsForParent | owner calls (expected) | ListAccounts (the run listing) | owned by OU |',
+  );
+  out.push('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results.ouOwners) {
+    out.push(
+      `| ${r.label} | ${n(r.accounts)} | ${r.ous} (${r.mappedOus} / ${r.listedOus}) | ${n(r.accountsUnderMapped)} | ${r.calls['ListRoots'] ?? 0} | ${r.calls['ListOrganizationalUnitsForParent'] ?? 0} | ${r.calls['ListAccountsForParent'] ?? 0} | ${r.ownerCalls} (${r.expectedOwnerCalls}) | ${n(r.listAccountsCalls)} | ${n(r.ownedByOu)} |`,
+    );
+  }
+  const tags = results.accountTags;
+  if (tags !== null) {
+    const factor = tags.requestsPerSecond / tags.defaultRequestsPerSecond;
+    out.push(
+      '',
+      `### Account-tag cost (${n(tags.accounts)} accounts, ttlHours ${tags.ttlHours}, maxPerRun ${n(tags.maxPerRun)}; paced at ${tags.requestsPerSecond}/s here, ${factor}x the default ${tags.defaultRequestsPerSecond}/s)`,
+      '',
+    );
+    out.push(
+      '| run | day | ListTagsForResource | cache GET | cache PUT | accounts owned by tag | modeled on AWS at 5/s | bench wall time |',
+    );
+    out.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+    const rows = tags.warmRun === null ? tags.runs : [...tags.runs, tags.warmRun];
+    const ordered = [...rows].sort((a, b) => a.day - b.day || a.label.localeCompare(b.label));
+    for (const r of ordered) {
+      const warm = r.label.endsWith('-warm') ? ' (warm, +3 h)' : '';
+      out.push(
+        `| ${r.run}${warm} | ${r.day + 1} | ${n(r.listTagsCalls)} | ${r.cacheGets} | ${r.cachePuts} | ${n(r.ownedByTag)} | ${(r.listTagsCalls / tags.defaultRequestsPerSecond).toFixed(0)} s | ${s(r.wallMs)} |`,
+      );
+    }
+    out.push(
+      '',
+      `Every account read after run ${tags.runsUntilAllRead ?? 'n/a'}; ListTagsForResource per day over ${tags.days} days: max ${n(tags.maxCallsPerDay)}, mean ${tags.meanCallsPerDay.toFixed(0)}${tags.steadyMeanCallsPerDay === null ? '' : `; steady state (days 15-28, one TTL period) mean ${tags.steadyMeanCallsPerDay.toFixed(0)}`}; at most ${tags.maxCacheGetsPerRun} GET and ${tags.maxCachePutsPerRun} PUT of the cache per run. Modeled AWS time = calls / ${tags.defaultRequestsPerSecond} per s (the pacer's default), Organizations answering every call at once and without throttling.`,
+    );
+  }
+  return out;
 }
 
 /** Counts and ratios only: what should not move between machines or loads. */
@@ -161,6 +228,39 @@ export function extractMetrics(results: BenchResults): Metric[] {
   }
   for (const b of results.bundles) {
     metrics.push({ key: `bundle.${b.handler}.bytes`, value: b.bytes, better: 'lower' });
+  }
+  if (results.ownersHistory !== undefined) metrics.push(...ownersHistoryMetrics(results.ownersHistory));
+  return metrics;
+}
+
+/** Owners and history: every one a count of requests the emulator recorded, so exact between runs. */
+function ownersHistoryMetrics(results: OwnersHistoryResults): Metric[] {
+  const metrics: Metric[] = [];
+  const lower = (key: string, value: number) => metrics.push({ key, value, better: 'lower' });
+  for (const row of results.history) {
+    for (const run of row.runs) {
+      lower(`history.accounts=${row.accounts}.run=${run.run}.s3Gets`, run.gets);
+      lower(`history.accounts=${row.accounts}.run=${run.run}.s3Puts`, run.puts);
+      lower(`history.accounts=${row.accounts}.run=${run.run}.perAccountKeys`, run.perAccountKeys);
+    }
+  }
+  for (const r of results.ouOwners) {
+    for (const [action, count] of Object.entries(r.calls)) lower(`owners.ou.${r.label}.${action}`, count);
+    lower(`owners.ou.${r.label}.ownerCalls`, r.ownerCalls);
+  }
+  const tags = results.accountTags;
+  if (tags !== null) {
+    const at = `owners.tags.accounts=${tags.accounts}`;
+    lower(`${at}.run=1.listTagsForResource`, tags.runs[0]?.listTagsCalls ?? Number.NaN);
+    lower(`${at}.maxListTagsForResourcePerDay`, tags.maxCallsPerDay);
+    lower(`${at}.runsUntilAllRead`, tags.runsUntilAllRead ?? Number.NaN);
+    lower(`${at}.warmRun.listTagsForResource`, tags.warmRun?.listTagsCalls ?? Number.NaN);
+    lower(`${at}.maxCacheGetsPerRun`, tags.maxCacheGetsPerRun);
+    lower(`${at}.maxCachePutsPerRun`, tags.maxCachePutsPerRun);
+    lower(
+      `${at}.days=${tags.days}.listTagsForResource`,
+      tags.runs.reduce((sum, r) => sum + r.listTagsCalls, 0),
+    );
   }
   return metrics;
 }

@@ -72,6 +72,18 @@ describe('HTML report in headless Chromium', () => {
       ['critical', 'high', 'low', 'medium'],
     );
 
+    // No trend in this report (it predates history): a note instead of a chart, and no owners,
+    // so no owner filter and "—" in the owner column.
+    expect(await page.locator('#trend-none').textContent()).toBe(
+      'The trend needs two full runs; this report has 0.',
+    );
+    expect(await page.locator('#trend-chart').count()).toBe(0);
+    expect(await page.locator('select[data-owner-filter]').count()).toBe(0);
+    expect(await page.locator('#routing').count()).toBe(0);
+    expect(new Set(await page.locator('#findings-table tbody td:nth-child(5)').allTextContents())).toEqual(
+      new Set(['—']),
+    );
+
     expect(await page.locator('#summary-cards .card').count()).toBe(8);
     expect(await page.locator('#accounts-table tbody tr').count()).toBe(4);
     expect(await page.locator('#findings-table tbody tr').count()).toBe(6);
@@ -84,7 +96,7 @@ describe('HTML report in headless Chromium', () => {
     // Sorting: "Age (days)" ascending puts the key without an age ("-") first, then 50 (eve).
     const ageHeader = page.locator('#findings-table thead th', { hasText: 'Age (days)' });
     await ageHeader.click();
-    const ages = () => page.locator('#findings-table tbody td:nth-child(6)').allTextContents();
+    const ages = () => page.locator('#findings-table tbody td:nth-child(7)').allTextContents();
     expect(await ages()).toEqual(['-', '50', '85', '95', '400', '400']);
     await ageHeader.click();
     expect(await ages()).toEqual(['400', '400', '95', '85', '50', '-']);

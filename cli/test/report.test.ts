@@ -11,6 +11,7 @@ import { mdCell, renderReportMarkdown } from '../src/ops/report-markdown';
 import { checkReport } from '../src/ops/report-source';
 import { testContext } from './helpers/ops-context';
 import { HOSTILE_ACCOUNT_NAME, HOSTILE_REASON, plantedReport } from './helpers/report-fixture';
+import { TREND, trendReport } from './helpers/trend-fixture';
 
 async function runCli(t: ReturnType<typeof testContext>, args: string[]) {
   const program = new Command().exitOverride();
@@ -117,6 +118,108 @@ describe('report rendering', () => {
     expect(none).not.toContain('id="new-table"');
   });
 
+  it('shows the trend from two full runs on, and a note before that', () => {
+    const html = (trend: typeof TREND | undefined) => renderReportHtml({ ...trendReport(), trend });
+    expect(html(undefined)).toContain('The trend needs two full runs; this report has 0.');
+    expect(html(TREND.slice(-1))).toContain('The trend needs two full runs; this report has 1.');
+    expect(html(TREND.slice(-1))).not.toContain('id="trend-chart"');
+    const two = html(TREND.slice(-2));
+    expect(two).not.toContain('id="trend-none"');
+    expect(two.match(/<g class="trend-bar"/g)).toHaveLength(2);
+    // More than TREND_RUNS points (a hand-edited file): only the last 30 are drawn and listed.
+    const many = Array.from({ length: 32 }, (_, i) => ({
+      ...(TREND[0] as (typeof TREND)[number]),
+      executionName: `run-${i}`,
+    }));
+    const page = html(many);
+    expect(page.match(/<g class="trend-bar"/g)).toHaveLength(30);
+    expect(page).not.toContain('data-execution="run-1"');
+    expect(page).toContain('Trend data (30 runs)');
+  });
+
+  it('adds an owner column and filter, with owners escaped and rows marked for the filter', () => {
+    const report = trendReport();
+    const hostile = 'x" onfocus="window.__pwned=4';
+    const [first, ...rest] = report.accounts;
+    const html = renderReportHtml({
+      ...report,
+      accounts: [
+        {
+          ...(first as (typeof report.accounts)[number]),
+          findings: (first?.findings ?? []).map((f, i) => (i === 0 ? { ...f, owner: hostile } : f)),
+        },
+        ...rest,
+      ],
+    });
+    expect(html).not.toContain('" onfocus="');
+    expect(html).toContain('<tr data-owner="x&quot; onfocus=&quot;window.__pwned=4">');
+    expect(html).toContain('<option value="x&quot; onfocus=&quot;window.__pwned=4">');
+    // The control starts hidden: without the script it could do nothing, and every row shows.
+    expect(html).toMatch(/<span class="owner-filter" hidden><select data-owner-filter="findings-table"/);
+    expect(html).not.toMatch(/<tr[^>]* hidden/);
+    // A finding without an owner shows "—" and gets its own option.
+    const mixed = renderReportHtml({
+      ...report,
+      accounts: report.accounts.map((a) => ({
+        ...a,
+        findings: a.findings.map((f) => (f.userName === 'erin' ? { ...f, owner: undefined } : f)),
+      })),
+    });
+    expect(mixed).toContain('<tr data-owner="—">');
+    expect(mixed).toContain('<option value="—">— (no owner)</option></select>');
+  });
+
+  it('lists owners and names the unrouted ones in Routing', () => {
+    const html = renderReportHtml(trendReport());
+    const routing = html.slice(html.indexOf('<section id="routing">')).split('</section>')[0] ?? '';
+    expect(routing).toContain('Security team: <code>security-team</code>');
+    expect(routing).toContain('Not routed (1): payments; their findings reach only');
+    expect(routing).toContain('<td>data</td><td class="num">2</td><td>own digest</td>');
+    expect(routing).toContain(
+      '<td>security-team</td><td class="num">1</td><td>security team: the full digest</td>',
+    );
+    const allRouted = renderReportHtml({
+      ...trendReport(),
+      owners: { securityTeam: 'security-team', owners: [{ owner: 'data', findings: 2, routed: true }] },
+    });
+    expect(allRouted).toContain('Every owner with findings has a digest of its own.');
+    expect(renderReportHtml(plantedReport())).not.toContain('id="routing"');
+  });
+
+  it('shows the changes and routing in Markdown too', () => {
+    const md = renderReportMarkdown(trendReport());
+    expect(md).toContain(
+      'Compared with daily-20250303 \\(2025-03-03T05:30:00.000Z\\): 2 new, 4 resolved, 3 still open \\(the longest for 40 days\\), 1 not re-checked.',
+    );
+    const section = (title: string) => md.slice(md.indexOf(title)).split('\n\n')[1] ?? '';
+    const users = (table: string) =>
+      table
+        .split('\n')
+        .slice(2)
+        .map((row) => row.split(' | ')[3]);
+    expect(users(section('### New (2)'))).toEqual(['dan', 'erin']);
+    expect(users(section('### Resolved (4)'))).toEqual(['dave', 'erin', 'gina', 'ivan']);
+    expect(md).toContain(
+      '| low | ROTATION\\_DUE\\_SOON | 222222222222 | erin | security-team | AKIAERINQQQQQQQQQQQQ | 2025-02-20 | now reported as ROTATION\\_OVERDUE |',
+    );
+    expect(md).toContain('## Routing');
+    expect(md).toContain(
+      'Not routed (1): payments; their findings reach only the security team’s full digest.',
+    );
+    expect(md).toContain('| payments | 2 | not routed: only in the security team’s full digest |');
+    // Findings carry the owner column.
+    expect(md).toContain(
+      '| critical | ROTATION\\_OVERDUE | 111111111111 | alice | payments | AKIAALICEQQQQQQQQQQQ | 400 |',
+    );
+    const none = renderReportMarkdown({
+      ...plantedReport(),
+      changes: { comparable: false, reason: 'no full run has been recorded yet' },
+    });
+    expect(none).toContain('No comparison: no full run has been recorded yet.');
+    expect(none).not.toContain('### New');
+    expect(renderReportMarkdown(plantedReport())).not.toContain('## Changes');
+  });
+
   it('escapes Markdown so names cannot break the table or add links', () => {
     expect(mdCell('a|b [x](http://e) *y*\nz')).toBe('a\\|b \\[x\\]\\(http://e\\) \\*y\\* z');
     const md = renderReportMarkdown(plantedReport());
@@ -128,6 +231,15 @@ describe('report rendering', () => {
     const bad = { ...plantedReport(), accounts: [{ accountId: '1', findings: [] }] };
     expect(() => checkReport(bad, 'x.json')).toThrow(/"accounts\[0\]\.exempted" should be a list/);
     expect(() => checkReport({ schemaVersion: 2 }, 'x.json')).toThrow(/"schemaVersion" should be 1/);
+    expect(() => checkReport({ ...trendReport(), trend: {} }, 'x.json')).toThrow(/"trend" should be a list/);
+    expect(() => checkReport({ ...trendReport(), trend: [{ at: 'x' }] }, 'x.json')).toThrow(/"trend\[0\]"/);
+    expect(() => checkReport({ ...trendReport(), owners: { securityTeam: 's' } }, 'x.json')).toThrow(
+      /"owners\.owners" should be a list/,
+    );
+    expect(() => checkReport({ ...trendReport(), changes: { comparable: true } }, 'x.json')).toThrow(
+      /"changes\.new" should be a list/,
+    );
+    expect(checkReport(JSON.parse(JSON.stringify(trendReport())), 'x.json').trend).toHaveLength(5);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
- * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations, and
- * changes to an account's keys and credential-report snapshot behind the audit's back.
+ * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations,
+ * changes to an account's keys and credential-report snapshot behind the audit's back, and to
+ * the organization's tree (an account's tags and OU).
  * Paths it does not own go to the messaging module (`/_emulator/{sns,sqs,s3,messaging}/…`).
  */
 import type { CallLog, RecordedCall } from './calls';
@@ -14,9 +15,11 @@ import { noFaults } from './services/messaging/faults';
 import type { MessagingServices } from './services/messaging/index';
 import {
   createAccessKey,
+  createUser,
   deleteAccessKey,
   KeyChangeError,
   type KeyOwner,
+  type NewUserSpec,
   setAccessKeyStatus,
   snapshotCredentialReport,
 } from './state/key-changes';
@@ -25,7 +28,9 @@ import {
   type AccountRecord,
   type AccountState,
   type OrganizationRecord,
+  parentPath,
 } from './state/model';
+import { moveAccount, OrgChangeError, placement, setAccountTags } from './state/org-changes';
 import type { Stats } from './stats';
 
 export interface AdminDeps {
@@ -44,8 +49,9 @@ export interface AdminDeps {
 }
 
 const ACCOUNT_STATE_PATH = /^\/_emulator\/accounts\/(\d{12})\/state$/;
+const ACCOUNT_TREE_PATH = /^\/_emulator\/accounts\/(\d{12})\/(tags|parent)$/;
 const ACCOUNT_PATH =
-  /^\/_emulator\/accounts\/(\d{12})\/(credential-report|access-keys)(?:\/([A-Z0-9]{16,128}))?$/;
+  /^\/_emulator\/accounts\/(\d{12})\/(credential-report|access-keys|users)(?:\/([A-Z0-9]{16,128}))?$/;
 
 function objectBody(body: unknown, route: string): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -84,6 +90,15 @@ export function createAdminHandler(deps: AdminDeps) {
         const report = snapshotCredentialReport(account, clock.nowMs());
         return adminJson(200, { accountId, generatedAt: new Date(report.generatedAt).toISOString() });
       }
+      if (what === 'users' && keyId === undefined && method === 'POST') {
+        const input = objectBody(body, route);
+        const keys = createUser(org, account, input as unknown as NewUserSpec, clock.nowMs(), keyIds);
+        return adminJson(200, {
+          accountId,
+          userName: input['userName'],
+          accessKeyIds: keys.map((k) => k.accessKeyId),
+        });
+      }
       if (what !== 'access-keys') return undefined;
       if (keyId === undefined && method === 'POST') {
         const userName = objectBody(body, route)['userName'];
@@ -107,6 +122,61 @@ export function createAdminHandler(deps: AdminDeps) {
       throw error;
     }
   };
+
+  /** `POST /_emulator/accounts/<id>/tags` and `POST /_emulator/accounts/<id>/parent`. */
+  const treeRoute = (match: RegExpExecArray, body: unknown): EmulatorResponse => {
+    const [, accountId = '', what] = match;
+    const route = `POST /_emulator/accounts/${accountId}/${what}`;
+    const account = org.accounts.get(accountId);
+    if (account === undefined) return adminJson(404, { error: `no account ${accountId}` });
+    const input = objectBody(body, route);
+    try {
+      if (what === 'tags') {
+        const tags = input['tags'];
+        const valid =
+          tags !== null &&
+          typeof tags === 'object' &&
+          !Array.isArray(tags) &&
+          Object.values(tags).every((v) => typeof v === 'string' || v === null);
+        if (!valid || (input['replace'] !== undefined && typeof input['replace'] !== 'boolean')) {
+          throw new OrgChangeError(
+            `${route}: give {"tags": {"owner": "payments@example.com", "old-key": null}} and optionally "replace": true`,
+            400,
+          );
+        }
+        setAccountTags(account, tags as Record<string, string | null>, input['replace'] === true);
+      } else {
+        const { parentId, ou } = input;
+        if ((typeof parentId !== 'string') === (typeof ou !== 'string')) {
+          throw new OrgChangeError(
+            `${route}: give {"parentId": "ou-ab12-cd34ef56"} (or the root's r-… id) or {"ou": "Workloads/Prod"} ("" is the root)`,
+            400,
+          );
+        }
+        moveAccount(org, account, typeof parentId === 'string' ? { parentId } : { path: ou as string });
+      }
+      return adminJson(200, placement(org, account));
+    } catch (error) {
+      if (error instanceof OrgChangeError) return adminJson(error.status, { error: error.message });
+      throw error;
+    }
+  };
+
+  const tree = () =>
+    adminJson(200, {
+      root: { id: org.root.id, name: org.root.name, tags: Object.fromEntries(org.root.tags) },
+      organizationalUnits: [...org.organizationalUnits.values()].map((ou) => ({
+        id: ou.id,
+        name: ou.name,
+        parentId: ou.parentId,
+        path: parentPath(org, ou.id),
+        tags: Object.fromEntries(ou.tags),
+      })),
+      accounts: [...org.accounts.values()].map((account) => ({
+        name: account.name,
+        ...placement(org, account),
+      })),
+    });
 
   const applyFaults = (body: unknown): EmulatorResponse => {
     const others = faults.merge(objectBody(body, 'POST /_emulator/faults'));
@@ -153,6 +223,8 @@ export function createAdminHandler(deps: AdminDeps) {
       case 'POST /_emulator/stats/reset':
         stats.reset();
         return adminJson(200, stats.snapshot());
+      case 'GET /_emulator/organization':
+        return tree();
       case 'GET /_emulator/expected':
         return adminJson(200, deps.expected);
       case 'GET /_emulator/calls':
@@ -182,6 +254,8 @@ export function createAdminHandler(deps: AdminDeps) {
       account.state = state as AccountState;
       return adminJson(200, { accountId: account.id, state: account.state });
     }
+    const treeMatch = ACCOUNT_TREE_PATH.exec(path);
+    if (treeMatch !== null && method.toUpperCase() === 'POST') return treeRoute(treeMatch, body);
     const accountMatch = ACCOUNT_PATH.exec(path);
     if (accountMatch !== null) {
       const answer = accountRoute(accountMatch, method.toUpperCase(), body);

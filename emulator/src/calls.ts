@@ -87,9 +87,17 @@ export interface CallTarget {
   readonly resource: string;
 }
 
+/** What resource ARNs of Organizations are made of. */
+export interface OrganizationIds {
+  readonly organizationId: string;
+  readonly managementAccountId: string;
+}
+
 /** The IAM action and resource ARN of a request, by service. */
-export function callTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+export function callTarget(request: EmulatorRequest, caller: Caller, org?: OrganizationIds): CallTarget {
   switch (request.service) {
+    case 'organizations':
+      return organizationsTarget(request, org);
     case 's3':
       return s3Target(request);
     case 'sqs':
@@ -136,6 +144,32 @@ function jsonBody(request: EmulatorRequest): Readonly<Record<string, unknown>> {
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+// --- Organizations ----------------------------------------------------------------------------
+
+/**
+ * The Service Authorization Reference gives ListTagsForResource the account, OU and root
+ * resource types, and the two ...ForParent actions the root and OU types; the other actions
+ * this emulator serves take no resource ('*').
+ */
+function organizationsTarget(request: EmulatorRequest, org: OrganizationIds | undefined): CallTarget {
+  const name = operation(request);
+  const action = `organizations:${name}`;
+  if (org === undefined) return { action, resource: '*' };
+  const body = jsonBody(request);
+  const id =
+    name === 'ListTagsForResource'
+      ? text(body['ResourceId'])
+      : name === 'ListOrganizationalUnitsForParent' || name === 'ListAccountsForParent'
+        ? text(body['ParentId'])
+        : undefined;
+  if (id === undefined) return { action, resource: '*' };
+  const base = `arn:aws:organizations::${org.managementAccountId}`;
+  if (/^\d{12}$/.test(id)) return { action, resource: `${base}:account/${org.organizationId}/${id}` };
+  if (id.startsWith('r-')) return { action, resource: `${base}:root/${org.organizationId}/${id}` };
+  if (id.startsWith('ou-')) return { action, resource: `${base}:ou/${org.organizationId}/${id}` };
+  return { action, resource: '*' };
 }
 
 // --- S3 ---------------------------------------------------------------------------------------

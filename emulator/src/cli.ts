@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { StartEmulatorOptions } from './index';
 
 const USAGE =
-  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--no-throttling] [--no-record-calls] [--enforce-policies CDK_OUT_DIR]';
+  'usage: pnpm emulator [--port P] [--accounts N] [--users M] [--seed S] [--org-file FILE] [--expect-out FILE] [--now ISO] [--region R] [--owners] [--no-throttling] [--no-record-calls] [--enforce-policies CDK_OUT_DIR]';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -40,6 +40,7 @@ export function parseCommandLine(argv: readonly string[]): {
         'expect-out': { type: 'string' },
         now: { type: 'string' },
         region: { type: 'string' },
+        owners: { type: 'boolean' },
         'no-throttling': { type: 'boolean' },
         'no-record-calls': { type: 'boolean' },
         'enforce-policies': { type: 'string' },
@@ -77,6 +78,7 @@ export function parseCommandLine(argv: readonly string[]): {
     ...(orgSpec === undefined ? {} : { orgSpec }),
     ...(now === undefined ? {} : { now }),
     ...(str('region') === undefined ? {} : { region: str('region') as string }),
+    ...(values['owners'] === true ? { owners: true } : {}),
     ...(values['no-throttling'] === true ? { faults: { iamThrottling: { enabled: false } } } : {}),
     ...(values['no-record-calls'] === true ? { recordCalls: false } : {}),
   };

@@ -7,7 +7,14 @@ import { type Expected, plantedExpectations, ruleExpectations } from './expected
 import { createRandom, hashString, type Random } from './random';
 import { atThresholdEdge, pickScenario, rootKey } from './scenarios';
 import { type BuiltOrganization, buildOrganization, clockTime, secondOfDay } from './state/build';
-import { type AccountSpec, type KeySpec, type OrgSpec, orgSpecSchema, type UserSpec } from './state/spec';
+import {
+  type AccountSpec,
+  type KeySpec,
+  type OrgSpec,
+  type OuSpec,
+  orgSpecSchema,
+  type UserSpec,
+} from './state/spec';
 import { resolveOracleThresholds, type ThresholdOverrides } from './state/thresholds';
 
 export interface GenerateOptions {
@@ -27,10 +34,18 @@ export interface GenerateOptions {
    * intent, which the generator wrote for the documented thresholds.
    */
   readonly thresholds?: ThresholdOverrides;
+  /**
+   * Also plant an OU tree (Security, Workloads/Prod, Workloads/NonProd, Sandbox) and `owner`
+   * tags on most accounts, for owner routing. Off by default so that a seed's organization (and
+   * every output built on it) stays what it was. @default false
+   */
+  readonly owners?: boolean;
 }
 
 export interface GeneratedOrganization extends BuiltOrganization {
   readonly spec: readonly AccountSpec[];
+  /** The OU tree the accounts' `ou` paths name ([] when every account sits under the root). */
+  readonly organizationalUnits: readonly OuSpec[];
   readonly expected: Expected;
   readonly now: Date;
   /**
@@ -245,12 +260,41 @@ export function generateAccountSpecs(options: GenerateOptions, nowMs: number): A
   return specs;
 }
 
+/** The tree `owners` plants: names an auditor of a real organization would recognise. */
+const OWNER_OUS: readonly OuSpec[] = [
+  { name: 'Security' },
+  { name: 'Workloads', children: [{ name: 'Prod' }, { name: 'NonProd' }] },
+  { name: 'Sandbox' },
+];
+const GENERATED_NAME = /^(.+)-(prod|staging|dev|test)-\d{4}$/;
+
+/**
+ * Places the generated accounts in OWNER_OUS by their name's environment and tags about 85% of
+ * them `owner: <team>@example.com`, from a stream of its own: nothing else a seed plants moves.
+ * The management account stays under the root; the audit account sits in Security.
+ */
+export function plantOwners(specs: readonly AccountSpec[], seed: number | string): AccountSpec[] {
+  const r = createRandom(hashString(`owners:${seed}`));
+  return specs.map((spec, i) => {
+    if (i === 0) return { ...spec, tags: { owner: 'cloud-platform@example.com' } };
+    if (i === 1) return { ...spec, ou: 'Security', tags: { owner: 'security@example.com' } };
+    const match = GENERATED_NAME.exec(spec.name);
+    const team = match?.[1] ?? 'unknown';
+    const ou =
+      team === 'sandbox' ? 'Sandbox' : match?.[2] === 'prod' ? 'Workloads/Prod' : 'Workloads/NonProd';
+    return r.chance(0.85) ? { ...spec, ou, tags: { owner: `${team}@example.com` } } : { ...spec, ou };
+  });
+}
+
 export function generateOrganization(options: GenerateOptions): GeneratedOrganization {
   const now = options.now ?? new Date();
-  const spec = generateAccountSpecs(options, now.getTime());
+  const planted = generateAccountSpecs(options, now.getTime());
+  const spec = options.owners === true ? plantOwners(planted, options.seed) : planted;
+  const organizationalUnits = options.owners === true ? OWNER_OUS : [];
   const built = buildOrganization(spec, {
     now,
     seed: options.seed,
+    organizationalUnits,
     ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
     ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
   });
@@ -262,6 +306,7 @@ export function generateOrganization(options: GenerateOptions): GeneratedOrganiz
   return {
     ...built,
     spec,
+    organizationalUnits,
     expected,
     now,
     expectedWith: (thresholds, at = now) =>
@@ -295,6 +340,7 @@ export function organizationFromSpec(
     built = buildOrganization(spec.accounts, {
       now,
       seed: 'org-file',
+      organizationalUnits: spec.organizationalUnits ?? [],
       ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
       ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
     });
@@ -308,6 +354,7 @@ export function organizationFromSpec(
   return {
     ...built,
     spec: spec.accounts,
+    organizationalUnits: spec.organizationalUnits ?? [],
     expected,
     now,
     expectedWith: (overrides, at = now) =>

@@ -32,6 +32,9 @@ export type { Expected, ExpectedAccount, ExpectedFinding } from './expected';
 export type { FailFirstRule, FaultConfig, FaultPatch, Faults } from './faults';
 export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
+export type { DeliveredMessage, SnsProtocol, SubscriptionView } from './services/messaging/index';
+export type { OrganizationalUnitRecord, RootRecord } from './state/model';
+export type { OuSpec } from './state/spec';
 export { FINDING_TYPE_NAMES } from './state/spec';
 export type { CallStat, FaultFilter, FaultKind, FaultName, FaultStat, Stats } from './stats';
 
@@ -68,6 +71,11 @@ export interface StartEmulatorOptions {
   readonly authorize?: Authorizer;
   /** The audit-account role every member account's audit role trusts. @default 'OrgKeyAuditAuditor' */
   readonly auditorRoleName?: string;
+  /**
+   * A generated organization also gets an OU tree and `owner` tags (GenerateOptions.owners);
+   * ignored with `orgSpec`, which declares its own. @default false
+   */
+  readonly owners?: boolean;
 }
 
 /** Temporary credentials of a role session: all three are needed to sign a request. */
@@ -123,6 +131,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
           users: options.users ?? 4,
           seed,
           ...(options.now === undefined ? {} : { now: options.now }),
+          ...(options.owners === undefined ? {} : { owners: options.owners }),
           ...roleOption,
         })
       : organizationFromSpec(options.orgSpec, {

@@ -210,7 +210,8 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   recordKeyUse(deps, credential, scope);
 
   // Which IAM action on which resource: only worked out when someone will read it.
-  const target = deps.calls.enabled || deps.authorize !== undefined ? callTarget(request, caller) : undefined;
+  const target =
+    deps.calls.enabled || deps.authorize !== undefined ? callTarget(request, caller, deps.org) : undefined;
   const seq = deps.calls.enabled ? deps.calls.nextSeq() : 0;
   // Stays 'error' only if serving throws (e.g. the authorize hook did): the client gets a 500.
   let outcome: CallOutcome = 'error';

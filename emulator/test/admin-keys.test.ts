@@ -7,6 +7,7 @@ import {
   GetAccountSummaryCommand,
   GetCredentialReportCommand,
   ListAccessKeysCommand,
+  ListUserTagsCommand,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../src/index';
@@ -115,5 +116,32 @@ describe('admin key changes after the credential-report snapshot', () => {
     // Over HTTP too, with the same answers.
     const answer = await adminFetch(emu, 'POST', `/_emulator/accounts/${TEAM}/credential-report`);
     expect(answer.status).toBe(200);
+  });
+});
+
+describe('a user that appears with old keys', () => {
+  it('is listed live with its tags and a key created ageDays before now, and refused twice', async () => {
+    const created = admin('users', 'POST', {
+      userName: 'legacy-deploy',
+      tags: { owner: 'web' },
+      keys: [{ ageDays: 400 }],
+    });
+    expect(created.status).toBe(200);
+    const [keyId] = (created.body as { accessKeyIds: string[] }).accessKeyIds;
+    const client = iam(emu, await assumeAuditRole(emu, TEAM));
+    const keys = await client.send(new ListAccessKeysCommand({ UserName: 'legacy-deploy' }));
+    expect(keys.AccessKeyMetadata?.map((k) => [k.AccessKeyId, k.Status])).toEqual([[keyId, 'Active']]);
+    // 400 whole days before the emulator's now, to the second.
+    const createdAt = keys.AccessKeyMetadata?.[0]?.CreateDate?.getTime() ?? 0;
+    expect(Math.abs(emu.clock.nowMs() - 400 * 86_400_000 - createdAt)).toBeLessThan(5_000);
+    const tags = await client.send(new ListUserTagsCommand({ UserName: 'legacy-deploy' }));
+    expect(tags.Tags).toEqual([{ Key: 'owner', Value: 'web' }]);
+
+    expect(admin('users', 'POST', { userName: 'legacy-deploy', keys: [] }).status).toBe(409);
+    expect(admin('users', 'POST', { userName: 'two many', keys: [] }).status).toBe(409);
+    expect(
+      admin('users', 'POST', { userName: 'three', keys: [{ ageDays: 1 }, { ageDays: 2 }, { ageDays: 3 }] })
+        .status,
+    ).toBe(409);
   });
 });

@@ -5,6 +5,7 @@ import { AuditorStack, type AuditorStackProps } from './auditor-stack';
 import type { OrgKeyAuditConfig } from './config';
 import { MemberRoleStack } from './member-role-stack';
 import { accountListerRoleArn, auditorRoleArn, refuseDeploymentOfExample } from './names';
+import { ownerOrganizationsAccess } from './owners';
 import { RoleRolloutStack } from './role-rollout-stack';
 
 export interface OrgKeyAuditStacks {
@@ -43,7 +44,13 @@ export function buildApp(
     trustedRoleArn: auditorRoleArn(config),
     organizationId: config.organizationId,
     ...(config.useOrgReaderRole
-      ? { orgReader: { roleName: config.orgReaderRoleName, trustedRoleArn: accountListerRoleArn(config) } }
+      ? {
+          orgReader: {
+            roleName: config.orgReaderRoleName,
+            trustedRoleArn: accountListerRoleArn(config),
+            ownerAccess: ownerOrganizationsAccess(config),
+          },
+        }
       : {}),
   });
   refuseDeploymentOfExample(managementRole, config);

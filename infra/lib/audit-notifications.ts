@@ -1,11 +1,17 @@
 /**
  * The two SNS topics: the digest the security team reads after every run, and the alarm topic
  * every DLQ and failed-execution alarm notifies (docs/design.md, "Infrastructure").
+ *
+ * Owner routing (infra/README.md, "Owners"): PublishDigest sends the full digest without message
+ * attributes, then each routed owner's digest with the message attribute `owner`. The security
+ * team's addresses filter on "no `owner` attribute", so they get the full digest once and no
+ * owner's copy; each owner's addresses filter on their own name.
  */
+import { ownerFilterPolicy, SECURITY_TEAM_FILTER_POLICY } from '@org-key-audit/functions/core';
 import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { ALARM_TOPIC_NAME, DIGEST_TOPIC_NAME } from './names';
@@ -13,8 +19,14 @@ import { ALARM_TOPIC_NAME, DIGEST_TOPIC_NAME } from './names';
 export interface AuditNotificationsProps {
   /** Encrypts both topics; its policy must let CloudWatch use it (AuditStorage's key does). */
   readonly key: IKey;
-  /** Email addresses subscribed to the digest topic. @default none */
+  /** Email addresses subscribed to the digest topic: the full digest, no owner's copy. @default none */
   readonly digestEmails?: readonly string[];
+  /**
+   * Owner name → email addresses that get that owner's digest (config `owners.endpoints`). An
+   * address listed for several owners gets one subscription for all of them (SNS keeps one
+   * subscription per address and topic). @default none
+   */
+  readonly ownerEndpoints?: Readonly<Record<string, readonly string[]>>;
   /** Email addresses subscribed to the alarm topic. @default none */
   readonly alarmEmails?: readonly string[];
 }
@@ -36,8 +48,24 @@ export class AuditNotifications extends Construct {
       masterKey: props.key,
       enforceSSL: true,
     });
-    for (const email of props.digestEmails ?? [])
-      this.digestTopic.addSubscription(new EmailSubscription(email));
+    for (const email of props.digestEmails ?? []) {
+      this.digestTopic.addSubscription(
+        new EmailSubscription(email, { filterPolicy: subscriptionFilters(SECURITY_TEAM_FILTER_POLICY) }),
+      );
+    }
+    for (const [email, owners] of ownersByAddress(props.ownerEndpoints ?? {})) {
+      // ownerFilterPolicy per owner, their allowed values joined: SNS matches any value of the list.
+      const policies = owners.map(ownerFilterPolicy);
+      const merged: Record<string, unknown[]> = {};
+      for (const policy of policies) {
+        for (const [attribute, values] of Object.entries(policy)) {
+          merged[attribute] = [...(merged[attribute] ?? []), ...(values as unknown[])];
+        }
+      }
+      this.digestTopic.addSubscription(
+        new EmailSubscription(email, { filterPolicy: subscriptionFilters(merged) }),
+      );
+    }
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       topicName: ALARM_TOPIC_NAME,
       masterKey: props.key,
@@ -62,4 +90,34 @@ export class AuditNotifications extends Construct {
       }),
     );
   }
+}
+
+/** A filter policy (attribute → its list of allowed values or conditions) in CDK's form. */
+function subscriptionFilters(policy: Readonly<Record<string, unknown>>): Record<string, SubscriptionFilter> {
+  return Object.fromEntries(
+    Object.entries(policy).map(([attribute, conditions]) => [
+      attribute,
+      new SubscriptionFilter([...(conditions as unknown[])]),
+    ]),
+  );
+}
+
+/**
+ * Address → the owners it receives, in the order the config names them; addresses that differ
+ * only in case are one address (as the config's duplicate check treats them), spelt as first seen.
+ */
+function ownersByAddress(endpoints: Readonly<Record<string, readonly string[]>>): Map<string, string[]> {
+  const spelling = new Map<string, string>();
+  const byAddress = new Map<string, string[]>();
+  for (const [owner, addresses] of Object.entries(endpoints)) {
+    for (const address of addresses) {
+      const key = address.toLowerCase();
+      if (!spelling.has(key)) spelling.set(key, address);
+      const email = spelling.get(key) as string;
+      const owners = byAddress.get(email) ?? [];
+      if (!owners.includes(owner)) owners.push(owner);
+      byAddress.set(email, owners);
+    }
+  }
+  return byAddress;
 }

@@ -2,7 +2,8 @@
  * The AuditOrganization workflow: the five Lambdas with their grants, and the state machine (the
  * ASL file, inlined) with its role and log group (docs/design.md, "Infrastructure").
  */
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ACCOUNT_TAG_CACHE_KEY } from '@org-key-audit/functions/core';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -13,9 +14,15 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { ArnFormat } from 'aws-cdk-lib/core';
 import { Construct } from 'constructs';
 import { AuditorFunctions } from './auditor-functions';
-import type { OrgKeyAuditConfig } from './config';
+import {
+  listAccountsTimeoutSeconds,
+  type OrgKeyAuditConfig,
+  ownerRulesOf,
+  publishDigestTimeoutSeconds,
+} from './config';
 import { type DefinitionPlaceholder, readDefinition } from './definition';
-import { roleArn, STATE_MACHINE_NAME } from './names';
+import { type FunctionName, roleArn, STATE_MACHINE_NAME } from './names';
+import { ownerOrganizationsAccess, ownerOrganizationsStatements } from './owners';
 
 /** The Distributed Map's ResultWriter `Prefix` in the ASL file (contracts.md, "S3 layout"). */
 export const RESULT_WRITER_PREFIX = 'map';
@@ -55,9 +62,15 @@ export class AuditWorkflow extends Construct {
     this.props = props;
     const { config } = props;
 
+    const definition = readDefinition(props.definitionPath);
+    const timeouts = {
+      'list-accounts': Duration.seconds(listAccountsTimeoutSeconds(config.owners)),
+      'publish-digest': Duration.seconds(publishDigestTimeoutSeconds(config.owners)),
+    } as const;
     this.functions = new AuditorFunctions(this, 'Functions', {
       ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
       key: props.key,
+      timeouts,
       environment: {
         REPORT_BUCKET: props.reportBucket.bucketName,
         AUDIT_ROLE_NAME: config.auditRoleName,
@@ -68,9 +81,14 @@ export class AuditWorkflow extends Construct {
         THRESHOLDS_JSON: JSON.stringify(config.thresholds),
         EXEMPTIONS_JSON: JSON.stringify(config.exemptions),
         MAP_MAX_CONCURRENCY: String(config.mapMaxConcurrency),
+        MAX_AUDIT_ITERATIONS: String(config.maxAuditIterations),
+        AUDIT_SAFETY_MARGIN_MS: String(config.auditSafetyMarginSeconds * 1000),
+        // Always set, defaults included, so the deployed rules can be read off the function.
+        OWNERS_JSON: JSON.stringify(ownerRulesOf(config)),
         POWERTOOLS_SERVICE_NAME: 'org-key-audit',
       },
     });
+    checkTaskTimeouts(definition, this.functions, props.definitionPath);
     this.grantFunctionPermissions();
 
     this.stateMachineRole = new Role(this, 'StateMachineRole', {
@@ -99,7 +117,7 @@ export class AuditWorkflow extends Construct {
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: STATE_MACHINE_NAME,
       stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(readDefinition(props.definitionPath)),
+      definitionBody: DefinitionBody.fromString(definition),
       definitionSubstitutions: substitutions,
       role: this.stateMachineRole,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
@@ -124,6 +142,28 @@ export class AuditWorkflow extends Construct {
         ? allow(['sts:AssumeRole'], [roleArn(config.managementAccountId, config.orgReaderRoleName)])
         : allow(['organizations:ListAccounts'], ['*']),
     );
+
+    // Owners: the Organizations reads (here, or on the org-reader role: app.ts) and the tag cache.
+    const ownerAccess = ownerOrganizationsAccess(config);
+    if (!config.useOrgReaderRole) {
+      for (const statement of ownerOrganizationsStatements({
+        access: ownerAccess,
+        managementAccountId: config.managementAccountId,
+        organizationId: config.organizationId,
+        partition: Stack.of(this).partition,
+      })) {
+        roles['list-accounts'].addToPrincipalPolicy(statement);
+      }
+    }
+    if (ownerAccess.accountTags) {
+      const cache = this.props.reportBucket.arnForObjects(ACCOUNT_TAG_CACHE_KEY);
+      roles['list-accounts'].addToPrincipalPolicy(allow(['s3:GetObject', 's3:PutObject'], [cache]));
+      // As for BuildDigest: a first run finds no cache, and only a caller that may list the
+      // bucket hears 404 NoSuchKey instead of 403 AccessDenied (docs/aws-behaviour.md).
+      roles['list-accounts'].addToPrincipalPolicy(
+        allow(['s3:ListBucket'], [this.props.reportBucket.bucketArn]),
+      );
+    }
 
     roles['audit-account'].addToPrincipalPolicy(
       allow(['sts:AssumeRole'], [`arn:${Stack.of(this).partition}:iam::*:role/${config.auditRoleName}`]),
@@ -205,5 +245,50 @@ export class AuditWorkflow extends Construct {
       }),
     ];
     for (const statement of statements) role.addToPrincipalPolicy(statement);
+  }
+}
+
+/** The ASL placeholder of each function's ARN (definition.ts). */
+const FUNCTION_PLACEHOLDERS: Readonly<Record<FunctionName, DefinitionPlaceholder>> = {
+  'validate-input': 'ValidateInputFunctionArn',
+  'list-accounts': 'ListAccountsFunctionArn',
+  'audit-account': 'AuditAccountFunctionArn',
+  'build-digest': 'BuildDigestFunctionArn',
+  'publish-digest': 'PublishDigestFunctionArn',
+};
+
+interface TaskState {
+  readonly Type?: string;
+  readonly Parameters?: { readonly FunctionName?: unknown };
+  readonly TimeoutSeconds?: number;
+  readonly ItemProcessor?: { readonly States: Record<string, TaskState> };
+  readonly Iterator?: { readonly States: Record<string, TaskState> };
+}
+
+/**
+ * A Lambda that may run longer than its Task's TimeoutSeconds is cut off by Step Functions
+ * (States.Timeout) while it is still working: refused at synthesis, naming both numbers.
+ */
+function checkTaskTimeouts(definition: string, functions: AuditorFunctions, path: string | undefined): void {
+  const tasks: [string, TaskState][] = [];
+  const walk = (states: Record<string, TaskState>) => {
+    for (const [name, state] of Object.entries(states)) {
+      tasks.push([name, state]);
+      const inner = state.ItemProcessor ?? state.Iterator;
+      if (inner) walk(inner.States);
+    }
+  };
+  walk((JSON.parse(definition) as { States: Record<string, TaskState> }).States);
+  for (const [fn, placeholder] of Object.entries(FUNCTION_PLACEHOLDERS) as [FunctionName, string][]) {
+    const lambdaSeconds = functions.functions[fn].timeout?.toSeconds();
+    for (const [name, state] of tasks) {
+      if (state.Type !== 'Task' || state.Parameters?.FunctionName !== `\${${placeholder}}`) continue;
+      if (state.TimeoutSeconds === undefined || lambdaSeconds === undefined) continue;
+      if (lambdaSeconds > state.TimeoutSeconds) {
+        throw new Error(
+          `org-key-audit-${fn} may run ${lambdaSeconds} s, but the ${name} Task of ${path ?? 'statemachine/audit-organization.asl.json'} times out after ${state.TimeoutSeconds} s: raise the Task's TimeoutSeconds to at least ${lambdaSeconds}${fn === 'list-accounts' ? ', or lower owners.accountTags.maxPerRun (or raise requestsPerSecond) in the config' : fn === 'publish-digest' ? ' (PublishDigest sends one message per owner in owners.endpoints)' : ''}`,
+        );
+      }
+    }
   }
 }

@@ -4,7 +4,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { LAMBDA_SIZING, type TaskName } from '@org-key-audit/statemachine/definition';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -16,17 +17,28 @@ import { FUNCTION_NAMES, type FunctionName, functionRoleName } from './names';
 
 export const DEFAULT_HANDLERS_DIR = join(REPO_ROOT, 'functions', 'src', 'handlers');
 
-/** Per function: how long it may run and how much memory it gets. */
-const SIZING: Readonly<Record<FunctionName, { readonly timeout: Duration; readonly memorySize: number }>> = {
-  'validate-input': { timeout: Duration.seconds(30), memorySize: 256 },
-  // Paginating ListAccounts for 10,000 accounts at 20 per page, with throttling backoff.
-  'list-accounts': { timeout: Duration.minutes(5), memorySize: 512 },
-  // Credential-report generation can take minutes in a large account; role chaining caps at 1 h.
-  'audit-account': { timeout: Duration.minutes(10), memorySize: 512 },
-  // Reads up to 10,000 per-account results and renders three report formats.
-  'build-digest': { timeout: Duration.minutes(10), memorySize: 2048 },
-  'publish-digest': { timeout: Duration.seconds(60), memorySize: 256 },
+/** The ASL task (statemachine FUNCTION_PLACEHOLDERS) each function stands for. */
+export const TASK_OF_FUNCTION: Readonly<Record<FunctionName, TaskName>> = {
+  'validate-input': 'validateInput',
+  'list-accounts': 'listAccounts',
+  'audit-account': 'auditAccount',
+  'build-digest': 'buildDigest',
+  'publish-digest': 'publishDigest',
 };
+
+/**
+ * Per function: how long it may run and how much memory it gets, from the statemachine package's
+ * LAMBDA_SIZING (the local runner enforces the same numbers). ListAccounts and PublishDigest get
+ * longer timeouts from the owner settings (config.ts, through `timeouts`).
+ */
+export const SIZING: Readonly<
+  Record<FunctionName, { readonly timeout: Duration; readonly memorySize: number }>
+> = Object.fromEntries(
+  FUNCTION_NAMES.map((name) => {
+    const sizing = LAMBDA_SIZING[TASK_OF_FUNCTION[name]];
+    return [name, { timeout: Duration.seconds(sizing.timeoutSeconds), memorySize: sizing.memoryMb }];
+  }),
+) as Record<FunctionName, { readonly timeout: Duration; readonly memorySize: number }>;
 
 export interface AuditorFunctionsProps {
   /** Folder holding `<name>.ts` for each function. @default functions/src/handlers */
@@ -35,6 +47,51 @@ export interface AuditorFunctionsProps {
   readonly environment: Readonly<Record<string, string>>;
   /** Encrypts the log groups. */
   readonly key: IKey;
+  /** Timeouts longer than the built-in sizing (list-accounts' tag pacing, publish-digest's owners). */
+  readonly timeouts?: Partial<Readonly<Record<FunctionName, Duration>>>;
+}
+
+/** Lambda's limit on all environment variables of a function together (keys and values). */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+/**
+ * What an unresolved value (the bucket name, the topic ARN) counts for: a bucket name has at
+ * most 63 characters and the digest topic's ARN about 70, so 128 bytes is an upper bound.
+ */
+const UNRESOLVED_VALUE_BYTES = 128;
+
+/** Which config field each large variable comes from, for the error message. */
+const ENVIRONMENT_SOURCES: Readonly<Record<string, string>> = {
+  OWNERS_JSON: 'config owners (organizationalUnits, owner names, endpoint names)',
+  EXEMPTIONS_JSON: 'config exemptions',
+  THRESHOLDS_JSON: 'config thresholds',
+};
+
+/**
+ * Refuses an environment over Lambda's 4 KB at synthesis: CloudFormation would only fail the
+ * deployment, half-way, with "Lambda was unable to configure your environment variables".
+ */
+export function checkEnvironmentSize(
+  functionName: string,
+  environment: Readonly<Record<string, string>>,
+): void {
+  const sizes = Object.entries(environment).map(([name, value]) => ({
+    name,
+    bytes:
+      Buffer.byteLength(name, 'utf8') +
+      (Token.isUnresolved(value) ? UNRESOLVED_VALUE_BYTES : Buffer.byteLength(value, 'utf8')),
+  }));
+  const total = sizes.reduce((sum, s) => sum + s.bytes, 0);
+  if (total <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
+  const largest = [...sizes]
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3)
+    .map(
+      (s) =>
+        `${s.name} ${s.bytes} bytes${ENVIRONMENT_SOURCES[s.name] ? ` (from ${ENVIRONMENT_SOURCES[s.name]})` : ''}`,
+    );
+  throw new Error(
+    `${functionName}: its environment would be about ${total} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}-byte limit for all variables together; the largest: ${largest.join(', ')}. Shorten those config fields (fewer or shorter OU mappings and owner names, fewer exemptions)`,
+  );
 }
 
 export class AuditorFunctions extends Construct {
@@ -74,6 +131,9 @@ export class AuditorFunctions extends Construct {
         }),
       );
       const sizing = SIZING[name];
+      const timeout = props.timeouts?.[name] ?? sizing.timeout;
+      const environment = { ...props.environment, NODE_OPTIONS: '--enable-source-maps' };
+      checkEnvironmentSize(`org-key-audit-${name}`, environment);
       const fn = new NodejsFunction(this, name, {
         functionName: `org-key-audit-${name}`,
         entry,
@@ -83,9 +143,9 @@ export class AuditorFunctions extends Construct {
         role,
         logGroup,
         tracing: Tracing.ACTIVE,
-        timeout: sizing.timeout,
+        timeout,
         memorySize: sizing.memorySize,
-        environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+        environment,
         depsLockFilePath: join(REPO_ROOT, 'pnpm-lock.yaml'),
         projectRoot: REPO_ROOT,
         bundling: {

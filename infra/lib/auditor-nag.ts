@@ -7,6 +7,7 @@ import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { FUNCTION_NAMES, STATE_MACHINE_NAME } from './names';
 import type { OrgKeyAudit } from './org-key-audit';
+import { ownerOrganizationsAccess, ownerStatementWildcards } from './owners';
 
 /** `<LogicalId.Arn>` as cdk-nag writes a resource reference in a finding id. */
 function arnRef(construct: IConstruct): string {
@@ -41,8 +42,18 @@ export function acknowledgeAuditorFindings(audit: OrgKeyAudit): void {
   iam5(
     functions,
     '*',
-    'X-Ray PutTraceSegments/PutTelemetryRecords (and organizations:ListAccounts for the lister) support no resource-level permissions.',
+    'X-Ray PutTraceSegments/PutTelemetryRecords (and organizations:ListAccounts, and ListRoots when owners map OUs, for the lister) support no resource-level permissions.',
   );
+  if (!audit.config.useOrgReaderRole) {
+    const { config } = audit;
+    for (const { resource, reason } of ownerStatementWildcards({
+      access: ownerOrganizationsAccess(config),
+      managementAccountId: config.managementAccountId,
+      organizationId: config.organizationId,
+    })) {
+      iam5(functions.roles['list-accounts'], resource, reason);
+    }
+  }
   iam5(
     audit.stateMachineRole,
     '*',

@@ -10,9 +10,21 @@ import {
   ConfigExemptionSchema,
   DEFAULT_THRESHOLDS,
   InvalidInputError,
+  OWNER_NAME_PATTERN,
+  type OwnerRules,
+  OwnerRulesSchema,
+  parseOwnerRules,
   resolveThresholds,
   type Thresholds,
 } from '@org-key-audit/functions/core';
+import {
+  ACCOUNT_TAG_HEADROOM,
+  accountTagSeconds,
+  LAMBDA_MAX_TIMEOUT_SECONDS,
+  LAMBDA_SIZING,
+  listAccountsTimeoutSeconds as sizingListAccountsTimeoutSeconds,
+  publishDigestTimeoutSeconds as sizingPublishDigestTimeoutSeconds,
+} from '@org-key-audit/statemachine/definition';
 import * as z from 'zod/mini';
 // The English messages this file's issues quote (zod/mini ships none of its own).
 import '@org-key-audit/functions/core';
@@ -58,6 +70,28 @@ const scheduleExpression = z
       'must be an EventBridge Scheduler expression with six cron fields, like "cron(0 8 * * ? *)", or "rate(1 day)"',
     ),
   );
+
+/**
+ * `owners` (infra/README.md, "Owners"): the rules of functions' OwnerRulesSchema, field for field
+ * (one source of truth for names, defaults and limits), without `routed`, which the deployment
+ * derives from `endpoints`: owner name → the email addresses subscribed to that owner's digest.
+ */
+export const OwnersConfigSchema = z.extend(z.omit(OwnerRulesSchema, { routed: true }), {
+  endpoints: z._default(
+    z.record(
+      z
+        .string()
+        .check(
+          z.regex(
+            OWNER_NAME_PATTERN,
+            'must be an owner name of 1-128 letters, digits, spaces or _.:/=+@- (it becomes an SNS message attribute)',
+          ),
+        ),
+      z.array(email).check(z.minLength(1, 'must list at least one email address')),
+    ),
+    {},
+  ),
+});
 
 const percentage = (min: number, fallback: number) =>
   z._default(z.int().check(z.minimum(min), z.maximum(100)), fallback);
@@ -117,11 +151,27 @@ export const ConfigSchema = z.strictObject({
   mapMaxConcurrency: z._default(z.int().check(z.minimum(1), z.maximum(10_000)), 40),
   /** STANDARD: exactly once, no 5-minute cap (credential reports can be slow). @default STANDARD */
   childExecutionType: z._default(
-    z.enum(['STANDARD', 'EXPRESS'], 'must be "STANDARD" or "EXPRESS"'),
+    z
+      .enum(['STANDARD', 'EXPRESS'], 'must be "STANDARD" or "EXPRESS"')
+      .check(
+        z.refine(
+          (type) => type === 'STANDARD',
+          'must be "STANDARD": an account too large for one AuditAccount invocation is audited over several (maxAuditIterations), and an Express child stops at 5 minutes, which would end such an account unfinished; remove the field',
+        ),
+      ),
     'STANDARD',
   ),
+  /** Invocations of AuditAccount one account may take before it is reported FAILED. @default 24 */
+  maxAuditIterations: z._default(z.int().check(z.minimum(1), z.maximum(1000)), 24),
+  /**
+   * Seconds AuditAccount keeps at the end of each invocation to finish the calls in flight and
+   * write its checkpoint. @default 30
+   */
+  auditSafetyMarginSeconds: z._default(z.int().check(z.minimum(5), z.maximum(300)), 30),
   /** Days reports and per-run files stay in the bucket. @default 400 */
   reportRetentionDays: z._default(z.int().check(z.minimum(1), z.maximum(3650)), 400),
+  /** Who owns a finding, and which owners get their own digest by email. @default user tag "owner" only, no endpoints */
+  owners: z.prefault(OwnersConfigSchema, {}),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -140,22 +190,31 @@ const FIXES: Readonly<Record<string, string>> = {
   rollout: 'set rollout.targetOrganizationalUnitIds to your root id (r-...) or OU ids',
   schedule: 'see https://docs.aws.amazon.com/scheduler/latest/UserGuide/schedule-types.html',
   exemptions: 'each entry is {accountId, userName, accessKeyId?, reason, until: "YYYY-MM-DD"}',
+  owners:
+    'see infra/README.md, "Owners": {userTagKey, accountTagKey, organizationalUnits: {"ou-...": "<owner>"}, securityTeam, accountTags: {ttlHours, maxPerRun, requestsPerSecond}, endpoints: {"<owner>": ["<email>"]}}',
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const field = issue.path.map((p, i) =>
     typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`,
   );
-  const where = field.join('') || '(the config)';
+  // A bad record key (an OU id, an owner name): the key is the last path segment, the reason inside.
+  const badKey = issue.code === 'invalid_key' ? String(issue.path.at(-1)) : undefined;
+  const where =
+    badKey === undefined
+      ? field.join('') || '(the config)'
+      : `${field.slice(0, -1).join('')} key ${JSON.stringify(badKey)}`;
   const message =
-    issue.code === 'unrecognized_keys'
-      ? `has unknown field(s) ${issue.keys.join(', ')}; remove them or fix the spelling`
-      : issue.code === 'invalid_type'
-        ? // zod does not keep the input by default; its message says "received undefined" when missing.
-          issue.message.endsWith('received undefined')
-          ? 'is required'
-          : `must be a ${issue.expected} (${issue.message})`
-        : issue.message;
+    issue.code === 'invalid_key'
+      ? (issue.issues[0]?.message ?? issue.message)
+      : issue.code === 'unrecognized_keys'
+        ? `has unknown field(s) ${issue.keys.join(', ')}; remove them or fix the spelling`
+        : issue.code === 'invalid_type'
+          ? // zod does not keep the input by default; its message says "received undefined" when missing.
+            issue.message.endsWith('received undefined')
+            ? 'is required'
+            : `must be a ${issue.expected} (${issue.message})`
+          : issue.message;
   const fix = FIXES[String(issue.path[0])];
   return `${where} ${message}${fix ? ` (${fix})` : ''}`;
 }
@@ -166,6 +225,10 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
   if (!parsed.success) {
     const lines = parsed.error.issues.map(describeIssue);
     throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${lines.join('\n  - ')}`);
+  }
+  const ownerProblems = checkOwners(parsed.data);
+  if (ownerProblems.length > 0) {
+    throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${ownerProblems.join('\n  - ')}`);
   }
   const { thresholds: thresholdOverrides, useOrgReaderRole, ...rest } = parsed.data;
   let thresholds: Thresholds;
@@ -180,6 +243,82 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
     thresholds,
     useOrgReaderRole: useOrgReaderRole ?? rest.auditAccountId !== rest.managementAccountId,
   };
+}
+
+export type OwnersConfig = z.output<typeof OwnersConfigSchema>;
+
+/**
+ * ListAccounts' time budget (its Lambda timeout; the ASL's ListAccounts Task must allow at least
+ * as much, which AuditWorkflow checks): LIST_ACCOUNTS_LISTING_SECONDS to page through the
+ * organization and walk the OU tree, plus, when account tags are read, `maxPerRun` paced
+ * ListTagsForResource calls at `requestsPerSecond` with ACCOUNT_TAG_HEADROOM for latency and
+ * throttling retries, rounded up to whole minutes. A config whose budget exceeds Lambda's
+ * 15 minutes is refused; the tags it cannot read in one run are read on later runs anyway.
+ */
+export const LIST_ACCOUNTS_LISTING_SECONDS: number = LAMBDA_SIZING.listAccounts.timeoutSeconds;
+export { ACCOUNT_TAG_HEADROOM, LAMBDA_MAX_TIMEOUT_SECONDS };
+
+/** Through the statemachine package's sizing table, which the local runner enforces too. */
+export function listAccountsTimeoutSeconds(
+  owners: Pick<OwnersConfig, 'accountTagKey' | 'accountTags'>,
+): number {
+  return sizingListAccountsTimeoutSeconds(owners);
+}
+
+/**
+ * PublishDigest's Lambda timeout: the sizing table's 60 s for the full digest, plus one second
+ * per routed owner (one S3 read and one SNS publish each, with the SDK's retries), rounded up to
+ * whole minutes.
+ */
+export function publishDigestTimeoutSeconds(owners: Pick<OwnersConfig, 'endpoints'>): number {
+  return sizingPublishDigestTimeoutSeconds(Object.keys(owners.endpoints).length);
+}
+
+/** The rules the Lambdas read (OWNERS_JSON): the config's `owners` with `routed` = the sorted endpoint names. */
+export function ownerRulesOf(config: Pick<OrgKeyAuditConfig, 'owners'>): OwnerRules {
+  const { endpoints, ...rules } = config.owners;
+  // Through the functions' own parser: what the Lambdas would refuse, synthesis refuses first.
+  return parseOwnerRules({ ...rules, routed: Object.keys(endpoints).sort() }, 'owners');
+}
+
+/** Rules zod cannot express field by field: each line names the field and the fix. */
+function checkOwners(config: z.output<typeof ConfigSchema>): string[] {
+  const { owners, digestEmails } = config;
+  const problems: string[] = [];
+  if (Object.hasOwn(owners.endpoints, owners.securityTeam)) {
+    problems.push(
+      `owners.endpoints.${owners.securityTeam} is the security team (owners.securityTeam), which gets the full digest at digestEmails: remove this endpoint and list its addresses in digestEmails`,
+    );
+  }
+  // SNS keeps one subscription per address on a topic: an address of the security team already
+  // gets every finding, and one address twice for an owner would be the same subscription.
+  const security = new Set(digestEmails.map((e) => e.toLowerCase()));
+  for (const [owner, addresses] of Object.entries(owners.endpoints)) {
+    const seen = new Set<string>();
+    addresses.forEach((address, i) => {
+      const key = address.toLowerCase();
+      if (security.has(key)) {
+        problems.push(
+          `owners.endpoints.${owner}[${i}] ${address} is also in digestEmails, so it already gets the full digest with every finding; SNS allows one subscription per address and topic: remove it from one of the two`,
+        );
+      } else if (seen.has(key)) {
+        problems.push(`owners.endpoints.${owner}[${i}] lists ${address} twice; remove the second one`);
+      }
+      seen.add(key);
+    });
+  }
+  const budget = LIST_ACCOUNTS_LISTING_SECONDS + accountTagSeconds(owners);
+  if (budget > LAMBDA_MAX_TIMEOUT_SECONDS) {
+    const { maxPerRun, requestsPerSecond } = owners.accountTags;
+    const most = Math.floor(
+      ((LAMBDA_MAX_TIMEOUT_SECONDS - LIST_ACCOUNTS_LISTING_SECONDS) / ACCOUNT_TAG_HEADROOM) *
+        requestsPerSecond,
+    );
+    problems.push(
+      `owners.accountTags: ${maxPerRun} ListTagsForResource calls per run at ${requestsPerSecond} per second need about ${budget - LIST_ACCOUNTS_LISTING_SECONDS} s (with ${Math.round((ACCOUNT_TAG_HEADROOM - 1) * 100)}% headroom), and ListAccounts also needs ${LIST_ACCOUNTS_LISTING_SECONDS} s to list the organization, over Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s limit: lower maxPerRun to at most ${most}, or raise requestsPerSecond (tags not read in one run are read on later runs)`,
+    );
+  }
+  return problems;
 }
 
 export interface LoadConfigOptions {

@@ -15,8 +15,12 @@ export {
   ConfigSchema,
   type LoadConfigOptions,
   type LoadedConfig,
+  listAccountsTimeoutSeconds,
   loadConfig,
   type OrgKeyAuditConfig,
+  type OwnersConfig,
+  OwnersConfigSchema,
+  ownerRulesOf,
   parseConfig,
 } from './config';
 export {
@@ -40,4 +44,9 @@ export {
   STATE_MACHINE_NAME,
 } from './names';
 export { OrgKeyAudit, type OrgKeyAuditProps } from './org-key-audit';
+export {
+  type OwnerOrganizationsAccess,
+  ownerOrganizationsAccess,
+  ownerOrganizationsStatements,
+} from './owners';
 export { RoleRolloutStack, type RoleRolloutStackProps, STACK_SET_NAME } from './role-rollout-stack';

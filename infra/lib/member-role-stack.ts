@@ -13,6 +13,11 @@ import {
   Role,
 } from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import {
+  type OwnerOrganizationsAccess,
+  ownerOrganizationsStatements,
+  ownerStatementWildcards,
+} from './owners';
 
 /** Exactly what the collector calls; no wildcards, no managed policies (docs/design.md, "Infrastructure"). */
 export const AUDIT_ROLE_ACTIONS = [
@@ -29,6 +34,11 @@ export interface OrgReaderRoleProps {
   readonly roleName: string;
   /** The auditor's account-listing Lambda role. */
   readonly trustedRoleArn: string;
+  /**
+   * The Organizations reads owner resolution needs (config `owners`, see owners.ts); needs a
+   * concrete stack account, the management account. @default none
+   */
+  readonly ownerAccess?: OwnerOrganizationsAccess;
 }
 
 export interface MemberRoleStackProps extends StackProps {
@@ -40,6 +50,12 @@ export interface MemberRoleStackProps extends StackProps {
   /** Only for the management account when the auditor runs in a delegated administrator. @default none */
   readonly orgReader?: OrgReaderRoleProps;
 }
+
+const NO_OWNER_PROPS = {
+  access: { accountTags: false, organizationalUnits: false },
+  managementAccountId: '',
+  organizationId: '',
+} as const;
 
 function trustedPrincipal(roleArn: string, organizationId: string): IPrincipal {
   return new ArnPrincipal(roleArn).withConditions({
@@ -75,6 +91,15 @@ export class MemberRoleStack extends Stack {
     });
 
     if (props.orgReader) {
+      const access = props.orgReader.ownerAccess;
+      const ownerProps =
+        access === undefined
+          ? undefined
+          : { access, managementAccountId: this.account, organizationId: props.organizationId };
+      const ownerStatements =
+        ownerProps === undefined
+          ? []
+          : ownerOrganizationsStatements({ ...ownerProps, partition: this.partition });
       this.orgReaderRole = new Role(this, 'OrgReaderRole', {
         roleName: props.orgReader.roleName,
         description:
@@ -91,13 +116,22 @@ export class MemberRoleStack extends Stack {
               }),
             ],
           }),
+          ...(ownerStatements.length === 0
+            ? {}
+            : { ReadOwners: new PolicyDocument({ statements: ownerStatements }) }),
         },
       });
       Validations.of(this.orgReaderRole).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'organizations:ListAccounts supports no resource-level permissions; it is the only action granted.',
+          'organizations:ListAccounts (and ListRoots, when owners map OUs) support no resource-level permissions; only List actions are granted.',
       });
+      for (const { resource, reason } of ownerStatementWildcards(ownerProps ?? NO_OWNER_PROPS)) {
+        Validations.of(this.orgReaderRole).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason,
+        });
+      }
     } else {
       this.orgReaderRole = undefined;
     }

@@ -83,6 +83,7 @@ export class OrgKeyAudit extends Construct {
     this.notifications = new AuditNotifications(this, 'Notifications', {
       key,
       digestEmails: config.digestEmails,
+      ownerEndpoints: config.owners.endpoints,
       alarmEmails: config.alarmEmails,
     });
     this.failureQueues = new FailureQueues(this, 'FailureQueues', {

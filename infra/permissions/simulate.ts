@@ -100,8 +100,13 @@ export async function evaluateRequest(system: DeployedSystem, request: AccessReq
     resourcePolicies.length > 0 || request.action.toLowerCase() === 'sts:assumerole'
       ? { Version: '2012-10-17', Statement: statements }
       : undefined;
+  // Organizations resources belong to the management account, but a delegated administrator's
+  // reads are granted by its registration (which the emulator's Organizations handlers check),
+  // not by a resource policy there: only the caller's identity policies decide, as in its own account.
+  const organizationsResource = /^arn:[^:]+:organizations::\d{12}:/.test(request.resource);
   const resourceAccount =
     request.resourceAccount ??
+    (organizationsResource && !service ? accountOfPrincipal(request.principal) : undefined) ??
     (request.resource === '*'
       ? (accountOfPrincipal(request.principal) ?? String(request.context?.['aws:SourceAccount'] ?? ''))
       : system.accountOf(request.resource));

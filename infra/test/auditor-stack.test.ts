@@ -149,6 +149,19 @@ describe('encryption and TLS', () => {
     );
     expect(emails).toHaveLength(3);
   });
+
+  it('sends the security team the full digest only, never an owner’s copy (no `owner` attribute)', () => {
+    const filters = Object.values(resourcesOfType(template, 'AWS::SNS::Subscription')).map((s) => [
+      s.Properties['Endpoint'],
+      s.Properties['FilterPolicy'] === undefined ? null : JSON.stringify(s.Properties['FilterPolicy']),
+    ]);
+    expect(Object.fromEntries(filters)).toEqual({
+      'secops@example.com': '{"owner":[{"exists":false}]}',
+      'ciso@example.com': '{"owner":[{"exists":false}]}',
+      // The alarm topic is not filtered.
+      'oncall@example.com': null,
+    });
+  });
 });
 
 describe('alarms and failed executions', () => {

@@ -94,6 +94,14 @@ describe('parseConfig rejects bad values, naming the field', () => {
       /childExecutionType must be "STANDARD" or "EXPRESS"/,
     ],
     [
+      // A large account's audit spans several invocations; an Express child stops at 5 minutes.
+      'Express children',
+      { childExecutionType: 'EXPRESS' },
+      /childExecutionType must be "STANDARD": an account too large for one AuditAccount invocation is audited over several/,
+    ],
+    ['no invocation at all per account', { maxAuditIterations: 0 }, /maxAuditIterations/],
+    ['a margin longer than the function runs', { auditSafetyMarginSeconds: 900 }, /auditSafetyMarginSeconds/],
+    [
       'an exemption without a date',
       { exemptions: [{ accountId: AUDIT, userName: 'ci', reason: 'vendor' }] },
       /exemptions\[0\]\.until is required/,

@@ -2,7 +2,7 @@
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
-import { buildApp, type OrgKeyAuditStacks } from '../lib/app';
+import { type BuildAppOptions, buildApp, type OrgKeyAuditStacks } from '../lib/app';
 import { type ConfigInput, parseConfig } from '../lib/config';
 
 export const MANAGEMENT = '111111111111';
@@ -30,9 +30,9 @@ export interface SynthesizedApp {
 }
 
 /** Builds and synthesizes the whole app (cdk-nag included) without bundling the Lambdas. */
-export function synthesizeApp(raw: ConfigInput): SynthesizedApp {
+export function synthesizeApp(raw: ConfigInput, options: BuildAppOptions = {}): SynthesizedApp {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const stacks = buildApp(app, parseConfig(raw));
+  const stacks = buildApp(app, parseConfig(raw), options);
   const assembly = app.synth();
   return {
     stacks,

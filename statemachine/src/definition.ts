@@ -31,6 +31,9 @@ export const FUNCTION_PLACEHOLDERS = {
 } as const satisfies Partial<Record<Placeholder, string>>;
 export type TaskName = (typeof FUNCTION_PLACEHOLDERS)[keyof typeof FUNCTION_PLACEHOLDERS];
 
+// The Lambdas' timeouts and memory, shared by CDK and the local runner.
+export * from './sizing';
+
 export const DEFINITION_PATH = fileURLToPath(new URL('../audit-organization.asl.json', import.meta.url));
 
 const PLACEHOLDER_PATTERN = /\$\{([^}]*)\}/g;

@@ -17,7 +17,14 @@ import {
   type TemporaryCredentials,
 } from '@org-key-audit/functions/aws';
 import type { ConfigExemption } from '@org-key-audit/functions/core';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '@org-key-audit/functions/core';
+import {
+  DEFAULT_AUDIT_SAFETY_MARGIN_MS,
+  DEFAULT_MAX_AUDIT_ITERATIONS,
+  DEFAULT_OWNER_RULES,
+  DEFAULT_THRESHOLDS,
+  type OwnerRules,
+  type Thresholds,
+} from '@org-key-audit/functions/core';
 import {
   makeAuditAccountHandler,
   makeBuildDigestHandler,
@@ -27,7 +34,7 @@ import {
 } from '@org-key-audit/functions/handlers';
 import type { CollectParams } from '@org-key-audit/functions/runtime';
 import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime';
-import { FUNCTION_PLACEHOLDERS, type TaskName } from './definition';
+import { FUNCTION_PLACEHOLDERS, lambdaSizingFor, type TaskName } from './definition';
 import { type MapChildProgress, runWorkflow, type WorkflowResult, type WorkflowTasks } from './runner';
 
 /** Where each AWS service is reached, and as whom. */
@@ -58,6 +65,8 @@ export interface LocalAuditOptions {
   readonly orgReaderRoleArn?: string;
   readonly thresholds?: Thresholds;
   readonly exemptions?: readonly ConfigExemption[];
+  /** Owners and routing, as OWNERS_JSON gives them to the deployed functions. @default DEFAULT_OWNER_RULES */
+  readonly owners?: OwnerRules;
   /** Map concurrency (ListAccounts returns it to the Map). @default 40 */
   readonly concurrency?: number;
   readonly telemetry?: Telemetry;
@@ -66,6 +75,19 @@ export interface LocalAuditOptions {
   readonly onProgress?: (done: number, total: number, child: MapChildProgress) => void;
   /** Shortens every state-machine Retry wait (tests). */
   readonly retryDelayMs?: number;
+  /**
+   * Multiplies every function's deployed timeout (the sizing table, with `owners` applied as CDK
+   * applies them): 0.01 makes AuditAccount time out with `Sandbox.Timedout` after 6 s instead
+   * of 600 s. @default 1
+   */
+  readonly lambdaTimeScale?: number;
+  /** AuditAccount invocations one account may take (MAX_AUDIT_ITERATIONS). @default 24 */
+  readonly maxAuditIterations?: number;
+  /**
+   * Time AuditAccount keeps for its checkpoint (AUDIT_SAFETY_MARGIN_MS), before the time scale
+   * applies, as the deployment sets it. @default 30 s
+   */
+  readonly auditSafetyMarginMs?: number;
   /** Collector tuning (tests shorten the credential-report polling). */
   readonly collectOptions?: Pick<
     CollectParams,
@@ -153,6 +175,12 @@ export function buildTasks(
     thresholds,
     exemptions: options.exemptions ?? [],
     mapMaxConcurrency: options.concurrency ?? 40,
+    owners: options.owners ?? DEFAULT_OWNER_RULES,
+    maxAuditIterations: options.maxAuditIterations ?? DEFAULT_MAX_AUDIT_ITERATIONS,
+    // The margin shrinks with the timeout it is a share of: a scaled run keeps the same proportion.
+    auditSafetyMarginMs: Math.round(
+      (options.auditSafetyMarginMs ?? DEFAULT_AUDIT_SAFETY_MARGIN_MS) * (options.lambdaTimeScale ?? 1),
+    ),
   };
   const tasks: WorkflowTasks = {
     validateInput: makeValidateInputHandler({ thresholds, telemetry }),
@@ -162,6 +190,7 @@ export function buildTasks(
       s3: clientsOf.listAccounts.s3,
       config,
       telemetry,
+      now,
     }),
     auditAccount: makeAuditAccountHandler({
       sts: clientsOf.auditAccount.sts,
@@ -179,6 +208,7 @@ export function buildTasks(
       telemetry,
       now,
       consoleRegion: null,
+      owners: config.owners,
     }),
     publishDigest: makePublishDigestHandler({
       s3: clientsOf.publishDigest.s3,
@@ -195,6 +225,7 @@ export async function runLocalAudit(
   allClients: LocalAuditClients | WorkflowClients = buildClients(options.aws, options.storage),
 ): Promise<WorkflowResult> {
   const clients = asWorkflowClients(allClients);
+  const owners = options.owners ?? DEFAULT_OWNER_RULES;
   return runWorkflow({
     input: options.input,
     ...(options.executionName === undefined ? {} : { executionName: options.executionName }),
@@ -203,11 +234,12 @@ export async function runLocalAudit(
     sqs: clients.stateMachine.sqs,
     executionFailuresSqs: clients.eventBridge.sqs,
     substitutions: {
-      ValidateInputFunctionArn: `${LOCAL_ARN_PREFIX}ValidateInput`,
-      ListAccountsFunctionArn: `${LOCAL_ARN_PREFIX}ListAccounts`,
-      AuditAccountFunctionArn: `${LOCAL_ARN_PREFIX}AuditAccount`,
-      BuildDigestFunctionArn: `${LOCAL_ARN_PREFIX}BuildDigest`,
-      PublishDigestFunctionArn: `${LOCAL_ARN_PREFIX}PublishDigest`,
+      // The deployed functions' names (infra: org-key-audit-<handler file>), as context.functionName.
+      ValidateInputFunctionArn: `${LOCAL_ARN_PREFIX}validate-input`,
+      ListAccountsFunctionArn: `${LOCAL_ARN_PREFIX}list-accounts`,
+      AuditAccountFunctionArn: `${LOCAL_ARN_PREFIX}audit-account`,
+      BuildDigestFunctionArn: `${LOCAL_ARN_PREFIX}build-digest`,
+      PublishDigestFunctionArn: `${LOCAL_ARN_PREFIX}publish-digest`,
       AccountFailuresQueueUrl: options.queues.accountFailures,
       DigestFailuresQueueUrl: options.queues.digestFailures,
       ReportBucket: options.reportBucket,
@@ -218,6 +250,9 @@ export async function runLocalAudit(
       : { executionFailuresQueueUrl: options.queues.executionFailures }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+    // The timeouts CDK deploys for these owner settings (ListAccounts' tag pacing, PublishDigest's owners).
+    lambdaSizing: lambdaSizingFor({ ...owners, routedOwners: owners.routed.length }),
+    ...(options.lambdaTimeScale === undefined ? {} : { lambdaTimeScale: options.lambdaTimeScale }),
     ...(options.now === undefined ? {} : { now: options.now }),
   });
 }

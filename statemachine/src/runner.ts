@@ -3,6 +3,11 @@
  * every Task bound to a local function or a real SDK call (S3, SQS against whatever
  * AWS_ENDPOINT_URL points to), and the Distributed Map implemented in ./distributed-map.
  * `keyaudit demo`, `keyaudit run`, the e2e tests and the benchmarks all run the workflow through here.
+ *
+ * Each Lambda Task runs under its deployed limits (sizing.ts, `lambdaSizing`): the task gets a
+ * Lambda-like context, and one still running at its timeout × `lambdaTimeScale` fails with
+ * `Sandbox.Timedout` (bindings.ts; the handler itself cannot be stopped, only its late result is
+ * ignored). A Task's own TimeoutSeconds is enforced by aws-local-stepfunctions as `States.Timeout`.
  */
 import './polyfill';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +17,8 @@ import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-l
 import { bindLambda, bindSqsSendMessage, type TaskFunction } from './bindings';
 import {
   FUNCTION_PLACEHOLDERS,
+  LAMBDA_SIZING,
+  type LambdaSizing,
   loadDefinition,
   type Substitutions,
   substitute,
@@ -27,7 +34,7 @@ import { RunnerConfigError } from './errors';
 import type { ContextObject, JsonObject, JsonValue } from './json-path';
 import { type EventLog, MetricsRecorder, type RunMetrics } from './metrics';
 
-export type { TaskFunction } from './bindings';
+export { LAMBDA_TIMEOUT_ERROR, type TaskContext, type TaskFunction } from './bindings';
 export type { MapChildProgress } from './distributed-map';
 export type { RunMetrics } from './metrics';
 
@@ -62,6 +69,19 @@ export interface RunWorkflowOptions {
   readonly mapConcurrencyLimit?: number;
   /** Replaces every Retry wait with this many milliseconds (tests, demo). @default the definition's backoff */
   readonly retryDelayMs?: number;
+  /**
+   * Each function's timeout and memory, enforced on the tasks: the context's
+   * getRemainingTimeInMillis() counts down from the timeout, and a task still running at its end
+   * fails with `Sandbox.Timedout`, as Lambda's invocation does.
+   * @default LAMBDA_SIZING (what CDK deploys with the default config; see lambdaSizingFor)
+   */
+  readonly lambdaSizing?: Readonly<Record<TaskName, LambdaSizing>>;
+  /**
+   * Multiplies every function's timeout (not the Tasks' own TimeoutSeconds), so a test or demo
+   * can see a timeout quickly: 0.01 turns AuditAccount's 600 s into 6 s. Error messages still
+   * quote the deployed timeout. A number > 0. @default 1
+   */
+  readonly lambdaTimeScale?: number;
   /** @default arn:aws:states:us-east-1:000000000000:stateMachine:AuditOrganization */
   readonly stateMachineArn?: string;
   /** The raw (unsubstituted) definition to run. @default the product's audit-organization.asl.json */
@@ -86,6 +106,7 @@ const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 // Long enough for any Map Run, short enough for setTimeout (at most 2^31-1 ms, about 24.8 days).
 const MAP_TASK_TIMEOUT_SECONDS = 2_000_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 type Handler = (input: JsonValue) => Promise<JsonValue>;
 
@@ -104,6 +125,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       `executionName '${executionName}' is invalid: use 1-80 letters, digits, '-' or '_' (it becomes part of S3 keys)`,
     );
   }
+  checkLambdaLimits(options);
   const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
   const { region, account, name: stateMachineName } = parseStateMachineArn(stateMachineArn);
   const executionArn = `arn:aws:states:${region}:${account}:execution:${stateMachineName}:${executionName}`;
@@ -226,12 +248,52 @@ function bindTask(entry: StateEntry, options: RunWorkflowOptions): Handler {
     if (typeof task !== 'function') {
       throw new RunnerConfigError(`tasks.${taskName} is missing: pass a function for Task ${entry.name}`);
     }
-    return bindLambda(task);
+    const sizing = (options.lambdaSizing ?? LAMBDA_SIZING)[taskName];
+    const functionArn = String((entry.state['Parameters'] as JsonObject | undefined)?.['FunctionName']);
+    return bindLambda(task, {
+      functionName: functionNameOf(functionArn),
+      invokedFunctionArn: functionArn,
+      timeoutSeconds: sizing.timeoutSeconds,
+      memoryMb: sizing.memoryMb,
+      timeScale: options.lambdaTimeScale ?? 1,
+    });
   }
   if (resource === SQS_SEND_MESSAGE) return bindSqsSendMessage(options.sqs);
   throw new RunnerConfigError(
     `Task ${entry.name}: Resource ${String(resource)} has no local binding (only lambda:invoke and sqs:sendMessage)`,
   );
+}
+
+/** The name part of a function ARN (`...:function:<name>[:qualifier]`); a bare name stays as it is. */
+function functionNameOf(functionArn: string): string {
+  return /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:([^:]+)/.exec(functionArn)?.[1] ?? functionArn;
+}
+
+function checkLambdaLimits(options: RunWorkflowOptions): void {
+  const scale = options.lambdaTimeScale ?? 1;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
+    throw new RunnerConfigError(
+      `lambdaTimeScale ${String(scale)} is invalid: use a number > 0 (1 = the deployed timeouts, 0.01 = a hundredth)`,
+    );
+  }
+  const sizing = options.lambdaSizing ?? LAMBDA_SIZING;
+  for (const name of Object.values(FUNCTION_PLACEHOLDERS)) {
+    const entry = sizing[name] as LambdaSizing | undefined;
+    if (
+      entry === undefined ||
+      !(Number.isFinite(entry.timeoutSeconds) && entry.timeoutSeconds > 0) ||
+      !(Number.isInteger(entry.memoryMb) && entry.memoryMb > 0)
+    ) {
+      throw new RunnerConfigError(
+        `lambdaSizing.${name} must give timeoutSeconds > 0 and a whole memoryMb > 0 (see LAMBDA_SIZING)`,
+      );
+    }
+    if (entry.timeoutSeconds * 1000 * scale > MAX_TIMER_MS) {
+      throw new RunnerConfigError(
+        `lambdaTimeScale ${scale} makes ${name}'s ${entry.timeoutSeconds} s timeout longer than a timer can wait (about 24.8 days): use a smaller scale`,
+      );
+    }
+  }
 }
 
 /** Every state, nested ones included, with its raw twin; names must be unique (overrides are keyed by name). */

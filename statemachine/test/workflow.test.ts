@@ -44,6 +44,8 @@ function doubles(
             toAudit: ids.length,
             skipped: 0,
             maxConcurrency: 4,
+            maxAuditIterations: 24,
+            ownerWarnings: [],
           };
         }),
     ),
@@ -65,12 +67,13 @@ function doubles(
           digestKey: 'reports/run-1/digest.txt',
           reportKey: 'reports/run-1/report.json',
           csvKey: 'reports/run-1/report.csv',
+          ownerDigestsKey: null,
           summary: SUMMARY,
         })),
     ),
     publishDigest: record(
       'publishDigest',
-      overrides.publishDigest ?? (() => ({ published: true, messageId: 'm-1' })),
+      overrides.publishDigest ?? (() => ({ published: true, messageId: 'm-1', ownerDigests: 0 })),
     ),
   };
 }
@@ -122,6 +125,7 @@ describe('workflow: happy path with failing accounts', () => {
         subject: '[org-key-audit] test',
         bucket: REPORT_BUCKET,
         digestKey: 'reports/run-1/digest.txt',
+        ownerDigestsKey: null,
       },
     ]);
     expect(progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
@@ -135,6 +139,8 @@ describe('workflow: happy path with failing accounts', () => {
       executionName: 'run-1',
       executionArn: EXECUTION_ARN,
       thresholds: {},
+      // The first invocation for an account: nothing to resume.
+      continuation: null,
     });
 
     const rerun = (id: string) => ({ accountIds: [id], thresholds: {}, reason: null });
@@ -301,7 +307,14 @@ describe('workflow: digest failures', () => {
         buildDigest: () => {
           attempts += 1;
           if (attempts === 1) throw new NamedError('Lambda.TooManyRequestsException', 'Rate exceeded');
-          return { subject: 's', digestKey: 'd', reportKey: 'r', csvKey: 'c', summary: SUMMARY };
+          return {
+            subject: 's',
+            digestKey: 'd',
+            reportKey: 'r',
+            csvKey: 'c',
+            ownerDigestsKey: null,
+            summary: SUMMARY,
+          };
         },
       }),
     );

@@ -14,28 +14,47 @@ import { evaluateRequest } from '../../infra/permissions/simulate';
 import {
   catalogueOf,
   DELEGATED,
+  DELEGATED_WITH_OWNERS,
   denyCasesOf,
   type EdgeResult,
   evaluateEdges,
   IN_MANAGEMENT,
+  IN_MANAGEMENT_WITH_OWNERS,
   leakingDenyCases,
   loadSystem,
+  ORG_ID,
   redEdges,
   synthesizeToDirectory,
   withoutStatement,
 } from './support';
 
 const DEPLOYMENTS = [
-  { name: 'delegated administrator (org-reader role)', config: DELEGATED },
-  { name: 'in the management account', config: IN_MANAGEMENT },
+  { name: 'delegated administrator (org-reader role)', config: DELEGATED, owners: false },
+  { name: 'in the management account', config: IN_MANAGEMENT, owners: false },
+  {
+    name: 'delegated administrator (org-reader role), with owners',
+    config: DELEGATED_WITH_OWNERS,
+    owners: true,
+  },
+  { name: 'in the management account, with owners', config: IN_MANAGEMENT_WITH_OWNERS, owners: true },
 ] as const;
+
+/** The edges owner resolution adds (edges.ts, addOwnerEdges), for the org reader or the lister itself. */
+const OWNER_ORGANIZATIONS_ACTIONS = [
+  'organizations:ListAccountsForParent',
+  'organizations:ListAccountsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:ListOrganizationalUnitsForParent',
+  'organizations:ListRoots',
+  'organizations:ListTagsForResource',
+];
 
 const cleanup: string[] = [];
 afterAll(() => {
   for (const dir of cleanup) rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each(DEPLOYMENTS)('the synthesized templates, deployed $name', ({ config }) => {
+describe.each(DEPLOYMENTS)('the synthesized templates, deployed $name', ({ config, owners }) => {
   let dir: string;
   let system: DeployedSystem;
   let edges: Edge[];
@@ -78,6 +97,50 @@ describe.each(DEPLOYMENTS)('the synthesized templates, deployed $name', ({ confi
     expect(
       ids.filter((id) => id.startsWith('cloudwatch.amazonaws.com') && id.endsWith('org-key-audit-alarms')),
     ).toHaveLength(5);
+  });
+
+  it('has the owner edges exactly when the config uses them, made by the org reader when there is one', () => {
+    // Both configs leave useOrgReaderRole unset: the org reader exactly when audit ≠ management.
+    const caller =
+      config.auditAccountId === config.managementAccountId ? 'list-accounts role' : 'org reader role';
+    const organizations = edges.filter((e) => e.id.endsWith('(owners)'));
+    expect(organizations.map((e) => e.action).sort()).toEqual(owners ? OWNER_ORGANIZATIONS_ACTIONS : []);
+    for (const e of organizations) expect(e.id.startsWith(`${caller} → `), e.id).toBe(true);
+    const ids = edges.map((e) => e.id);
+    const cache = [
+      'list-accounts role → s3:GetObject owners/account-tags.json',
+      'list-accounts role → s3:PutObject owners/account-tags.json',
+      'list-accounts role → s3:ListBucket report bucket',
+    ];
+    for (const id of cache) expect(ids.includes(id), id).toBe(owners);
+    // The owner digests are under reports/, which BuildDigest writes and PublishDigest reads anyway.
+    for (const id of [
+      'build-digest role → s3:PutObject reports/*/owners/*.txt',
+      'build-digest role → s3:PutObject reports/*/owner-digests.json',
+      'publish-digest role → s3:GetObject reports/*/owner-digests.json',
+      'publish-digest role → s3:GetObject reports/*/owners/*.txt',
+    ]) {
+      expect(ids).toContain(id);
+    }
+  });
+
+  it('refuses the owner reads to every other role, outside the organization, and when not configured', () => {
+    const ids = denyCases.map((c) => c.id);
+    for (const id of [
+      `audit-account role → organizations:ListTagsForResource ${ORG_ID}/123456789012`,
+      `build-digest role → organizations:ListTagsForResource ${ORG_ID}/123456789012`,
+      `publish-digest role → organizations:ListTagsForResource ${ORG_ID}/123456789012`,
+      'list-accounts role → s3:PutObject owners/other.json',
+      'list-accounts role → s3:PutObject history/latest.json',
+      'list-accounts role → s3:DeleteObject owners/account-tags.json',
+      `publish-digest role → sns:Publish ${config.auditAccountId}/org-key-audit-alarms`,
+      'publish-digest role → s3:PutObject owners/payments.txt',
+    ]) {
+      expect(ids).toContain(id);
+    }
+    const unconfigured = ids.filter((id) => id.includes('with owners.accountTagKey unset'));
+    expect(unconfigured.length > 0).toBe(!owners);
+    expect(ids.some((id) => id.endsWith('with no OU mapped in owners'))).toBe(!owners);
   });
 
   it('turns an edge red, naming it, when one statement it relies on is removed', async () => {

@@ -37,6 +37,19 @@ export const IN_MANAGEMENT: ConfigInput = {
   rollout: { targetOrganizationalUnitIds: ['r-ab12'], callAs: 'SELF' },
 };
 
+/**
+ * Owners that use every Organizations read: an account tag key, a mapped OU, and one routed
+ * owner with an endpoint (the security team keeps digestEmails).
+ */
+export const OWNERS: NonNullable<ConfigInput['owners']> = {
+  accountTagKey: 'cost-center',
+  organizationalUnits: { 'ou-ab12-paym0001': 'payments' },
+  endpoints: { payments: ['payments-oncall@example.com'] },
+};
+
+export const DELEGATED_WITH_OWNERS: ConfigInput = { ...DELEGATED, owners: OWNERS };
+export const IN_MANAGEMENT_WITH_OWNERS: ConfigInput = { ...IN_MANAGEMENT, owners: OWNERS };
+
 /** Synthesizes the whole app into a fresh cdk.out directory and returns its path. */
 export function synthesizeToDirectory(config: ConfigInput): string {
   const outdir = mkdtempSync(join(tmpdir(), 'org-key-audit-cdk-out-'));

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import {
   type AuthorizationDecision,
+  type RunningEmulator,
   type StartEmulatorOptions,
   startEmulator,
 } from '@org-key-audit/emulator';
@@ -19,6 +20,7 @@ import {
   type TaskName,
   type WorkflowClients,
 } from '@org-key-audit/statemachine';
+import type { ConfigInput } from '../../infra/lib/config';
 import {
   type EmulatedDeployment,
   emulatedDeployment,
@@ -41,6 +43,11 @@ export interface DeploymentOptions {
    * pool and the rest stay the product's.
    */
   readonly memberIamMaxAttempts?: number;
+  /**
+   * More deployment configuration (e.g. `owners`), given the started emulator so it can name the
+   * organization's OU ids; merged over the emulated organization's own.
+   */
+  readonly config?: (emulator: RunningEmulator) => Partial<ConfigInput>;
 }
 
 export interface DeployedRoles {
@@ -95,6 +102,7 @@ export async function startDeployedEmulator(
     region: emulator.region,
     // The emulated audit account is a delegated administrator that lists accounts itself.
     useOrgReaderRole: false,
+    ...(options.config === undefined ? {} : options.config(emulator)),
   });
   const cloudAssembly =
     options.mutateAssembly === undefined ? synthesized : options.mutateAssembly(synthesized);

@@ -90,13 +90,20 @@ export interface LocalEnv extends DeployedRoles {
 
 export async function startLocalEnv(
   options: Pick<StartEmulatorOptions, 'orgSpec' | 'accounts' | 'users' | 'seed' | 'now' | 'port'> &
-    Pick<DeploymentOptions, 'enforcePolicies' | 'mutateAssembly'> & {
+    Pick<DeploymentOptions, 'enforcePolicies' | 'mutateAssembly' | 'config'> & {
       readonly preset: PresetName;
       /** Faults on from the start, and restored by resetFaults(). */
       readonly baseFaults?: FaultPatch;
     },
 ): Promise<LocalEnv> {
-  const { preset: presetName, baseFaults, enforcePolicies, mutateAssembly, ...emulatorOptions } = options;
+  const {
+    preset: presetName,
+    baseFaults,
+    enforcePolicies,
+    mutateAssembly,
+    config,
+    ...emulatorOptions
+  } = options;
   const preset: Preset = PRESETS[presetName];
   const roles = await startDeployedEmulator(
     {
@@ -112,6 +119,7 @@ export async function startLocalEnv(
         : { memberIamMaxAttempts: preset.memberIamMaxAttempts }),
       ...(enforcePolicies === undefined ? {} : { enforcePolicies }),
       ...(mutateAssembly === undefined ? {} : { mutateAssembly }),
+      ...(config === undefined ? {} : { config }),
     },
   );
   const { emulator } = roles;
@@ -141,6 +149,13 @@ export interface LocalRun {
   readonly concurrency?: number;
   /** @default the preset's */
   readonly throttleRetry?: Backoff;
+  /** Owners and routing, as OWNERS_JSON gives them to the deployed functions. */
+  readonly owners?: LocalAuditOptions['owners'];
+  /** The deployed Lambda timeouts, scaled (LocalAuditOptions.lambdaTimeScale). @default 1 */
+  readonly lambdaTimeScale?: number;
+  readonly maxAuditIterations?: number;
+  /** Before the time scale applies, as the deployment's AUDIT_SAFETY_MARGIN_MS. @default 30 s */
+  readonly auditSafetyMarginMs?: number;
 }
 
 export function localAuditOptions(env: LocalEnv, run: LocalRun = {}): LocalAuditOptions {
@@ -168,6 +183,10 @@ export function localAuditOptions(env: LocalEnv, run: LocalRun = {}): LocalAudit
     },
     ...(run.telemetry === undefined ? {} : { telemetry: run.telemetry }),
     ...(run.wrapTasks === undefined ? {} : { wrapTasks: run.wrapTasks }),
+    ...(run.owners === undefined ? {} : { owners: run.owners }),
+    ...(run.lambdaTimeScale === undefined ? {} : { lambdaTimeScale: run.lambdaTimeScale }),
+    ...(run.maxAuditIterations === undefined ? {} : { maxAuditIterations: run.maxAuditIterations }),
+    ...(run.auditSafetyMarginMs === undefined ? {} : { auditSafetyMarginMs: run.auditSafetyMarginMs }),
   };
 }
 

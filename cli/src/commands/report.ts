@@ -58,7 +58,9 @@ export function register(program: Command, context: () => OpsContext = () => def
     .addHelpText(
       'after',
       `
-The HTML page makes no network request (inline CSS/JS/SVG, a CSP that forbids fetching).
+The HTML page makes no network request (inline CSS/JS/SVG, a CSP that forbids fetching). It
+shows the open-findings trend of the last full runs, NEW and RESOLVED since the last one, the
+findings with their owner (and an owner filter) and how owners are routed.
 
 Examples:
   keyaudit report s3://org-key-audit-reports/reports/daily-20250303/report.json --out out/report.html

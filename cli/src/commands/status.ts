@@ -1,4 +1,7 @@
-/** `keyaudit status`: the last executions with their audited / failed / skipped counts. */
+/**
+ * `keyaudit status`: the last executions with their audited / failed / skipped counts, and what
+ * is NEW and RESOLVED since the last full run when the run summary says.
+ */
 
 import { InvalidInputError } from '@org-key-audit/functions/core';
 import type { Command } from 'commander';
@@ -15,6 +18,9 @@ interface StatusFlags {
 }
 
 const num = (n: number | null): string => (n === null ? '-' : String(n));
+/** NEW / RESOLVED: a count, "n/c" when the run was not comparable, "-" when the summary predates history. */
+const change = (n: number | null, row: { readonly notComparable: string | null }): string =>
+  n !== null ? String(n) : row.notComparable !== null ? 'n/c' : '-';
 
 export async function statusAction(ctx: OpsContext, flags: StatusFlags): Promise<number> {
   const last = Number(flags.last);
@@ -36,7 +42,7 @@ export async function statusAction(ctx: OpsContext, flags: StatusFlags): Promise
     paint(ctx.io, status === 'SUCCEEDED' ? 'green' : status === 'RUNNING' ? 'yellow' : 'red', status);
   ctx.io.out(
     formatTable(
-      ['started (UTC)', 'status', 'audited', 'failed', 'skipped', 'findings', 'execution'],
+      ['started (UTC)', 'status', 'audited', 'failed', 'skipped', 'findings', 'new', 'resolved', 'execution'],
       rows.map((r) => [
         r.startDate === null ? '-' : r.startDate.slice(0, 16).replace('T', ' '),
         colour(r.status),
@@ -44,17 +50,24 @@ export async function statusAction(ctx: OpsContext, flags: StatusFlags): Promise
         num(r.failed),
         num(r.skipped),
         num(r.findings),
+        change(r.new, r),
+        change(r.resolved, r),
         r.name,
       ]),
     ),
   );
+  if (rows.some((r) => r.notComparable !== null)) {
+    ctx.io.out('n/c: not comparable with the last full run (keyaudit status --json gives the reason)');
+  }
   return EXIT.OK;
 }
 
 export function register(program: Command, context: () => OpsContext = () => defaultContext()): void {
   program
     .command('status')
-    .description('Show the last executions: time, status, accounts audited/failed/skipped, findings')
+    .description(
+      'Show the last executions: time, status, accounts audited/failed/skipped, findings, new and resolved',
+    )
     .option('--last <n>', 'how many executions (1-100)', '10')
     .option('--stack <name>', 'the deployed AuditorStack', DEFAULT_STACK_NAME)
     .option('--state-machine <arn>', 'state machine ARN (default: the stack output StateMachineArn)')

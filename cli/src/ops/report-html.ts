@@ -1,20 +1,31 @@
 /**
  * `keyaudit report` as one self-contained HTML page: inline CSS, JS and SVG, and a Content
  * Security Policy that forbids every fetch, so opening it never calls out. Every value taken
- * from the report is escaped; sorting and filtering work on the rendered table cells, so no
- * report data is ever placed inside the script.
+ * from the report is escaped; sorting and filtering work on the rendered table cells (and the
+ * rows' data-owner attribute), so no report data is ever placed inside the script. Without
+ * JavaScript every row stays visible and the charts still draw (they are plain SVG).
  */
 
-import type { Report } from '@org-key-audit/functions/core';
+import type { OwnerRouting, Report, StillOpen, TrendPoint } from '@org-key-audit/functions/core';
 import {
   type Finding,
   type HistoryFinding,
-  type ResolvedWhy,
   SEVERITIES,
   type Severity,
+  TREND_RUNS,
 } from '@org-key-audit/functions/core';
 import { escapeHtml as e } from './html';
-import { histogramSvg, keyAgeHistogram, SEVERITY_COLOURS } from './report-chart';
+import { histogramSvg, keyAgeHistogram, SEVERITY_COLOURS, trendSvg, trendTotal } from './report-chart';
+import {
+  changesSummaryText,
+  NO_OWNER,
+  ownerOf,
+  type RoutingEntry,
+  resolvedWhyText,
+  routingText,
+  stillOpenText,
+  unroutedOwners,
+} from './report-text';
 
 const CSS = `
 *{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:24px;color:#1f2328;background:#f6f8fa}
@@ -27,10 +38,15 @@ th{cursor:pointer;user-select:none;white-space:nowrap;background:#f6f8fa}th[aria
 td.num,th.num{text-align:right}input[type=search]{padding:4px 8px;width:280px;border:1px solid #d0d7de;border-radius:6px}
 .sev{display:inline-block;padding:0 6px;border-radius:10px;color:#fff;font-size:12px}.legend span{margin-right:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}.axis{font-size:11px;fill:#57606a}
-.empty{color:#57606a;font-style:italic}code{font-size:12px}
+.empty{color:#57606a;font-style:italic}code{font-size:12px}select{padding:3px 6px;border:1px solid #d0d7de;border-radius:6px}
+details{margin-top:8px}summary{cursor:pointer;color:#57606a}h3{font-size:15px;margin:16px 0 6px}
 `;
 
-/** Sorting (click a header) and filtering (type in the box above a table); no data inside. */
+/**
+ * Sorting (click a header) and filtering (type in the box above a table, pick an owner); no data
+ * inside. A row is shown when it matches the text and the owner; the owner control is hidden
+ * until this script runs, since without it the control could do nothing.
+ */
 const SCRIPT = `
 (function(){
   function key(cell,type){var v=cell.getAttribute('data-value');if(v===null)v=cell.textContent||'';
@@ -43,12 +59,18 @@ const SCRIPT = `
       var body=table.tBodies[0];var rows=Array.prototype.slice.call(body.rows);
       rows.sort(function(a,b){var x=key(a.cells[i],type),y=key(b.cells[i],type);return (x<y?-1:x>y?1:0)*(asc?1:-1);});
       rows.forEach(function(r){body.appendChild(r);});});});});
+  function apply(id){var table=document.getElementById(id);if(!table||!table.tBodies[0])return;
+    var input=document.querySelector('input[data-filter="'+id+'"]'),select=document.querySelector('select[data-owner-filter="'+id+'"]');
+    var q=input?input.value.trim().toLowerCase():'',owner=select?select.value:'',shown=0;
+    Array.prototype.forEach.call(table.tBodies[0].rows,function(r){
+      var hit=(q===''||(r.textContent||'').toLowerCase().indexOf(q)>=0)&&(owner===''||r.getAttribute('data-owner')===owner);
+      r.hidden=!hit;if(hit)shown++;});
+    var out=document.getElementById(id+'-count');if(out)out.textContent=String(shown);}
   document.querySelectorAll('input[data-filter]').forEach(function(input){
-    var table=document.getElementById(input.getAttribute('data-filter'));
-    input.addEventListener('input',function(){var q=input.value.trim().toLowerCase();var shown=0;
-      Array.prototype.forEach.call(table.tBodies[0].rows,function(r){var hit=(r.textContent||'').toLowerCase().indexOf(q)>=0;
-        r.hidden=!hit;if(hit)shown++;});
-      var out=document.getElementById(input.getAttribute('data-filter')+'-count');if(out)out.textContent=String(shown);});});
+    input.addEventListener('input',function(){apply(input.getAttribute('data-filter'));});});
+  document.querySelectorAll('select[data-owner-filter]').forEach(function(select){
+    var wrap=select.closest('.owner-filter');if(wrap)wrap.hidden=false;
+    select.addEventListener('change',function(){apply(select.getAttribute('data-owner-filter'));});});
 })();
 `;
 
@@ -63,12 +85,20 @@ interface Column<T> {
   readonly value?: (row: T) => string | number;
 }
 
+interface TableOptions<T> {
+  /** Owners for the owner filter (a <select> next to the text box); rows need data-owner. */
+  readonly owners?: readonly string[];
+  /** The row's owner, for the owner filter. */
+  readonly rowOwner?: (row: T) => string;
+}
+
 function table<T>(
   id: string,
   columns: readonly Column<T>[],
   rows: readonly T[],
   empty: string,
   filter: boolean,
+  options: TableOptions<T> = {},
 ): string {
   if (rows.length === 0) return `<p class="empty" id="${id}-empty">${e(empty)}</p>`;
   const head = columns
@@ -80,7 +110,7 @@ function table<T>(
   const body = rows
     .map(
       (row) =>
-        `<tr>${columns
+        `<tr${options.rowOwner === undefined ? '' : ` data-owner="${e(options.rowOwner(row))}"`}>${columns
           .map((c) => {
             const value = c.value === undefined ? '' : ` data-value="${e(c.value(row))}"`;
             return `<td${c.type === 'number' ? ' class="num"' : ''}${value}>${c.cell(row)}</td>`;
@@ -88,8 +118,15 @@ function table<T>(
           .join('')}</tr>`,
     )
     .join('\n');
+  const owners = options.owners ?? [];
+  const ownerBox =
+    owners.length === 0
+      ? ''
+      : ` <span class="owner-filter" hidden><select data-owner-filter="${id}" autocomplete="off" aria-label="Owner of ${e(id)}"><option value="">all owners</option>${owners
+          .map((o) => `<option value="${e(o)}">${e(o === NO_OWNER ? `${NO_OWNER} (no owner)` : o)}</option>`)
+          .join('')}</select></span>`;
   const box = filter
-    ? `<p><input type="search" placeholder="Filter…" aria-label="Filter ${e(id)}" data-filter="${id}"> <span id="${id}-count">${rows.length}</span> shown</p>`
+    ? `<p><input type="search" placeholder="Filter…" aria-label="Filter ${e(id)}" data-filter="${id}">${ownerBox} <span id="${id}-count">${rows.length}</span> shown</p>`
     : '';
   return `${box}<table id="${id}" class="sortable"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
@@ -112,6 +149,7 @@ const findingColumns: readonly Column<FindingRow>[] = [
   { title: 'Finding', cell: (r) => e(r.finding.type) },
   { title: 'Account', cell: (r) => `${e(r.finding.accountId)}<br>${e(r.accountName)}` },
   { title: 'User', cell: (r) => e(r.finding.userName) },
+  { title: 'Owner', cell: (r) => e(ownerOf(r.finding)) },
   { title: 'Access key', cell: (r) => `<code>${e(r.finding.accessKeyId ?? '-')}</code>` },
   {
     title: 'Age (days)',
@@ -141,16 +179,15 @@ const historyColumns: readonly Column<HistoryFinding>[] = [
   { title: 'Finding', cell: (f) => e(f.type) },
   { title: 'Account', cell: (f) => e(f.accountId) },
   { title: 'User', cell: (f) => e(f.userName) },
+  { title: 'Owner', cell: (f) => e(ownerOf(f)) },
   { title: 'Access key', cell: (f) => `<code>${e(f.accessKeyId ?? '-')}</code>` },
   { title: 'First seen', cell: (f) => e(f.firstSeenAt.slice(0, 10)), value: (f) => f.firstSeenAt },
 ];
 
-const WHY: Readonly<Record<ResolvedWhy['kind'], string>> = {
-  exempted: 'now exempted',
-  changed: 'now reported as',
-  'account-left': 'account left the organization',
-  'no-longer-reported': 'no longer reported (deactivated, deleted or rotated)',
-};
+const stillOpenColumns: readonly Column<StillOpen>[] = [
+  ...(historyColumns as readonly Column<StillOpen>[]),
+  { title: 'Days open', type: 'number', cell: (f) => e(f.daysOpen) },
+];
 
 /** NEW and RESOLVED since the last full run (docs/architecture.md, "Run history"). */
 function changesSection(report: Report): string {
@@ -160,21 +197,90 @@ function changesSection(report: Report): string {
     return `<section id="changes"><h2>Changes since the last full run</h2><p class="empty" id="changes-none">No comparison: ${e(changes.reason)}.</p></section>`;
   }
   const resolved = changes.resolved.map((r) => ({ ...r.finding, why: r.why }));
+  const details = (id: string, summary: string, body: string) =>
+    `<details id="${id}"><summary>${e(summary)}</summary>${body}</details>`;
   return `<section id="changes"><h2>Changes since the last full run</h2>
-<p class="meta">Compared with <code>${e(changes.previousExecution)}</code> (${e(changes.previousAt)}); ${e(changes.stillOpen.length)} still open, ${e(changes.notRechecked.length)} not re-checked.</p>
+<p class="meta" id="changes-summary">${e(changesSummaryText(changes))}</p>
 <h3>New (${e(changes.new.length)})</h3>${table('new-table', historyColumns, changes.new, 'Nothing new.', false)}
 <h3>Resolved (${e(resolved.length)})</h3>${table(
     'resolved-table',
-    [
-      ...historyColumns,
-      {
-        title: 'Why',
-        cell: (r: (typeof resolved)[number]) =>
-          e(r.why.kind === 'changed' ? `${WHY.changed} ${r.why.now}` : WHY[r.why.kind]),
-      },
-    ],
+    [...historyColumns, { title: 'Why', cell: (r: (typeof resolved)[number]) => e(resolvedWhyText(r.why)) }],
     resolved,
     'Nothing resolved.',
+    false,
+  )}
+${
+  changes.stillOpen.length === 0
+    ? ''
+    : details(
+        'still-open',
+        `Still open: ${stillOpenText(changes.stillOpen)}`,
+        table(
+          'still-open-table',
+          stillOpenColumns,
+          [...changes.stillOpen].sort((a, b) => b.daysOpen - a.daysOpen),
+          '',
+          false,
+        ),
+      )
+}${
+  changes.notRechecked.length === 0
+    ? ''
+    : details(
+        'not-rechecked',
+        `Not re-checked (${changes.notRechecked.length}): in accounts this run could not audit`,
+        table('not-rechecked-table', historyColumns, changes.notRechecked, '', false),
+      )
+}</section>`;
+}
+
+/** The open-findings trend over the last full runs, or why there is none yet. */
+function trendSection(trend: readonly TrendPoint[] | undefined, legend: string): string {
+  const points = (trend ?? []).slice(-TREND_RUNS);
+  const head = '<section id="trend"><h2>Open findings over the last full runs</h2>';
+  if (points.length < 2) {
+    return `${head}<p class="empty" id="trend-none">The trend needs two full runs; this report has ${points.length}.</p></section>`;
+  }
+  const data = table(
+    'trend-table',
+    [
+      { title: 'Run', cell: (p: TrendPoint) => e(p.executionName) },
+      { title: 'Date', cell: (p: TrendPoint) => e(p.at.slice(0, 10)), value: (p: TrendPoint) => p.at },
+      ...SEVERITIES.map(
+        (s): Column<TrendPoint> => ({ title: s, type: 'number', cell: (p) => e(p.bySeverity[s] ?? 0) }),
+      ),
+      { title: 'Open', type: 'number', cell: (p: TrendPoint) => e(trendTotal(p)) },
+    ],
+    points,
+    '',
+    false,
+  );
+  return `${head}
+<p class="meta">Open findings at each full run, by severity (critical at the bottom); not-re-checked findings count as open.</p>
+${trendSvg(points)}
+<p class="legend">${legend}</p>
+<details id="trend-data"><summary>Trend data (${e(points.length)} runs)</summary>${data}</details></section>`;
+}
+
+/** Who gets which findings: each owner, its count, and whether it has a digest of its own. */
+function routingSection(routing: OwnerRouting | undefined): string {
+  if (routing === undefined) return '';
+  const unrouted = unroutedOwners(routing);
+  const note =
+    unrouted.length === 0
+      ? 'Every owner with findings has a digest of its own.'
+      : `Not routed (${unrouted.length}): ${unrouted.map((o) => o.owner).join(', ')}; their findings reach only the security team’s full digest.`;
+  return `<section id="routing"><h2>Routing</h2>
+<p class="meta">Security team: <code>${e(routing.securityTeam)}</code>, which receives every finding in the full digest.</p>
+<p id="routing-unrouted">${e(note)}</p>${table(
+    'routing-table',
+    [
+      { title: 'Owner', cell: (o: RoutingEntry) => e(o.owner) },
+      { title: 'Findings', type: 'number', cell: (o: RoutingEntry) => e(o.findings) },
+      { title: 'Digest', cell: (o: RoutingEntry) => e(routingText(o, routing)) },
+    ],
+    routing.owners,
+    'No owner has findings.',
     false,
   )}</section>`;
 }
@@ -194,6 +300,9 @@ export function renderReportHtml(report: Report): string {
   );
   const card = (n: number, label: string, alert = false) =>
     `<div class="card${alert && n > 0 ? ' alert' : ''}"><div class="n">${e(n)}</div><div class="l">${e(label)}</div></div>`;
+  const owners = [...new Set(findings.map((r) => ownerOf(r.finding)))].sort((a, b) =>
+    a === NO_OWNER ? 1 : b === NO_OWNER ? -1 : a < b ? -1 : a > b ? 1 : 0,
+  );
   const legend = SEVERITIES.map(
     (s) => `<span><i style="background:${SEVERITY_COLOURS[s]}"></i>${e(s)}</span>`,
   ).join('');
@@ -234,17 +343,27 @@ export function renderReportHtml(report: Report): string {
 <div class="cards" id="summary-cards">
 ${card(t.accounts, 'accounts')}${card(t.audited, 'audited')}${card(t.failed + t.skipped, 'not audited', true)}${card(t.findings, 'findings', true)}${card(t.bySeverity.critical, 'critical', true)}${card(t.bySeverity.high, 'high', true)}${card(t.accountsWithFindings, 'accounts with findings')}${card(t.exempted, 'exempted')}
 </div>
+${trendSection(report.trend, legend)}
 <section id="ages"><h2>Key ages by severity</h2>
 <p class="meta">Each key counted once, at its most severe finding.</p>
 ${histogramSvg(keyAgeHistogram(report))}
 <p class="legend">${legend}</p></section>
 ${changesSection(report)}
 <section id="accounts"><h2>Accounts</h2>${accountsTable}</section>
-<section id="findings"><h2>Findings (${e(findings.length)})</h2>${table('findings-table', findingColumns, findings, 'No key needs attention.', true)}</section>
+<section id="findings"><h2>Findings (${e(findings.length)})</h2>${table(
+    'findings-table',
+    findingColumns,
+    findings,
+    'No key needs attention.',
+    true,
+    // No owner filter when no finding has an owner (reports from before owners).
+    owners.some((o) => o !== NO_OWNER) ? { owners, rowOwner: (r) => ownerOf(r.finding) } : {},
+  )}</section>
+${routingSection(report.owners)}
 <section id="exempted"><h2>Exempted keys (${e(exempted.length)})</h2>${table(
     'exempted-table',
     [
-      ...findingColumns.slice(0, 6),
+      ...findingColumns.slice(0, 7),
       { title: 'Reason', cell: (r: FindingRow) => e(r.finding.exemption?.reason ?? '') },
       { title: 'Until', cell: (r: FindingRow) => e(r.finding.exemption?.until ?? '') },
       { title: 'Source', cell: (r: FindingRow) => e(r.finding.exemption?.source ?? '') },

@@ -1,7 +1,11 @@
-/** The report as Markdown, for tickets and chat: totals, accounts not audited, findings. */
+/**
+ * The report as Markdown, for tickets and chat: totals, changes since the last full run,
+ * accounts not audited, findings, routing by owner.
+ */
 
-import type { Report } from '@org-key-audit/functions/core';
+import type { HistoryFinding, Report } from '@org-key-audit/functions/core';
 import { SEVERITIES } from '@org-key-audit/functions/core';
+import { changesSummaryText, ownerOf, resolvedWhyText, routingText, unroutedOwners } from './report-text';
 
 /** Escapes what would break a table cell or turn into markup; names come from member accounts. */
 export function mdCell(value: unknown): string {
@@ -18,6 +22,66 @@ function mdTable(headers: readonly string[], rows: readonly (readonly unknown[])
     `|${headers.map(() => ' --- ').join('|')}|`,
     ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
   ].join('\n');
+}
+
+const HISTORY_HEADERS = ['severity', 'finding', 'account', 'user', 'owner', 'access key', 'first seen'];
+const historyCells = (f: HistoryFinding): unknown[] => [
+  f.severity,
+  f.type,
+  f.accountId,
+  f.userName,
+  ownerOf(f),
+  f.accessKeyId ?? '',
+  f.firstSeenAt.slice(0, 10),
+];
+
+/** NEW and RESOLVED since the last full run, as the HTML page shows them; nothing when absent. */
+function changesLines(report: Report): string[] {
+  const changes = report.changes;
+  if (changes === undefined) return [];
+  const out = ['', '## Changes since the last full run', ''];
+  if (!changes.comparable) {
+    out.push(`No comparison: ${mdCell(changes.reason)}.`);
+    return out;
+  }
+  out.push(mdCell(changesSummaryText(changes)), '', `### New (${changes.new.length})`, '');
+  out.push(
+    changes.new.length === 0 ? 'Nothing new.' : mdTable(HISTORY_HEADERS, changes.new.map(historyCells)),
+  );
+  out.push('', `### Resolved (${changes.resolved.length})`, '');
+  out.push(
+    changes.resolved.length === 0
+      ? 'Nothing resolved.'
+      : mdTable(
+          [...HISTORY_HEADERS, 'why'],
+          changes.resolved.map((r) => [...historyCells(r.finding), resolvedWhyText(r.why)]),
+        ),
+  );
+  return out;
+}
+
+/** Owners, their findings and whether each has a digest of its own; nothing when absent. */
+function routingLines(report: Report): string[] {
+  const routing = report.owners;
+  if (routing === undefined) return [];
+  const unrouted = unroutedOwners(routing);
+  return [
+    '',
+    '## Routing',
+    '',
+    `Security team: ${mdCell(routing.securityTeam)}, which receives every finding in the full digest.`,
+    '',
+    unrouted.length === 0
+      ? 'Every owner with findings has a digest of its own.'
+      : `Not routed (${unrouted.length}): ${unrouted.map((o) => mdCell(o.owner)).join(', ')}; their findings reach only the security team’s full digest.`,
+    '',
+    routing.owners.length === 0
+      ? 'No owner has findings.'
+      : mdTable(
+          ['owner', 'findings', 'digest'],
+          routing.owners.map((o) => [o.owner, o.findings, routingText(o, routing)]),
+        ),
+  ];
 }
 
 export function renderReportMarkdown(report: Report): string {
@@ -41,6 +105,7 @@ export function renderReportMarkdown(report: Report): string {
         ],
       ],
     ),
+    ...changesLines(report),
   ];
   const notAudited = report.accounts.filter((a) => a.status !== 'AUDITED');
   if (notAudited.length > 0) {
@@ -60,12 +125,21 @@ export function renderReportMarkdown(report: Report): string {
     findings.length === 0
       ? 'No key needs attention.'
       : mdTable(
-          ['severity', 'finding', 'account', 'user', 'access key', 'age (days)'],
+          ['severity', 'finding', 'account', 'user', 'owner', 'access key', 'age (days)'],
           [...findings]
             .sort((x, y) => SEVERITIES.indexOf(x.severity) - SEVERITIES.indexOf(y.severity))
-            .map((f) => [f.severity, f.type, f.accountId, f.userName, f.accessKeyId ?? '', f.ageDays ?? '']),
+            .map((f) => [
+              f.severity,
+              f.type,
+              f.accountId,
+              f.userName,
+              ownerOf(f),
+              f.accessKeyId ?? '',
+              f.ageDays ?? '',
+            ]),
         ),
   );
+  out.push(...routingLines(report));
   const exempted = report.accounts.flatMap((a) => a.exempted);
   if (exempted.length > 0) {
     out.push(

@@ -66,5 +66,35 @@ export function checkReport(json: unknown, source: string): Report {
     if (typeof a['counts'] !== 'object' || a['counts'] === null)
       throw fail(`accounts[${i}].counts`, 'an object');
   }
+  // The optional sections of newer reports: absent is fine, a foreign shape is not.
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+  const changes = r['changes'];
+  if (changes !== undefined) {
+    if (!isObject(changes) || typeof changes['comparable'] !== 'boolean') {
+      throw fail('changes', 'an object with "comparable"');
+    }
+    if (changes['comparable'] === true) {
+      for (const list of ['new', 'stillOpen', 'resolved', 'notRechecked']) {
+        if (!Array.isArray(changes[list])) throw fail(`changes.${list}`, 'a list');
+      }
+    }
+  }
+  const trend = r['trend'];
+  if (trend !== undefined) {
+    if (!Array.isArray(trend)) throw fail('trend', 'a list');
+    for (const [i, point] of (trend as unknown[]).entries()) {
+      if (!isObject(point) || typeof point['executionName'] !== 'string' || typeof point['at'] !== 'string') {
+        throw fail(`trend[${i}]`, 'an object with executionName and at');
+      }
+      if (!isObject(point['bySeverity'])) throw fail(`trend[${i}].bySeverity`, 'an object');
+    }
+  }
+  const owners = r['owners'];
+  if (owners !== undefined) {
+    if (!isObject(owners) || typeof owners['securityTeam'] !== 'string') {
+      throw fail('owners', 'an object with securityTeam');
+    }
+    if (!Array.isArray(owners['owners'])) throw fail('owners.owners', 'a list');
+  }
   return json as Report;
 }

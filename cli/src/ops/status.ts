@@ -19,6 +19,11 @@ export interface ExecutionStatusRow {
   readonly failed: number | null;
   readonly skipped: number | null;
   readonly findings: number | null;
+  /** NEW and RESOLVED since the last full run; null when the summary has no comparison. */
+  readonly new: number | null;
+  readonly resolved: number | null;
+  /** Why the run could not be compared with the last full run; null when it was, or is unknown. */
+  readonly notComparable: string | null;
   readonly reason: string | null;
 }
 
@@ -76,6 +81,9 @@ export async function recentExecutions(
       failed: summary?.totals.failed ?? null,
       skipped: summary?.totals.skipped ?? null,
       findings: summary?.totals.findings ?? null,
+      new: summary?.changes?.comparable === true ? summary.changes.new : null,
+      resolved: summary?.changes?.comparable === true ? summary.changes.resolved : null,
+      notComparable: summary?.changes?.comparable === false ? summary.changes.reason : null,
       reason,
     });
   }

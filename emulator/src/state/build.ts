@@ -12,7 +12,7 @@ import {
   roleArn,
   type UserRecord,
 } from './model';
-import { type AccountSpec, type KeySpec, secondsOfDay } from './spec';
+import { type AccountSpec, type KeySpec, type OuSpec, secondsOfDay } from './spec';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_ROLE_NAME = 'OrgKeyAuditRole';
@@ -74,6 +74,44 @@ function drawnAt(times: Random, nowMs: number, daysAgo: number): number {
   return plantedAt(nowMs, daysAgo, times.int(0, lastSecond(nowMs, daysAgo)));
 }
 
+const ID_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+function lowerId(random: Random, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ID_CHARS[random.int(0, ID_CHARS.length - 1)];
+  return out;
+}
+
+/**
+ * Adds the spec's OUs (parents before children) with ids as AWS forms them: `ou-`, the root
+ * id's part, `-` and 8 characters. Answers each OU's path → id.
+ */
+function addOrganizationalUnits(
+  org: OrganizationRecord,
+  ous: readonly OuSpec[],
+  random: Random,
+): Map<string, string> {
+  const ids = new Map<string, string>();
+  const rootPart = org.root.id.slice(2);
+  const visit = (list: readonly OuSpec[], parentId: string, parentPath: string) => {
+    for (const spec of list) {
+      let id = `ou-${rootPart}-${lowerId(random, 8)}`;
+      while (org.organizationalUnits.has(id)) id = `ou-${rootPart}-${lowerId(random, 8)}`;
+      const path = parentPath === '' ? spec.name : `${parentPath}/${spec.name}`;
+      org.organizationalUnits.set(id, {
+        id,
+        name: spec.name,
+        parentId,
+        tags: new Map(Object.entries(spec.tags ?? {})),
+      });
+      ids.set(path, id);
+      visit(spec.children ?? [], id, path);
+    }
+  };
+  visit(ous, org.root.id, '');
+  return ids;
+}
+
 function keyRecord(
   random: Random,
   times: Random,
@@ -117,6 +155,14 @@ function keyRecord(
   };
 }
 
+function resolveOu(ids: ReadonlyMap<string, string>, path: string, index: number): string {
+  const id = ids.get(path);
+  if (id === undefined) {
+    throw new RangeError(`accounts.${index}.ou: no OU ${path} in organizationalUnits`);
+  }
+  return id;
+}
+
 export function buildOrganization(
   accounts: readonly AccountSpec[],
   options: {
@@ -125,6 +171,8 @@ export function buildOrganization(
     readonly roleName?: string;
     /** @default AUDITOR_ROLE_NAME */
     readonly auditorRoleName?: string;
+    /** The OU tree; accounts name theirs by path in `ou`. @default none: every account under the root */
+    readonly organizationalUnits?: readonly OuSpec[];
   },
 ): BuiltOrganization {
   const [management, audit] = accounts;
@@ -144,7 +192,14 @@ export function buildOrganization(
   const random = createRandom(hashString(`ids:${options.seed}`));
   // Times of day come from a stream of their own, so ids stay what they were for a seed.
   const times = createRandom(hashString(`times:${options.seed}`));
-  const org = createOrganization(`o-${awsId(random, '').slice(0, 10).toLowerCase()}`, management.id);
+  // The tree's ids come from a stream of their own, so the other ids stay what they were for a seed.
+  const treeIds = createRandom(hashString(`org-tree:${options.seed}`));
+  const org = createOrganization(
+    `o-${awsId(random, '').slice(0, 10).toLowerCase()}`,
+    management.id,
+    `r-${lowerId(treeIds, 4)}`,
+  );
+  const ouIds = addOrganizationalUnits(org, options.organizationalUnits ?? [], treeIds);
   org.delegatedAdministrators.add(audit.id);
   const auditorArn = roleArn(audit.id, auditorRoleName);
 
@@ -183,6 +238,8 @@ export function buildOrganization(
       ),
       rootMfa: spec.rootKeys.length === 0,
       report: null,
+      parentId: spec.ou === undefined ? org.root.id : resolveOu(ouIds, spec.ou, i),
+      tags: new Map(Object.entries(spec.tags ?? {})),
     };
     if (spec.auditRole) {
       account.roles.set(roleName, {

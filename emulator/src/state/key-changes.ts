@@ -117,3 +117,66 @@ export function deleteAccessKey(
   org.credentials.delete(accessKeyId);
   return owner;
 }
+
+const DAY_MS = 86_400_000;
+
+export interface NewUserSpec {
+  readonly userName: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  /** Each key `ageDays` old at this moment; never used unless `lastUsedDaysAgo` says when. */
+  readonly keys: readonly { readonly ageDays: number; readonly lastUsedDaysAgo?: number | null }[];
+}
+
+/**
+ * A user that appears between two audits with keys already old: what an account that was
+ * moved into the organization, or a user created from an old template, looks like to the audit.
+ */
+export function createUser(
+  org: OrganizationRecord,
+  account: AccountRecord,
+  spec: NewUserSpec,
+  nowMs: number,
+  random: Random,
+): KeyRecord[] {
+  if (!/^[\w+=,.@-]{1,64}$/.test(spec.userName)) {
+    throw new KeyChangeError(`${spec.userName} is not an IAM user name (1-64 of [A-Za-z0-9+=,.@_-])`, 409);
+  }
+  if (findUser(account, spec.userName) !== undefined) {
+    throw new KeyChangeError(`account ${account.id} already has a user ${spec.userName}`, 409);
+  }
+  if (spec.keys.length > MAX_KEYS_PER_USER) {
+    throw new KeyChangeError(`IAM allows at most ${MAX_KEYS_PER_USER} access keys per user`, 409);
+  }
+  const second = (ms: number) => Math.floor(ms / 1000) * 1000;
+  const keys = spec.keys.map((k): KeyRecord => {
+    if (!Number.isInteger(k.ageDays) || k.ageDays < 0) {
+      throw new KeyChangeError(`keys[].ageDays must be a whole number of days, got ${k.ageDays}`, 409);
+    }
+    const used = k.lastUsedDaysAgo ?? null;
+    if (used !== null && (!Number.isInteger(used) || used < 0 || used > k.ageDays)) {
+      throw new KeyChangeError(`keys[].lastUsedDaysAgo must be 0..ageDays, got ${used}`, 409);
+    }
+    let accessKeyId = awsId(random, 'AKIA');
+    while (org.credentials.has(accessKeyId)) accessKeyId = awsId(random, 'AKIA');
+    return {
+      accessKeyId,
+      secretAccessKey: secretKey(random),
+      status: 'Active',
+      createdAt: second(nowMs - k.ageDays * DAY_MS),
+      lastUsedAt: used === null ? null : second(nowMs - used * DAY_MS),
+      lastUsedService: used === null ? null : 's3',
+      lastUsedRegion: used === null ? null : 'us-east-1',
+    };
+  });
+  const oldest = Math.max(0, ...spec.keys.map((k) => k.ageDays));
+  account.users.push({
+    userName: spec.userName,
+    userId: awsId(random, 'AIDA'),
+    createdAt: second(nowMs - oldest * DAY_MS),
+    passwordLastUsedAt: null,
+    keys,
+    tags: Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+  });
+  for (const key of keys) registerUserKey(org, account.id, spec.userName, key);
+  return keys;
+}

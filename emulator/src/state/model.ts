@@ -67,6 +67,27 @@ export interface AccountRecord {
   readonly rootKeys: KeyRecord[];
   readonly rootMfa: boolean;
   report: ReportGeneration | null;
+  /** The root's or an OU's id: where ListAccountsForParent finds the account. */
+  parentId: string;
+  /** Organizations tags on the account (ListTagsForResource), key → value. */
+  readonly tags: Map<string, string>;
+}
+
+/** An organizational unit: a node of the tree under the root. */
+export interface OrganizationalUnitRecord {
+  /** `ou-<the root id's part>-<8 to 32 lowercase letters or digits>`, as AWS forms them. */
+  readonly id: string;
+  readonly name: string;
+  /** The root's or another OU's id. */
+  readonly parentId: string;
+  readonly tags: Map<string, string>;
+}
+
+export interface RootRecord {
+  /** `r-` and 4 to 32 lowercase letters or digits. */
+  readonly id: string;
+  readonly name: string;
+  readonly tags: Map<string, string>;
 }
 
 export type Principal =
@@ -96,16 +117,49 @@ export interface OrganizationRecord {
   readonly accounts: Map<string, AccountRecord>;
   /** Every access key id the emulator knows: users', roots', sessions', the auditor's. */
   readonly credentials: Map<string, CredentialRecord>;
+  /** The organization's one root (AWS has exactly one). */
+  readonly root: RootRecord;
+  /** Insertion order is ListOrganizationalUnitsForParent order; parents come before children. */
+  readonly organizationalUnits: Map<string, OrganizationalUnitRecord>;
 }
 
-export function createOrganization(organizationId: string, managementAccountId: string): OrganizationRecord {
+export function createOrganization(
+  organizationId: string,
+  managementAccountId: string,
+  rootId: string,
+): OrganizationRecord {
   return {
     organizationId,
     managementAccountId,
     delegatedAdministrators: new Set(),
     accounts: new Map(),
     credentials: new Map(),
+    root: { id: rootId, name: 'Root', tags: new Map() },
+    organizationalUnits: new Map(),
   };
+}
+
+/** `Workloads/Prod` for an OU (names from the root down, joined by `/`); '' for the root. */
+export function parentPath(org: OrganizationRecord, parentId: string): string {
+  const names: string[] = [];
+  for (let id = parentId; id !== org.root.id; ) {
+    const ou = org.organizationalUnits.get(id);
+    if (ou === undefined) break;
+    names.unshift(ou.name);
+    id = ou.parentId;
+  }
+  return names.join('/');
+}
+
+/** The OU whose path (`Workloads/Prod`, as parentPath writes it) this is, if any. */
+export function findOrganizationalUnitByPath(
+  org: OrganizationRecord,
+  path: string,
+): OrganizationalUnitRecord | undefined {
+  for (const ou of org.organizationalUnits.values()) {
+    if (parentPath(org, ou.id) === path) return ou;
+  }
+  return undefined;
 }
 
 export function addAccount(org: OrganizationRecord, account: AccountRecord): void {

@@ -94,6 +94,59 @@ export const userSpecSchema = z.strictObject({
   plantedExempt: z.optional(z.boolean()),
 });
 
+/**
+ * Organizations tags (on an account, an OU): keys of 1-128 characters not starting with `aws:`
+ * (AWS's own), values of 0-256, at most 50 per resource.
+ */
+export const orgTagsSchema = z
+  .record(
+    z.string().check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.refine(
+        (k) => !k.toLowerCase().startsWith('aws:'),
+        'tag keys starting with "aws:" are reserved for AWS',
+      ),
+    ),
+    z.string().check(z.maxLength(256)),
+  )
+  .check(
+    z.refine((tags) => Object.keys(tags).length <= 50, 'Organizations allows at most 50 tags per resource'),
+  );
+
+/** An organizational unit and the OUs under it, to any depth. */
+export interface OuSpec {
+  /** 1-128 characters without `/`: an account names its OU by the path `Parent/Child`. */
+  readonly name: string;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+  readonly children?: readonly OuSpec[] | undefined;
+}
+
+export const ouSpecSchema: z.ZodMiniType<OuSpec> = z.strictObject({
+  name: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(
+        /^[^/]*$/,
+        'OU names in a spec must not contain "/": accounts name their OU by the path "Parent/Child"',
+      ),
+    ),
+  tags: z.optional(orgTagsSchema),
+  get children() {
+    return z.optional(z.array(ouSpecSchema));
+  },
+});
+
+/** Every OU's path (`Parent/Child`), parents before children. */
+export function ouPaths(ous: readonly OuSpec[], parent = ''): string[] {
+  return ous.flatMap((ou) => {
+    const path = parent === '' ? ou.name : `${parent}/${ou.name}`;
+    return [path, ...ouPaths(ou.children ?? [], path)];
+  });
+}
+
 export const accountSpecSchema = z.strictObject({
   id: z.string().check(z.regex(/^\d{12}$/, 'account ids are 12-digit strings like "123456789012"')),
   name: z.string().check(z.minLength(1)),
@@ -109,6 +162,10 @@ export const accountSpecSchema = z.strictObject({
     [],
   ),
   users: z._default(z.array(userSpecSchema), []),
+  /** The OU the account sits in, by path (`Workloads/Prod`); unset: directly under the root. */
+  ou: z.optional(z.string().check(z.minLength(1))),
+  /** Organizations tags on the account (e.g. `{"owner": "payments@example.com"}`). */
+  tags: z.optional(orgTagsSchema),
 });
 
 export const orgSpecSchema = z
@@ -117,6 +174,8 @@ export const orgSpecSchema = z
     now: z.optional(z.iso.datetime({ offset: true })),
     /** Thresholds the expectations are computed with (default: the documented ones). */
     thresholds: z.optional(thresholdOverridesSchema),
+    /** The OU tree under the root; accounts name theirs with `ou`. */
+    organizationalUnits: z.optional(z.array(ouSpecSchema)),
     /** accounts[0] is the management account, accounts[1] the audit (delegated administrator) account. */
     accounts: z
       .array(accountSpecSchema)
@@ -124,6 +183,32 @@ export const orgSpecSchema = z
   })
   .check(
     z.superRefine((spec, ctx) => {
+      // Organizations refuses two OUs of one name under the same parent.
+      const checkSiblings = (ous: readonly OuSpec[], path: (string | number)[]) => {
+        const names = new Set<string>();
+        ous.forEach((ou, i) => {
+          if (names.has(ou.name)) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `duplicate OU name ${ou.name} under the same parent`,
+              path: [...path, i, 'name'],
+            });
+          }
+          names.add(ou.name);
+          checkSiblings(ou.children ?? [], [...path, i, 'children']);
+        });
+      };
+      checkSiblings(spec.organizationalUnits ?? [], ['organizationalUnits']);
+      const paths = new Set(ouPaths(spec.organizationalUnits ?? []));
+      spec.accounts.forEach((a, i) => {
+        if (a.ou !== undefined && !paths.has(a.ou)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `no OU ${a.ou} in organizationalUnits (name an OU by its path, like "Workloads/Prod")`,
+            path: ['accounts', i, 'ou'],
+          });
+        }
+      });
       const seen = new Set<string>();
       spec.accounts.forEach((a, i) => {
         if (seen.has(a.id))
@@ -152,3 +237,4 @@ export type KeySpec = z.output<typeof keySpecSchema>;
 export type UserSpec = z.output<typeof userSpecSchema>;
 export type AccountSpec = z.output<typeof accountSpecSchema>;
 export type OrgSpec = z.output<typeof orgSpecSchema>;
+export type OrgTags = z.output<typeof orgTagsSchema>;

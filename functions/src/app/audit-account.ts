@@ -6,12 +6,13 @@
  * it is kept and returned as FAILED with the catalogue's fix. Everything else is thrown with its
  * stable error name, so the state machine retries the transient ones and catches the rest.
  */
+import type { ContinuationToken, TimeBudget } from '../core/continuation';
 import { AuditRoleMissingError } from '../core/errors';
 import type { ConfigExemption } from '../core/exemptions';
 import { FAILURE_FIXES } from '../core/failures';
 import { type AccountAudit, type AccountStatus, uncollectedAudit } from '../core/model';
 import type { Thresholds } from '../core/thresholds';
-import { collectAccountAudit, type StrategyChoice } from './collect-account';
+import { collectAccountStep, type StrategyChoice } from './collect-account';
 import type { MemberAccounts, RunRecords } from './ports';
 import { describeError, type Telemetry, withLogKeys } from './telemetry';
 
@@ -20,9 +21,14 @@ export interface AuditAccountRequest {
   readonly executionName: string;
   /** The deployed defaults already merged with the execution's override. */
   readonly thresholds: Thresholds;
+  /** Where an earlier invocation of this run stopped; null or unset for the first. */
+  readonly continuation?: ContinuationToken | null;
+  /** This invocation's time (the Lambda context); unset: no deadline, the account in one go. */
+  readonly budget?: TimeBudget;
 }
 
-export interface AuditAccountResult {
+/** The account is done: AUDITED, or FAILED/SKIPPED with why; its result is stored at `resultKey`. */
+export interface AuditAccountDone {
   readonly accountId: string;
   readonly status: AccountStatus;
   readonly errorName?: string;
@@ -31,9 +37,20 @@ export interface AuditAccountResult {
   readonly findings: number;
 }
 
+/** Not done: the child workflow invokes AuditAccount again with `continuation`. */
+export interface AuditAccountContinues {
+  readonly accountId: string;
+  readonly status: 'CONTINUE';
+  readonly continuation: ContinuationToken;
+  /** Flagged users still to follow up, for the logs and the console. */
+  readonly pending: number;
+}
+
+export type AuditAccountResult = AuditAccountDone | AuditAccountContinues;
+
 export interface AuditAccountDependencies {
   readonly members: MemberAccounts;
-  readonly records: Pick<RunRecords, 'putAccountAudit'>;
+  readonly records: Pick<RunRecords, 'putAccountAudit' | 'putCheckpoint' | 'getCheckpoint'>;
   /** The configured exemptions of every account; this use case picks the account's own. */
   readonly exemptions: readonly ConfigExemption[];
   readonly telemetry: Telemetry;
@@ -42,6 +59,8 @@ export interface AuditAccountDependencies {
   readonly strategy?: StrategyChoice;
   /** Flagged users followed up at once. */
   readonly concurrency?: number;
+  /** The IAM user tag naming a finding's owner (core/owners.ts); null reads none. */
+  readonly ownerTagKey?: string | null;
 }
 
 function roleMissingAudit(accountId: string, error: AuditRoleMissingError): AccountAudit {
@@ -61,18 +80,47 @@ export async function auditAccount(
   const { accountId, executionName } = request;
   return withLogKeys(log, { executionName, accountId }, async () => {
     let audit: AccountAudit;
+    const iteration = (request.continuation?.iteration ?? 0) + 1;
     try {
+      const resume =
+        request.continuation === undefined || request.continuation === null
+          ? undefined
+          : await deps.records.getCheckpoint(request.continuation.key);
       const source = await deps.members.open({ accountId, executionName });
-      audit = await collectAccountAudit(source, {
-        accountId,
-        // The event carries only the id; BuildDigest fills in the name from organization.json.
-        accountName: accountId,
-        thresholds: request.thresholds,
-        configExemptions: deps.exemptions.filter((e) => e.accountId === accountId),
-        now: deps.now(),
-        ...(deps.strategy === undefined ? {} : { strategy: deps.strategy }),
-        ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
-      });
+      const step = await collectAccountStep(
+        source,
+        {
+          accountId,
+          // The event carries only the id; BuildDigest fills in the name from organization.json.
+          accountName: accountId,
+          thresholds: request.thresholds,
+          configExemptions: deps.exemptions.filter((e) => e.accountId === accountId),
+          now: deps.now(),
+          ...(deps.strategy === undefined ? {} : { strategy: deps.strategy }),
+          ...(deps.concurrency === undefined ? {} : { concurrency: deps.concurrency }),
+          ...(deps.ownerTagKey === undefined ? {} : { ownerTagKey: deps.ownerTagKey }),
+        },
+        {
+          ...(request.budget === undefined ? {} : { budget: request.budget }),
+          ...(resume === undefined ? {} : { resume }),
+        },
+      );
+      if (!step.done) {
+        // Only a checkpoint is kept: a partial account is never stored as its result.
+        const key = await deps.records.putCheckpoint(executionName, step.checkpoint);
+        log.info('account audit continues', {
+          iteration,
+          pending: step.checkpoint.pending.length,
+          apiCalls: step.checkpoint.apiCalls,
+        });
+        return {
+          accountId,
+          status: 'CONTINUE',
+          continuation: { key, iteration },
+          pending: step.checkpoint.pending.length,
+        };
+      }
+      audit = step.audit;
     } catch (error) {
       if (!(error instanceof AuditRoleMissingError)) {
         log.error('account audit failed', describeError(error));
@@ -83,6 +131,7 @@ export async function auditAccount(
     }
     const resultKey = await deps.records.putAccountAudit(executionName, audit);
     log.info('account audited', {
+      iterations: iteration,
       status: audit.status,
       strategy: audit.strategy,
       findings: audit.findings.length,

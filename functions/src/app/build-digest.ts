@@ -4,14 +4,22 @@
  * report (JSON, CSV) and the digest text. Returns the small summary that becomes the
  * execution's output.
  */
-import { renderDigest } from '../core/digest';
+import { type DigestLinks, renderDigest } from '../core/digest';
 import type { NormalizedInput } from '../core/execution-input';
-import { buildFindingsIndex, compareRuns, type RunChanges } from '../core/history';
+import {
+  buildFindingsIndex,
+  compareRuns,
+  type RunChanges,
+  type TrendPoint,
+  trendWith,
+} from '../core/history';
 import { type AccountAudit, FINDING_TYPES } from '../core/model';
-import { buildReport, reportToCsv } from '../core/report';
-import { type MapChildResult, type MapRunRef, runKeys } from '../core/run-layout';
+import { assignOwners, ownerRouting, reportForOwner } from '../core/owner-digests';
+import { type AccountOwner, DEFAULT_OWNER_RULES, isRoutedOwner, type OwnerRules } from '../core/owners';
+import { buildReport, compareStrings, type Report, reportToCsv } from '../core/report';
+import { type MapChildResult, type MapRunRef, type OrganizationEntry, runKeys } from '../core/run-layout';
 import type { Thresholds } from '../core/thresholds';
-import type { RunRecords } from './ports';
+import type { OwnerDigest, RunRecords } from './ports';
 import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './reconcile';
 import { type Telemetry, withLogKeys } from './telemetry';
 
@@ -25,6 +33,8 @@ export interface BuildDigestRequest {
    * array of iteration outputs (the local runner), or null when the Map recorded nothing.
    */
   readonly map: MapRunRef | readonly unknown[] | null;
+  /** Why some account owners could not be read when the run was planned (app/account-owners.ts). */
+  readonly ownerWarnings?: readonly string[];
 }
 
 export interface BuildDigestResult {
@@ -32,6 +42,8 @@ export interface BuildDigestResult {
   readonly digestKey: string;
   readonly reportKey: string;
   readonly csvKey: string;
+  /** The manifest of the owners' own digests for PublishDigest; null when no owner gets one. */
+  readonly ownerDigestsKey: string | null;
   readonly summary: RunSummary;
 }
 
@@ -43,6 +55,8 @@ export interface BuildDigestDependencies {
   readonly now: () => Date;
   /** The AWS console region for the execution link; null leaves the link out. */
   readonly consoleRegion?: string | null;
+  /** Who owns which finding, and who gets its own digest. @default DEFAULT_OWNER_RULES */
+  readonly owners?: OwnerRules;
 }
 
 /** An inline Map returns its iteration outputs as they are: they all count as SUCCEEDED children. */
@@ -77,7 +91,11 @@ async function keepHistory(
     readonly thresholds: Thresholds;
     readonly now: Date;
   },
-): Promise<{ readonly changes: RunChanges; readonly warning: string | null }> {
+): Promise<{
+  readonly changes: RunChanges;
+  readonly warning: string | null;
+  readonly trend: readonly TrendPoint[];
+}> {
   const overridden = Object.keys(run.input.thresholds).length > 0;
   const previous = await records.readPreviousIndex(run.executionName);
   const changes = compareRuns({
@@ -88,25 +106,75 @@ async function keepHistory(
     thresholds: run.thresholds,
     now: run.now,
   });
-  if (run.input.dryRun || run.input.accountIds !== null || overridden) return { changes, warning: null };
+  if (run.input.dryRun || run.input.accountIds !== null || overridden) {
+    return { changes, warning: null, trend: trendWith(previous, null) };
+  }
+  const index = buildFindingsIndex({
+    executionName: run.executionName,
+    now: run.now,
+    thresholds: run.thresholds,
+    audits: run.audits,
+    previous,
+  });
+  const trend = index.trend ?? [];
   try {
-    await records.putFindingsIndex(
-      buildFindingsIndex({
-        executionName: run.executionName,
-        now: run.now,
-        thresholds: run.thresholds,
-        audits: run.audits,
-        previous,
-      }),
-    );
-    return { changes, warning: null };
+    await records.putFindingsIndex(index);
+    return { changes, warning: null, trend };
   } catch (error) {
     const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return {
       changes,
       warning: `the run history could not be stored (${why}); the next run compares with the last run that was`,
+      trend,
     };
   }
+}
+
+function accountOwnersOf(organization: readonly OrganizationEntry[]): Map<string, AccountOwner> {
+  const owners = new Map<string, AccountOwner>();
+  for (const entry of organization) {
+    if (entry.owner !== undefined && entry.ownerSource !== undefined) {
+      owners.set(entry.accountId, { owner: entry.owner, source: entry.ownerSource });
+    }
+  }
+  return owners;
+}
+
+/**
+ * One digest per routed owner with something to hear: open findings, findings resolved since
+ * the last run (the good news is theirs too), or an account of theirs that could not be audited.
+ * The security team's full digest is not among them.
+ */
+function renderOwnerDigests(
+  report: Report,
+  accountOwners: ReadonlyMap<string, AccountOwner>,
+  rules: OwnerRules,
+  links: DigestLinks,
+): OwnerDigest[] {
+  const resolvedOwners = new Set(
+    report.changes?.comparable ? report.changes.resolved.map((r) => r.finding.owner) : [],
+  );
+  // An owner whose account could not be audited hears it too: its list may be incomplete.
+  const notAudited = report.accounts
+    .filter((a) => a.status !== 'AUDITED')
+    .map((a) => accountOwners.get(a.accountId)?.owner);
+  const owners = new Set([
+    ...(report.owners?.owners ?? []).map((o) => o.owner),
+    ...[...resolvedOwners, ...notAudited].filter((o): o is string => o !== undefined),
+  ]);
+  const digests: OwnerDigest[] = [];
+  for (const owner of [...owners].sort(compareStrings)) {
+    if (!isRoutedOwner(owner, rules)) continue;
+    const own = reportForOwner(report, owner, accountOwners);
+    const rendered = renderDigest(own, links, { owner });
+    digests.push({
+      owner,
+      subject: rendered.subject,
+      body: rendered.body,
+      findings: own.totals.findings,
+    });
+  }
+  return digests;
 }
 
 export async function buildDigest(
@@ -126,16 +194,26 @@ export async function buildDigest(
     const { byAccount, warnings } = outcomesFromMap(children);
     const toAudit = organization.filter((e) => e.decision === 'AUDIT').map((e) => e.accountId);
     const stored = await records.readAccountResults(request.executionName, toAudit);
-    const audits = reconcileAccounts({
-      organization,
-      outcomes: byAccount,
-      stored: stored.audits,
-      malformed: stored.malformed,
-    });
+    const rules = deps.owners ?? DEFAULT_OWNER_RULES;
+    const accountOwners = accountOwnersOf(organization);
+    const audits = assignOwners(
+      reconcileAccounts({
+        organization,
+        outcomes: byAccount,
+        stored: stored.audits,
+        malformed: stored.malformed,
+      }),
+      accountOwners,
+      rules,
+    );
 
     const now = deps.now();
     const thresholds = { ...deps.thresholds, ...request.input.thresholds };
-    const { changes, warning: historyWarning } = await keepHistory(records, {
+    const {
+      changes,
+      warning: historyWarning,
+      trend,
+    } = await keepHistory(records, {
       executionName: request.executionName,
       input: request.input,
       audits,
@@ -149,19 +227,29 @@ export async function buildDigest(
       reason: request.input.reason,
       dryRun: request.input.dryRun,
       thresholds,
-      runWarnings: historyWarning === null ? warnings : [...warnings, historyWarning],
+      runWarnings: [
+        ...warnings,
+        ...(request.ownerWarnings ?? []),
+        ...(historyWarning === null ? [] : [historyWarning]),
+      ],
       changes,
+      trend,
+      owners: ownerRouting(audits, rules),
     });
     const url = executionUrl(request.executionArn, deps.consoleRegion);
-    const digest = renderDigest(report, {
+    const links = {
       reportUri: `s3://${records.bucket}/${runKeys(request.executionName).report}`,
       ...(url ? { executionUrl: url } : {}),
-    });
+    };
+    const digest = renderDigest(report, links);
     const keys = await records.putReportFiles(request.executionName, {
       report,
       csv: reportToCsv(report),
       digest: digest.body,
     });
+    const ownerDigests = renderOwnerDigests(report, accountOwners, rules, links);
+    const ownerDigestsKey =
+      ownerDigests.length === 0 ? null : await records.putOwnerDigests(request.executionName, ownerDigests);
 
     const { totals } = report;
     metrics.count('Accounts', totals.audited, { Status: 'AUDITED' });
@@ -184,6 +272,7 @@ export async function buildDigest(
       digestKey: keys.digestKey,
       reportKey: keys.reportKey,
       csvKey: keys.csvKey,
+      ownerDigestsKey,
       summary: summarizeRun({
         executionName: request.executionName,
         reason: request.input.reason,

@@ -3,9 +3,11 @@
  * store and the SNS publisher implement them in aws/; the use-case tests implement them in
  * memory, so they need no SDK mock.
  */
+import type { CollectionCheckpoint } from '../core/continuation';
 import type { FindingsIndex, PreviousIndex } from '../core/history';
 import type { ListedAccessKey } from '../core/key-reconcile';
 import type { AccountAudit, OrgAccount, PrincipalCredentials } from '../core/model';
+import type { AccountTagCache } from '../core/owners';
 import type { Report } from '../core/report';
 import type { MapRunRef, MapRunResults, OrganizationEntry, ReportKeys } from '../core/run-layout';
 
@@ -34,6 +36,10 @@ export interface RunRecords {
   putOrganization(executionName: string, entries: readonly OrganizationEntry[]): Promise<string>;
   /** One account's full result. Returns the key. */
   putAccountAudit(executionName: string, audit: AccountAudit): Promise<string>;
+  /** Where an account's audit stopped (core/continuation.ts). Returns the key. */
+  putCheckpoint(executionName: string, checkpoint: CollectionCheckpoint): Promise<string>;
+  /** A checkpoint written by putCheckpoint; MalformedDataError naming the key when missing or damaged. */
+  getCheckpoint(key: string): Promise<CollectionCheckpoint>;
   /**
    * The findings index of the last full run before `executionName` (a redriven run finds the
    * same one again), or why there is none; never throws for a missing or damaged object.
@@ -41,6 +47,48 @@ export interface RunRecords {
   readPreviousIndex(executionName: string): Promise<PreviousIndex>;
   /** Keeps this run's index and makes it the latest. Returns the index's key. */
   putFindingsIndex(index: FindingsIndex): Promise<string>;
+  /** The account-tag cache (core/owners.ts); null with a problem when damaged, never throws for that. */
+  readAccountTagCache(tagKey: string): Promise<{
+    readonly cache: AccountTagCache | null;
+    readonly problem: string | null;
+  }>;
+  putAccountTagCache(cache: AccountTagCache): Promise<void>;
+  /** Keeps an owner digest and the manifest PublishDigest reads. Returns the manifest's key. */
+  putOwnerDigests(executionName: string, digests: readonly OwnerDigest[]): Promise<string>;
+  readOwnerDigests(manifestKey: string): Promise<readonly OwnerDigestRef[]>;
+}
+
+/** One owner's digest, as BuildDigest renders it. */
+export interface OwnerDigest {
+  readonly owner: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly findings: number;
+}
+
+/** Where an owner's digest is kept: what PublishDigest needs to send it. */
+export interface OwnerDigestRef {
+  readonly owner: string;
+  readonly subject: string;
+  readonly key: string;
+  readonly findings: number;
+}
+
+/**
+ * The organization's structure and account tags, for owners (core/owners.ts): the calls, never
+ * the decisions (app/account-owners.ts walks the tree and applies the rules).
+ */
+export interface OrganizationDirectory {
+  /** The root ids (an organization has one). */
+  roots(): Promise<string[]>;
+  /** The OU ids directly under a root or OU, every page. */
+  childOrganizationalUnits(parentId: string): Promise<string[]>;
+  /** The account ids directly under a root or OU, every page. */
+  accountsIn(parentId: string): Promise<string[]>;
+  /** One account's tag value, or null when it has none; paced to the configured rate. */
+  accountTag(accountId: string, tagKey: string): Promise<string | null>;
+  /** Attempts per action so far (e.g. `organizations:ListTagsForResource`), keys sorted. */
+  apiCalls(): Record<string, number>;
 }
 
 /**
@@ -78,14 +126,18 @@ export interface MemberAccounts {
 /** The organization's accounts (Organizations ListAccounts, directly or through the org-reader role). */
 export interface OrganizationSource {
   listAccounts(): Promise<OrgAccount[]>;
+  /** The OU tree and account tags, through the same role; absent where owners are not read. */
+  directory?(options: { readonly tagRequestsPerSecond: number }): Promise<OrganizationDirectory>;
   /** For the logs: whether the listing goes through the org-reader role. */
   readonly viaOrgReaderRole: boolean;
 }
 
 /** Sends the digest email (SNS in the deployment). */
 export interface DigestPublisher {
+  /** With `owner`, the message carries it as the `owner` message attribute (core/owners.ts). */
   publish(message: {
     readonly subject: string;
     readonly body: string;
+    readonly owner?: string;
   }): Promise<{ readonly messageId: string | null }>;
 }

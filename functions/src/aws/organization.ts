@@ -16,6 +16,7 @@ import { hasErrorName, isAccessDenied, isThrottling } from './api-calls';
 import { assumeRoleArn, type CredentialCache } from './assume-role';
 import { type BackoffOptions, type Random, type Sleep, withRetry } from './backoff';
 import { organizationsClientWith } from './clients/organizations';
+import { organizationDirectory } from './organization-directory';
 
 /** ListAccounts' largest page. */
 export const LIST_ACCOUNTS_PAGE_SIZE = 20;
@@ -151,9 +152,22 @@ export function organizationSource(
   params: OrganizationsClientParams & { readonly listOptions?: ListOrganizationOptions },
 ): OrganizationSource {
   const { listOptions, ...clientParams } = params;
+  // One role session for the listing and the owner lookups of the same run.
+  let client: Promise<OrganizationsClient> | undefined;
+  const clientOnce = () => {
+    client ??= organizationsClientFor(clientParams);
+    return client;
+  };
   return {
     viaOrgReaderRole: Boolean(params.orgReaderRoleArn?.trim()),
-    listAccounts: async () =>
-      listOrganizationAccounts(await organizationsClientFor(clientParams), listOptions),
+    listAccounts: async () => listOrganizationAccounts(await clientOnce(), listOptions),
+    directory: async ({ tagRequestsPerSecond }) =>
+      organizationDirectory({
+        org: await clientOnce(),
+        tagRequestsPerSecond,
+        ...(listOptions?.sleep ? { sleep: listOptions.sleep } : {}),
+        ...(listOptions?.random ? { random: listOptions.random } : {}),
+        ...(listOptions?.throttleRetry ? { throttleRetry: listOptions.throttleRetry } : {}),
+      }),
   };
 }

@@ -30,6 +30,9 @@ const findingSchema = z.object({
   exemption: z.optional(
     z.object({ source: z.enum(['tag', 'config']), reason: z.string(), until: z.string() }),
   ),
+  ownerTag: z.optional(z.string()),
+  owner: z.optional(z.string()),
+  ownerSource: z.optional(z.enum(['user-tag', 'account-tag', 'ou', 'default'])),
 });
 
 export const accountAuditSchema = z.object({
@@ -63,8 +66,22 @@ export const organizationSchema = z.array(
     decision: z.enum(['AUDIT', 'SKIP']),
     reason: z.optional(z.string()),
     fix: z.optional(z.string()),
+    owner: z.optional(z.string()),
+    ownerSource: z.optional(z.enum(['account-tag', 'ou'])),
   }),
 );
+
+export const ownerDigestsManifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  digests: z.array(
+    z.object({
+      owner: z.string().check(z.minLength(1)),
+      subject: z.string().check(z.minLength(1)),
+      key: z.string().check(z.minLength(1)),
+      findings: count,
+    }),
+  ),
+});
 
 export const itemsSchema = z.array(z.string().check(z.regex(ACCOUNT_ID)));
 

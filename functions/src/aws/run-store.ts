@@ -4,17 +4,23 @@
  * because a half-written or hand-edited object must fail with its key, not deep in the digest.
  */
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { OwnerDigest, OwnerDigestRef } from '../app/ports';
 import { boundedMap } from '../core/concurrency';
+import { type CollectionCheckpoint, parseCheckpoint, serializeCheckpoint } from '../core/continuation';
 import { InvalidInputError, MalformedDataError } from '../core/errors';
 import { type FindingsIndex, type PreviousIndex, parseFindingsIndex } from '../core/history';
 import type { AccountAudit } from '../core/model';
+import { type AccountTagCache, parseAccountTagCache } from '../core/owners';
 import {
+  ACCOUNT_TAG_CACHE_KEY,
   HISTORY_LATEST_KEY,
   historyIndexKey,
   type MapChildResult,
   type MapRunRef,
   type MapRunResults,
   type OrganizationEntry,
+  ownerDigestKey,
+  ownerDigestsManifestKey,
   type ReportKeys,
   runKeys,
 } from '../core/run-layout';
@@ -26,6 +32,7 @@ import {
   itemsSchema,
   manifestSchema,
   organizationSchema,
+  ownerDigestsManifestSchema,
   type Schema,
 } from './run-store-schemas';
 
@@ -304,6 +311,62 @@ export class RunStore {
       key,
     });
     return key;
+  }
+
+  async putCheckpoint(executionName: string, checkpoint: CollectionCheckpoint): Promise<string> {
+    const key = runKeys(executionName).checkpoint(checkpoint.accountId);
+    await this.#put(key, serializeCheckpoint(checkpoint), 'application/json');
+    return key;
+  }
+
+  async getCheckpoint(key: string): Promise<CollectionCheckpoint> {
+    const read = parseCheckpoint(await this.#getRequired(key), `s3://${this.bucket}/${key}`);
+    if ('problem' in read)
+      throw new MalformedDataError(`${read.problem}; the account is audited again by a rerun`);
+    return read.checkpoint;
+  }
+
+  /** A missing cache is an empty one; a damaged or unreadable one is a problem to report, not an error. */
+  async readAccountTagCache(
+    tagKey: string,
+  ): Promise<{ readonly cache: AccountTagCache | null; readonly problem: string | null }> {
+    let text: string | null;
+    try {
+      text = await this.#getOptional(ACCOUNT_TAG_CACHE_KEY);
+    } catch (error) {
+      const name = error instanceof Error ? error.name : 'Error';
+      return {
+        cache: null,
+        problem: `s3://${this.bucket}/${ACCOUNT_TAG_CACHE_KEY} could not be read (${name}); every account tag is read again`,
+      };
+    }
+    return text === null ? { cache: null, problem: null } : parseAccountTagCache(text, tagKey);
+  }
+
+  async putAccountTagCache(cache: AccountTagCache): Promise<void> {
+    await this.#putJson(ACCOUNT_TAG_CACHE_KEY, cache);
+  }
+
+  /** The owner digests first, the manifest last: the manifest never names a digest not yet kept. */
+  async putOwnerDigests(executionName: string, digests: readonly OwnerDigest[]): Promise<string> {
+    const refs = await boundedMap(digests, this.#concurrency, async (digest): Promise<OwnerDigestRef> => {
+      const key = ownerDigestKey(executionName, digest.owner);
+      await this.#put(key, digest.body, 'text/plain; charset=utf-8');
+      return { owner: digest.owner, subject: digest.subject, key, findings: digest.findings };
+    });
+    const manifestKey = ownerDigestsManifestKey(executionName);
+    await this.#putJson(manifestKey, { schemaVersion: 1, digests: refs });
+    return manifestKey;
+  }
+
+  async readOwnerDigests(manifestKey: string): Promise<readonly OwnerDigestRef[]> {
+    const parsed = this.#parse(
+      manifestKey,
+      await this.#getRequired(manifestKey),
+      ownerDigestsManifestSchema,
+      'an owner-digests manifest ({schemaVersion: 1, digests: [{owner, subject, key, findings}]})',
+    );
+    return parsed.digests;
   }
 
   /** History is optional: a missing or unreadable object is a reason, never a failed run. */

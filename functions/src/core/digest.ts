@@ -33,7 +33,12 @@ export interface DigestOptions {
    * @default 258_048 (SNS's 262,144-byte message limit less 4 KiB for the subject and envelope)
    */
   readonly maxBytes?: number;
+  /** The owner this digest is for (core/owner-digests.ts); unset for the security team's full digest. */
+  readonly owner?: string;
 }
+
+/** Exemptions ending within this many days are listed on their own, before they lapse. */
+export const EXPIRING_EXEMPTION_DAYS = 14;
 
 export interface Digest {
   readonly subject: string;
@@ -59,7 +64,7 @@ export function renderDigest(report: Report, links: DigestLinks, options: Digest
     );
   }
   const keys = countKeysNeedingAttention(report);
-  const fixed = [...headerLines(report), '', ...totalsLines(report, keys), ''];
+  const fixed = [...headerLines(report, options.owner), '', ...totalsLines(report, keys), ''];
   const linkLines = ['LINKS', ...linksLines(links)];
   let budget = maxBytes - linesBytes(fixed) - linesBytes(linkLines);
   const take = (blocks: readonly Block[], maxItems?: number): string[] => {
@@ -73,19 +78,24 @@ export function renderDigest(report: Report, links: DigestLinks, options: Digest
   const notAudited = take(notAuditedBlocks(report));
   const warnings = take(warningBlocks(report), MAX_DIGEST_WARNINGS);
   // What changed leads: it is what a reader acts on; the open list below is the reference.
-  const changes = take(changeBlocks(report));
-  const findings = take(findingBlocks(report));
+  const byOwner = showsOwners(report);
+  const changes = take(changeBlocks(report, byOwner));
+  const findings = take(findingBlocks(report, byOwner));
+  const expiring = take(expiringExemptionBlocks(report));
+  const routing = take(routingBlocks(report));
   const exempted = take(exemptedBlocks(report));
   const body = [
     ...fixed,
     ...notAudited,
     ...changes,
     ...findings,
+    ...expiring,
+    ...routing,
     ...exempted,
     ...warnings,
     ...linkLines,
   ].join('\n');
-  return { subject: renderSubject(report, keys), body: truncateToBytes(body, maxBytes) };
+  return { subject: renderSubject(report, keys, options.owner), body: truncateToBytes(body, maxBytes) };
 }
 
 /** Distinct keys with at least one finding that needs attention (exempted findings excluded). */
@@ -101,8 +111,14 @@ export function countKeysNeedingAttention(report: Report): number {
 
 // ---------------------------------------------------------------- subject
 
-export function renderSubject(report: Report, keys: number = countKeysNeedingAttention(report)): string {
-  const prefix = report.dryRun ? `[${PRODUCT}][dry run]` : `[${PRODUCT}]`;
+export function renderSubject(
+  report: Report,
+  keys: number = countKeysNeedingAttention(report),
+  owner?: string,
+): string {
+  const base = report.dryRun ? `[${PRODUCT}][dry run]` : `[${PRODUCT}]`;
+  // The owner's name is the first thing a team sees in its inbox; capped so the counts still fit.
+  const prefix = owner === undefined ? base : `${base}[${Array.from(owner).slice(0, 30).join('')}]`;
   const { accounts, audited, failed, skipped, accountsWithFindings } = report.totals;
   const notAudited = failed + skipped;
   const suffix = notAudited > 0 ? `; ${count(notAudited, 'account')} not audited` : '';
@@ -156,9 +172,12 @@ function asciiLine(text: string): string {
 
 // ---------------------------------------------------------------- fixed parts
 
-function headerLines(report: Report): string[] {
+function headerLines(report: Report, owner: string | undefined): string[] {
   const lines = [
-    `${PRODUCT} digest`,
+    owner === undefined ? `${PRODUCT} digest` : `${PRODUCT} digest for ${clean(owner, 128)}`,
+    ...(owner === undefined
+      ? []
+      : [`Only the findings owned by ${clean(owner, 128)}; the security team receives every finding.`]),
     `Execution:  ${clean(report.executionName, 200)}`,
     `Generated:  ${clean(report.generatedAt, 40)}`,
     `Reason:     ${report.reason === null ? 'scheduled run' : clean(report.reason, 500)}`,
@@ -256,9 +275,22 @@ function noFindingLines(report: Report): string[] {
   ];
 }
 
-function findingBlocks(report: Report): Block[] {
+/**
+ * Owners are shown once some finding belongs to someone other than the security team: until
+ * owners are configured, every finding is the security team's, and saying so on each line is noise.
+ */
+function showsOwners(report: Report): boolean {
+  const team = report.owners?.securityTeam;
+  const other = (f: { readonly owner?: string | undefined }) => f.owner !== undefined && f.owner !== team;
+  if (report.accounts.some((a) => a.findings.some(other))) return true;
+  const changes = report.changes;
+  return changes?.comparable === true && changes.resolved.some((r) => other(r.finding));
+}
+
+function findingBlocks(report: Report, byOwner: boolean): Block[] {
   const total = report.accounts.reduce((n, a) => n + a.findings.length, 0);
   if (total === 0) return [{ lines: ['FINDINGS', ...noFindingLines(report), ''], items: 0 }];
+  if (byOwner) return ownerFindingBlocks(report, total);
   const blocks: Block[] = [{ lines: [`FINDINGS NEEDING ATTENTION (${total})`], items: 0 }];
   for (const severity of SEVERITIES) {
     const groups = groupByAccount(report.accounts, (a) => a.findings.filter((f) => f.severity === severity));
@@ -274,18 +306,130 @@ function findingBlocks(report: Report): Block[] {
   return blocks;
 }
 
+/**
+ * The open list by owner (the owner with the oldest finding first), then account, oldest first:
+ * the order in which people are asked to act. Each line keeps its severity.
+ */
+function ownerFindingBlocks(report: Report, total: number): Block[] {
+  const byOwner = new Map<string, Finding[]>();
+  for (const account of report.accounts) {
+    for (const f of account.findings) {
+      const owner = f.owner ?? '(no owner)';
+      const list = byOwner.get(owner) ?? [];
+      list.push(f);
+      byOwner.set(owner, list);
+    }
+  }
+  const owners = [...byOwner.entries()].map(([owner, findings]) => ({
+    owner,
+    oldest: [...findings].sort(compareFindings)[0],
+    count: findings.length,
+  }));
+  owners.sort((a, b) => ageOrder(a.oldest, b.oldest) || compareStrings(a.owner, b.owner));
+  const blocks: Block[] = [{ lines: [`FINDINGS NEEDING ATTENTION (${total}), BY OWNER`], items: 0 }];
+  for (const { owner, count: n } of owners) {
+    blocks.push({ lines: ['', `OWNER ${clean(owner, 128)} (${n})`], items: 0 });
+    const groups = groupByAccount(report.accounts, (a) =>
+      a.findings.filter((f) => (f.owner ?? '(no owner)') === owner),
+    );
+    for (const group of groups) {
+      blocks.push({ lines: [accountHeading(group.account)], items: 0 });
+      for (const f of group.findings) blocks.push({ lines: [findingLine(f)], items: 1 });
+    }
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+/** Whole UTC days from the run's day to an exemption's last day (0: it ends today). */
+function daysUntil(untilDay: string, generatedAt: string): number | null {
+  const until = Date.parse(`${untilDay}T00:00:00Z`);
+  const today = Date.parse(`${generatedAt.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(until) || Number.isNaN(today)) return null;
+  return Math.round((until - today) / 86_400_000);
+}
+
+/** Exemptions that lapse within EXPIRING_EXEMPTION_DAYS: the owner renews them or fixes the key. */
+function expiringExemptionBlocks(report: Report): Block[] {
+  const expiring: { account: AccountAudit; finding: Finding; days: number }[] = [];
+  for (const account of report.accounts) {
+    for (const finding of account.exempted) {
+      if (finding.exemption === undefined) continue;
+      const days = daysUntil(finding.exemption.until, report.generatedAt);
+      if (days !== null && days >= 0 && days <= EXPIRING_EXEMPTION_DAYS)
+        expiring.push({ account, finding, days });
+    }
+  }
+  if (expiring.length === 0) return [];
+  expiring.sort(
+    (a, b) =>
+      a.days - b.days ||
+      compareStrings(a.account.accountId, b.account.accountId) ||
+      compareFindings(a.finding, b.finding),
+  );
+  const blocks: Block[] = [
+    { lines: [`EXEMPTIONS EXPIRING WITHIN ${EXPIRING_EXEMPTION_DAYS} DAYS (${expiring.length})`], items: 0 },
+  ];
+  for (const { account, finding, days } of expiring) {
+    const when = days === 0 ? 'ends today' : `ends in ${count(days, 'day')}`;
+    blocks.push({
+      lines: [
+        `    - ${account.accountId}  ${findingLine(finding).replace(/^ {4}- /, '')}  (exemption ${when})`,
+      ],
+      items: 1,
+    });
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+/** Who received their own list, and owners with findings but no subscription ("unrouted"). */
+function routingBlocks(report: Report): Block[] {
+  const routing = report.owners;
+  if (routing === undefined) return [];
+  const others = routing.owners.filter((o) => o.owner !== routing.securityTeam);
+  if (others.length === 0) return [];
+  const routed = others.filter((o) => o.routed);
+  const unrouted = others.filter((o) => !o.routed);
+  const blocks: Block[] = [{ lines: ['ROUTING'], items: 0 }];
+  blocks.push({
+    lines: [
+      routed.length === 0
+        ? '  No owner has its own subscription yet.'
+        : `  Sent to ${count(routed.length, 'owner')} as their own digest: ${routed
+            .map((o) => `${clean(o.owner, 128)} (${o.findings})`)
+            .join(', ')}`,
+    ],
+    items: 0,
+  });
+  if (unrouted.length > 0) {
+    blocks.push({
+      lines: [
+        `  UNROUTED (${unrouted.length}): owners with findings but no subscription; add them to owners.endpoints`,
+      ],
+      items: 0,
+    });
+    for (const o of unrouted) {
+      blocks.push({ lines: [`    - ${clean(o.owner, 128)}: ${count(o.findings, 'finding')}`], items: 1 });
+    }
+  }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
 const RESOLVED_WHY: Readonly<Record<ResolvedWhy['kind'], string>> = {
   exempted: 'now exempted',
   changed: 'now reported as',
   'account-left': 'the account left the organization',
-  'no-longer-reported': 'no longer reported (deactivated, deleted or rotated)',
+  deactivated: 'deactivated (the key is inactive now)',
+  'no-longer-reported': 'no longer reported (deleted, rotated, or its user deleted)',
 };
 
 /**
  * NEW and RESOLVED since the last full run, and the findings of accounts this run could not
  * re-check (core/history.ts); or one line saying why there is no comparison.
  */
-function changeBlocks(report: Report): Block[] {
+function changeBlocks(report: Report, byOwner: boolean): Block[] {
   const changes = report.changes;
   if (changes === undefined) return [];
   if (!changes.comparable) {
@@ -305,14 +449,14 @@ function changeBlocks(report: Report): Block[] {
     const f = byKey.get(findingId(entry));
     const line =
       f === undefined
-        ? historyLine(entry)
-        : `    - ${entry.accountId}  ${findingLine(f).replace(/^ {4}- /, '')}`;
+        ? historyLine(entry, byOwner)
+        : `    - ${entry.accountId}  ${findingLine(f).replace(/^ {4}- /, '')}${ownerSuffix(f, byOwner)}`;
     blocks.push({ lines: [line], items: 1 });
   }
   blocks.push({ lines: [`  RESOLVED (${changes.resolved.length})`], items: 0 });
   for (const { finding, why } of changes.resolved) {
     const reason = why.kind === 'changed' ? `${RESOLVED_WHY.changed} ${why.now}` : RESOLVED_WHY[why.kind];
-    blocks.push({ lines: [`${historyLine(finding)}: ${reason}`], items: 1 });
+    blocks.push({ lines: [`${historyLine(finding, byOwner)}: ${reason}`], items: 1 });
   }
   if (changes.notRechecked.length > 0) {
     const accounts = new Set(changes.notRechecked.map((f) => f.accountId)).size;
@@ -322,14 +466,18 @@ function changeBlocks(report: Report): Block[] {
       ],
       items: 0,
     });
-    for (const entry of changes.notRechecked) blocks.push({ lines: [historyLine(entry)], items: 1 });
+    for (const entry of changes.notRechecked) blocks.push({ lines: [historyLine(entry, byOwner)], items: 1 });
   }
   blocks.push({ lines: [''], items: 0 });
   return blocks;
 }
 
-function historyLine(f: HistoryFinding): string {
-  return `    - ${f.accountId}  ${clean(f.userName, 128)}  ${maskAccessKeyId(f.accessKeyId)}  ${f.type} (${f.severity})  first seen ${day(f.firstSeenAt)}`;
+function ownerSuffix(f: { readonly owner?: string | undefined }, byOwner: boolean): string {
+  return byOwner && f.owner !== undefined ? `  owner ${clean(f.owner, 128)}` : '';
+}
+
+function historyLine(f: HistoryFinding, byOwner: boolean): string {
+  return `    - ${f.accountId}  ${clean(f.userName, 128)}  ${maskAccessKeyId(f.accessKeyId)}  ${f.type} (${f.severity})  first seen ${day(f.firstSeenAt)}${ownerSuffix(f, byOwner)}`;
 }
 
 function exemptedBlocks(report: Report): Block[] {

@@ -38,7 +38,20 @@ export interface HistoryFinding {
   readonly severity: Severity;
   /** ISO-8601: the first full run that reported it. */
   readonly firstSeenAt: string;
+  /** Whose it was (core/owners.ts), so a RESOLVED finding reaches the owner it belonged to. */
+  readonly owner?: string;
 }
+
+/** One full run's open findings by severity: the HTML report's trend chart reads these. */
+export interface TrendPoint {
+  readonly executionName: string;
+  /** ISO-8601: when the run built its digest. */
+  readonly at: string;
+  readonly bySeverity: Readonly<Record<Severity, number>>;
+}
+
+/** The trend keeps this many full runs: enough for a month of daily runs. */
+export const TREND_RUNS = 30;
 
 /** What one full run found, kept for the next one to compare with. Grows with findings only. */
 export interface FindingsIndex {
@@ -51,6 +64,11 @@ export interface FindingsIndex {
   /** The run this one was compared with, so a redriven run can find it again. */
   readonly previousExecution: string | null;
   readonly findings: readonly HistoryFinding[];
+  /**
+   * The last TREND_RUNS full runs' open findings by severity, oldest first, this run last: carried
+   * from index to index, so the chart costs no extra read. Absent in indexes written before it.
+   */
+  readonly trend?: readonly TrendPoint[];
 }
 
 const historyFindingSchema = z.object({
@@ -60,6 +78,20 @@ const historyFindingSchema = z.object({
   type: z.enum(FINDING_TYPES),
   severity: z.enum(SEVERITIES),
   firstSeenAt: z.iso.datetime(),
+  owner: z.optional(z.string()),
+});
+
+const severityCount = z.int().check(z.nonnegative());
+const trendPointSchema = z.object({
+  executionName: z.string(),
+  at: z.iso.datetime(),
+  bySeverity: z.object({
+    critical: severityCount,
+    high: severityCount,
+    medium: severityCount,
+    low: severityCount,
+    info: severityCount,
+  }),
 });
 
 const findingsIndexSchema = z.object({
@@ -69,6 +101,7 @@ const findingsIndexSchema = z.object({
   thresholds: ThresholdsSchema,
   previousExecution: z.nullable(z.string()),
   findings: z.array(historyFindingSchema),
+  trend: z.optional(z.array(trendPointSchema)),
 });
 
 /** The previous full run's index, or why there is none to compare with. */
@@ -121,6 +154,8 @@ export type ResolvedWhy =
   | { readonly kind: 'exempted' }
   /** The same key is still reported, as another finding type (e.g. due soon → overdue). */
   | { readonly kind: 'changed'; readonly now: FindingType }
+  /** The same key is reported again, inactive: someone deactivated it. */
+  | { readonly kind: 'deactivated' }
   /** The account no longer reports it; the audit does not say how (deactivated, deleted, rotated). */
   | { readonly kind: 'no-longer-reported' }
   /** The account is no longer in the organization. */
@@ -232,7 +267,28 @@ function historyFinding(f: Finding, firstSeenAt: string): HistoryFinding {
     type: f.type,
     severity: f.severity,
     firstSeenAt,
+    ...(f.owner === undefined ? {} : { owner: f.owner }),
   };
+}
+
+/** Open findings by severity, over the findings an index keeps (not-re-checked ones included). */
+export function countBySeverity(
+  findings: readonly { readonly severity: Severity }[],
+): Record<Severity, number> {
+  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  for (const f of findings) counts[f.severity] += 1;
+  return counts;
+}
+
+/**
+ * The trend a run shows: the previous index's points (any thresholds: the chart shows what was
+ * open then), plus this run's own when it is a full run, the last TREND_RUNS of them.
+ */
+export function trendWith(previous: PreviousIndex, point: TrendPoint | null): TrendPoint[] {
+  const before = previous.found ? (previous.index.trend ?? []) : [];
+  const points =
+    point === null ? [...before] : [...before.filter((p) => p.executionName !== point.executionName), point];
+  return points.slice(-TREND_RUNS);
 }
 
 function whyResolved(before: HistoryFinding, audit: AccountAudit): ResolvedWhy {
@@ -240,6 +296,9 @@ function whyResolved(before: HistoryFinding, audit: AccountAudit): ResolvedWhy {
     f.userName === before.userName && f.accessKeyId !== null && f.accessKeyId === before.accessKeyId;
   if (audit.exempted.some((f) => sameKey(f) && f.type === before.type)) return { kind: 'exempted' };
   const changed = audit.findings.find(sameKey);
+  // Only active keys have the other findings: an inactive key now means it was deactivated.
+  if (changed?.status === 'Inactive' && before.type !== 'INACTIVE_KEY_LINGERING')
+    return { kind: 'deactivated' };
   if (changed !== undefined) return { kind: 'changed', now: changed.type };
   return { kind: 'no-longer-reported' };
 }
@@ -271,6 +330,11 @@ export function buildFindingsIndex(request: {
   }
   for (const f of comparablePrevious?.findings ?? []) if (notAudited.has(f.accountId)) findings.push(f);
   findings.sort((a, b) => (findingId(a) < findingId(b) ? -1 : findingId(a) > findingId(b) ? 1 : 0));
+  const point: TrendPoint = {
+    executionName: request.executionName,
+    at: nowIso,
+    bySeverity: countBySeverity(findings),
+  };
   return {
     schemaVersion: HISTORY_SCHEMA_VERSION,
     executionName: request.executionName,
@@ -278,5 +342,6 @@ export function buildFindingsIndex(request: {
     thresholds: request.thresholds,
     previousExecution: previous?.executionName ?? null,
     findings,
+    trend: trendWith(request.previous, point),
   };
 }

@@ -3,6 +3,8 @@
  * Versioned: a stored report or per-account result carries `schemaVersion`.
  */
 
+import type { OwnerSource } from './owners';
+
 export const SCHEMA_VERSION = 1 as const;
 
 export const FINDING_TYPES = [
@@ -71,6 +73,11 @@ export interface Finding {
   readonly type: FindingType;
   readonly severity: Severity;
   readonly exemption?: Exemption;
+  /** The user's owner tag (core/owners.ts, step 1), when the collector read one. */
+  readonly ownerTag?: string;
+  /** Whose list it is on, set when the digest is built (core/owners.ts). */
+  readonly owner?: string;
+  readonly ownerSource?: OwnerSource;
 }
 
 export type AccountStatus = 'AUDITED' | 'FAILED' | 'SKIPPED';

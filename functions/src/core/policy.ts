@@ -21,6 +21,7 @@ import {
   SEVERITIES,
   type Severity,
 } from './model';
+import { ownerFromUserTags } from './owners';
 import type { Thresholds } from './thresholds';
 
 export interface PolicyContext {
@@ -28,6 +29,8 @@ export interface PolicyContext {
   readonly now: Date;
   readonly thresholds: Thresholds;
   readonly configExemptions: readonly ConfigExemption[];
+  /** The IAM user tag naming a finding's owner (core/owners.ts); null or unset reads none. */
+  readonly ownerTagKey?: string | null;
 }
 
 export interface PolicyOutcome {
@@ -45,6 +48,7 @@ function toFinding(
   type: FindingType,
   severity: Severity,
   accountId: string,
+  ownerTag: string | null,
 ): Finding {
   return {
     accountId,
@@ -59,6 +63,7 @@ function toFinding(
     lastUsedService: key.lastUsedService,
     type,
     severity,
+    ...(ownerTag === null ? {} : { ownerTag }),
   };
 }
 
@@ -91,8 +96,9 @@ function olderFirst(a: AccessKeyState, b: AccessKeyState): number {
 function rawFindings(principal: PrincipalCredentials, ctx: PolicyContext): Finding[] {
   const { accountId, now, thresholds } = ctx;
   const findings: Finding[] = [];
+  const ownerTag = ownerFromUserTags(principal.tags, { userTagKey: ctx.ownerTagKey ?? null });
   const add = (key: AccessKeyState, age: number, type: FindingType, severity: Severity) =>
-    findings.push(toFinding(principal, key, age, type, severity, accountId));
+    findings.push(toFinding(principal, key, age, type, severity, accountId, ownerTag));
 
   if (principal.isRoot) {
     // Any root key is the finding; its age or use adds nothing an operator would act on.

@@ -4,7 +4,7 @@
  */
 
 import { InvalidInputError } from './errors';
-import type { RunChanges } from './history';
+import type { RunChanges, TrendPoint } from './history';
 import {
   type AccountAudit,
   FINDING_TYPES,
@@ -30,6 +30,23 @@ export interface ReportMeta {
   readonly runWarnings?: readonly string[];
   /** What changed since the last full run; left out of the report when not given. */
   readonly changes?: RunChanges;
+  /** The open-findings trend of the last full runs (core/history.ts); left out when not given. */
+  readonly trend?: readonly TrendPoint[];
+  /** Who got which findings (core/owners.ts); left out when not given. */
+  readonly owners?: OwnerRouting;
+}
+
+/** The owners of this run's findings, and which of them have their own subscription. */
+export interface OwnerRouting {
+  /** The owner the security team's findings are filed under. */
+  readonly securityTeam: string;
+  /** Every owner with open findings, routed or not, sorted by name. */
+  readonly owners: readonly {
+    readonly owner: string;
+    readonly findings: number;
+    /** True when the owner has a subscription and was sent its own digest. */
+    readonly routed: boolean;
+  }[];
 }
 
 /**
@@ -79,6 +96,10 @@ export interface Report {
   readonly accounts: readonly AccountAudit[];
   /** What changed since the last full run (core/history.ts); absent in reports older than it. */
   readonly changes?: RunChanges;
+  /** Open findings by severity over the last full runs, oldest first; absent before history. */
+  readonly trend?: readonly TrendPoint[];
+  /** Owners and their routing; absent in reports older than owners. */
+  readonly owners?: OwnerRouting;
 }
 
 /**
@@ -114,6 +135,8 @@ export function buildReport(audits: readonly AccountAudit[], meta: ReportMeta): 
     warnings: collectWarnings(accounts, meta.runWarnings),
     accounts,
     ...(meta.changes === undefined ? {} : { changes: meta.changes }),
+    ...(meta.trend === undefined ? {} : { trend: meta.trend }),
+    ...(meta.owners === undefined ? {} : { owners: meta.owners }),
   };
 }
 
@@ -189,6 +212,7 @@ export const REPORT_CSV_COLUMNS = [
   'exempted',
   'exemptionReason',
   'exemptionUntil',
+  'owner',
 ] as const;
 
 type CsvCell = string | number | boolean | null;
@@ -230,6 +254,7 @@ function csvRow(account: AccountAudit, f: Finding, exempted: boolean): CsvCell[]
     exempted,
     f.exemption?.reason ?? null,
     f.exemption?.until ?? null,
+    f.owner ?? null,
   ];
 }
 

@@ -15,6 +15,9 @@ export interface OrganizationEntry {
   readonly reason?: string;
   /** For skipped accounts: what an operator can do about it (an addition to the contract). */
   readonly fix?: string;
+  /** The account's owner from its Organizations tag or its OU (core/owners.ts), when one applies. */
+  readonly owner?: string;
+  readonly ownerSource?: 'account-tag' | 'ou';
 }
 
 export interface ReportKeys {
@@ -80,6 +83,13 @@ export function runKeys(executionName: string) {
       }
       return `${run}/accounts/${accountId}.json`;
     },
+    /** Where an account's audit stopped, for the next invocation (core/continuation.ts). */
+    checkpoint: (accountId: string) => {
+      if (!isAccountId(accountId)) {
+        throw new InvalidInputError(`accountId ${JSON.stringify(accountId)} must be 12 digits.`);
+      }
+      return `${run}/checkpoints/${accountId}.json`;
+    },
     report: `${reports}/report.json`,
     csv: `${reports}/report.csv`,
     digest: `${reports}/digest.txt`,
@@ -91,6 +101,21 @@ export function runKeys(executionName: string) {
  * latest, so a run finds the previous one in two reads whatever the organization's size.
  */
 export const HISTORY_LATEST_KEY = 'history/latest.json';
+
+/** The account-tag cache (core/owners.ts): one object, read and written once per run. */
+export const ACCOUNT_TAG_CACHE_KEY = 'owners/account-tags.json';
+
+/** An owner's digest, next to the full one; the owner is encoded so any name is one key segment. */
+export function ownerDigestKey(executionName: string, owner: string): string {
+  runPrefix(executionName);
+  return `reports/${executionName}/owners/${encodeURIComponent(owner)}.txt`;
+}
+
+/** The list of owner digests PublishDigest sends (owner, subject, key), one object per run. */
+export function ownerDigestsManifestKey(executionName: string): string {
+  runPrefix(executionName);
+  return `reports/${executionName}/owner-digests.json`;
+}
 
 export function historyIndexKey(executionName: string): string {
   runPrefix(executionName); // the same key-segment rules as the run's own records

@@ -67,6 +67,19 @@ export const AuditAccountEventSchema = eventObject('AuditAccount event', {
   // The execution's override, merged onto the deployed defaults by the Lambda, which reports a
   // bad one with the threshold's name.
   thresholds: z.optional(z.unknown()),
+  // Where the previous invocation for this account stopped (core/continuation.ts); null the first time.
+  continuation: z.optional(
+    z.nullable(
+      eventObject('event field continuation', {
+        key: nonEmptyString('continuation.key'),
+        iteration: z
+          .int({
+            error: (issue) => `event field continuation.iteration must be a whole number ${got(issue)}`,
+          })
+          .check(z.minimum(1, { error: 'event field continuation.iteration must be at least 1' })),
+      }),
+    ),
+  ),
 });
 
 export type AuditAccountEvent = Readonly<z.output<typeof AuditAccountEventSchema>>;
@@ -137,6 +150,12 @@ export const BuildDigestEventSchema = eventObject('BuildDigest event', {
   accounts: eventObject('event field accounts (the ListAccounts result)', {
     bucket: nonEmptyString('accounts.bucket'),
     organizationKey: nonEmptyString('accounts.organizationKey'),
+    // Absent in executions started before owners existed (a redrive of one still works).
+    ownerWarnings: z.optional(
+      z.array(z.string(), {
+        error: (issue) => `event field accounts.ownerWarnings must be a list of strings ${got(issue)}`,
+      }),
+    ),
   }),
   map: mapField,
 });
@@ -146,7 +165,11 @@ export interface BuildDigestEvent {
   readonly executionName: string;
   readonly executionArn: string;
   readonly input: NormalizedInput;
-  readonly accounts: { readonly bucket: string; readonly organizationKey: string };
+  readonly accounts: {
+    readonly bucket: string;
+    readonly organizationKey: string;
+    readonly ownerWarnings?: readonly string[] | undefined;
+  };
   readonly map: MapRunRef | readonly unknown[] | null;
 }
 
@@ -175,6 +198,14 @@ export const PublishDigestEventSchema = eventObject('PublishDigest event', {
   dryRun: booleanField('dryRun'),
   bucket: nonEmptyString('bucket'),
   digestKey: nonEmptyString('digestKey'),
+  /** The owner digests' manifest; null or absent when there are none (or before owners existed). */
+  ownerDigestsKey: z.optional(
+    z.nullable(
+      z.string({
+        error: (issue) => `event field ownerDigestsKey must be a non-empty string or null ${got(issue)}`,
+      }),
+    ),
+  ),
 });
 
 export type PublishDigestEvent = Readonly<z.output<typeof PublishDigestEventSchema>>;

@@ -12,10 +12,12 @@ import { stsClient } from '../aws/clients/sts';
 import type { IamCredentialSourceOptions } from '../aws/iam-credential-source';
 import { memberAccounts } from '../aws/member-accounts';
 import { RunStore } from '../aws/run-store';
+import { DEFAULT_AUDIT_SAFETY_MARGIN_MS } from '../core/continuation';
+import { DEFAULT_OWNER_RULES } from '../core/owners';
 import { parseAuditAccountEvent } from '../core/state-events';
 import { resolveThresholds } from '../core/thresholds';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
-import { lazyHandler } from '../runtime/lazy-handler';
+import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
 export type { AuditAccountResult } from '../app/audit-account';
@@ -24,7 +26,8 @@ export interface AuditAccountDeps {
   readonly sts: STSClient;
   readonly s3: S3Client;
   readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
-  readonly config: Pick<HandlerConfig, 'reportBucket' | 'auditRoleName' | 'thresholds' | 'exemptions'>;
+  readonly config: Pick<HandlerConfig, 'reportBucket' | 'auditRoleName' | 'thresholds' | 'exemptions'> &
+    Partial<Pick<HandlerConfig, 'owners' | 'auditSafetyMarginMs'>>;
   readonly telemetry: Telemetry;
   readonly now: () => Date;
   /** Sleep/random for the IAM backoff (tests make them instant and deterministic). */
@@ -47,16 +50,31 @@ export function makeAuditAccountHandler(deps: AuditAccountDeps) {
     iamOptions: { ...deps.collector, ...iamOptions },
   });
   const { exemptions, thresholds } = deps.config;
-  return async (raw: unknown): Promise<AuditAccountResult> => {
-    const { accountId, executionName, thresholds: override } = parseAuditAccountEvent(raw);
+  const ownerTagKey = (deps.config.owners ?? DEFAULT_OWNER_RULES).userTagKey;
+  const safetyMarginMs = deps.config.auditSafetyMarginMs ?? DEFAULT_AUDIT_SAFETY_MARGIN_MS;
+  return async (raw: unknown, context?: LambdaContext): Promise<AuditAccountResult> => {
+    const { accountId, executionName, thresholds: override, continuation } = parseAuditAccountEvent(raw);
     const records = new RunStore({ s3: deps.s3, bucket: requireReportBucket(deps.config) });
-    const useCase = { ...deps, members, records, exemptions, strategy, concurrency: iamOptions.concurrency };
+    const useCase = {
+      ...deps,
+      members,
+      records,
+      exemptions,
+      strategy,
+      concurrency: iamOptions.concurrency,
+      ownerTagKey,
+    };
     // ValidateInput rejected bad thresholds already; resolving again keeps a direct invocation
     // safe, and applies this function's deployed defaults.
     return auditAccount(useCase, {
       accountId,
       executionName,
       thresholds: resolveThresholds(thresholds, override),
+      continuation: continuation ?? null,
+      // Invoked without a Lambda context (a direct call): no deadline, the account in one go.
+      ...(context === undefined
+        ? {}
+        : { budget: { remainingMs: () => context.getRemainingTimeInMillis(), safetyMarginMs } }),
     });
   };
 }

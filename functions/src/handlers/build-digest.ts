@@ -8,9 +8,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { type BuildDigestResult, buildDigest } from '../app/build-digest';
 import { s3Client } from '../aws/clients/s3';
 import { RunStore } from '../aws/run-store';
+import type { OwnerRules } from '../core/owners';
 import { parseBuildDigestEvent } from '../core/state-events';
 import type { Thresholds } from '../core/thresholds';
-import { lazyHandler } from '../runtime/lazy-handler';
+import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
 export type { BuildDigestResult } from '../app/build-digest';
@@ -25,10 +26,12 @@ export interface BuildDigestDeps {
   readonly readConcurrency?: number;
   /** The AWS console region for the execution link; null leaves the link out. */
   readonly consoleRegion?: string | null;
+  /** Owners and routing (OWNERS_JSON). @default DEFAULT_OWNER_RULES */
+  readonly owners?: OwnerRules;
 }
 
 export function makeBuildDigestHandler(deps: BuildDigestDeps) {
-  return async (raw: unknown): Promise<BuildDigestResult> => {
+  return async (raw: unknown, _context?: LambdaContext): Promise<BuildDigestResult> => {
     const event = parseBuildDigestEvent(raw);
     const records = new RunStore({
       s3: deps.s3,
@@ -42,8 +45,15 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
         telemetry: deps.telemetry,
         now: deps.now,
         ...(deps.consoleRegion === undefined ? {} : { consoleRegion: deps.consoleRegion }),
+        ...(deps.owners === undefined ? {} : { owners: deps.owners }),
       },
-      { ...event, organizationKey: event.accounts.organizationKey },
+      {
+        ...event,
+        organizationKey: event.accounts.organizationKey,
+        ...(event.accounts.ownerWarnings === undefined
+          ? {}
+          : { ownerWarnings: event.accounts.ownerWarnings }),
+      },
     );
   };
 }
@@ -55,5 +65,6 @@ export const handler = lazyHandler((runtime) =>
     telemetry: runtime.telemetry,
     now: runtime.now,
     consoleRegion: process.env['AWS_REGION'] ?? null,
+    owners: runtime.config.owners,
   }),
 );

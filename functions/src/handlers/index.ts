@@ -2,6 +2,9 @@
  * The handler factories, for the local assembly (statemachine/src/local-audit.ts) and the tests.
  * Each Lambda's entry point is its own file's `handler`, bundled from that file alone.
  */
+
+/** What each factory's handler takes as its second argument (Lambda's context, or the local runner's). */
+export type { LambdaContext } from '../runtime/lazy-handler';
 export {
   type AuditAccountDeps,
   type AuditAccountResult,

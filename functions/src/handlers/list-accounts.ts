@@ -14,7 +14,7 @@ import { type ListOrganizationOptions, organizationSource } from '../aws/organiz
 import { RunStore } from '../aws/run-store';
 import { parseListAccountsEvent } from '../core/state-events';
 import { type HandlerConfig, requireReportBucket } from '../runtime/config';
-import { lazyHandler } from '../runtime/lazy-handler';
+import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
 /** The Map reads `maxConcurrency` through MaxConcurrencyPath. */
@@ -24,15 +24,18 @@ export interface ListAccountsDeps {
   readonly organizations: OrganizationsClient;
   readonly sts: STSClient;
   readonly s3: S3Client;
-  readonly config: Pick<HandlerConfig, 'reportBucket' | 'orgReaderRoleArn' | 'mapMaxConcurrency'>;
+  readonly config: Pick<HandlerConfig, 'reportBucket' | 'orgReaderRoleArn' | 'mapMaxConcurrency'> &
+    Partial<Pick<HandlerConfig, 'owners' | 'maxAuditIterations'>>;
   readonly telemetry: Telemetry;
+  /** For the account-tag cache's ages. @default the real clock */
+  readonly now?: () => Date;
   /** Builds the client for the org-reader role. @default organizationsClientWith */
   readonly organizationsFor?: (credentials: TemporaryCredentials) => OrganizationsClient;
   readonly listOptions?: ListOrganizationOptions;
 }
 
 export function makeListAccountsHandler(deps: ListAccountsDeps) {
-  return async (raw: unknown): Promise<ListAccountsResult> => {
+  return async (raw: unknown, _context?: LambdaContext): Promise<ListAccountsResult> => {
     const event = parseListAccountsEvent(raw);
     const bucket = requireReportBucket(deps.config);
     const organization = organizationSource({
@@ -48,7 +51,12 @@ export function makeListAccountsHandler(deps: ListAccountsDeps) {
         organization,
         records: new RunStore({ s3: deps.s3, bucket }),
         maxConcurrency: deps.config.mapMaxConcurrency,
+        ...(deps.config.maxAuditIterations === undefined
+          ? {}
+          : { maxAuditIterations: deps.config.maxAuditIterations }),
         telemetry: deps.telemetry,
+        ...(deps.config.owners === undefined ? {} : { owners: deps.config.owners }),
+        ...(deps.now === undefined ? {} : { now: deps.now }),
       },
       event,
     );
@@ -62,6 +70,7 @@ export const handler = lazyHandler((runtime) =>
     s3: runtime.traced(s3Client.get()),
     config: runtime.config,
     telemetry: runtime.telemetry,
+    now: runtime.now,
     organizationsFor: (credentials) => runtime.traced(organizationsClientWith(credentials)),
   }),
 );

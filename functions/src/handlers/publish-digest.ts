@@ -13,7 +13,7 @@ import { RunStore } from '../aws/run-store';
 import { snsDigestPublisher } from '../aws/sns-digest-publisher';
 import { parsePublishDigestEvent } from '../core/state-events';
 import { requireDigestTopicArn } from '../runtime/config';
-import { lazyHandler } from '../runtime/lazy-handler';
+import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
 import type { Telemetry } from '../runtime/telemetry';
 
 export type { PublishDigestResult } from '../app/publish-digest';
@@ -27,7 +27,7 @@ export interface PublishDigestDeps {
 }
 
 export function makePublishDigestHandler(deps: PublishDigestDeps) {
-  return async (raw: unknown): Promise<PublishDigestResult> => {
+  return async (raw: unknown, _context?: LambdaContext): Promise<PublishDigestResult> => {
     const event = parsePublishDigestEvent(raw);
     return publishDigest(
       {

@@ -7,7 +7,7 @@
 import { InvalidInputError } from '../core/errors';
 import { type NormalizedInput, parseExecutionInput } from '../core/execution-input';
 import type { Thresholds } from '../core/thresholds';
-import { lazyHandler } from '../runtime/lazy-handler';
+import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
 import { describeError, type Telemetry } from '../runtime/telemetry';
 
 export type ValidateInputResult =
@@ -34,7 +34,7 @@ function unwrap(event: unknown): unknown {
 
 export function makeValidateInputHandler(deps: ValidateInputDeps) {
   const { log } = deps.telemetry;
-  return async (event: unknown): Promise<ValidateInputResult> => {
+  return async (event: unknown, _context?: LambdaContext): Promise<ValidateInputResult> => {
     try {
       const input = parseExecutionInput(unwrap(event), deps.thresholds);
       log.info('execution input accepted', {

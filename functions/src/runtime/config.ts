@@ -3,8 +3,10 @@
  * A wrong value is an InvalidInputError naming the variable, so a misdeployed function fails
  * on its first invocation with the fix in the message, not deep inside an audit.
  */
+import { DEFAULT_AUDIT_SAFETY_MARGIN_MS, DEFAULT_MAX_AUDIT_ITERATIONS } from '../core/continuation';
 import { InvalidInputError } from '../core/errors';
 import { type ConfigExemption, parseConfigExemptions } from '../core/exemptions';
+import { type OwnerRules, parseOwnerRules } from '../core/owners';
 import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from '../core/thresholds';
 
 export const DEFAULT_AUDIT_ROLE_NAME = 'OrgKeyAuditRole';
@@ -23,6 +25,12 @@ export interface HandlerConfig {
   readonly thresholds: Thresholds;
   readonly exemptions: readonly ConfigExemption[];
   readonly mapMaxConcurrency: number;
+  /** Who owns which finding and who gets their own digest (OWNERS_JSON; core/owners.ts). */
+  readonly owners: OwnerRules;
+  /** Invocations of AuditAccount an account may take (MAX_AUDIT_ITERATIONS; core/continuation.ts). */
+  readonly maxAuditIterations: number;
+  /** Time AuditAccount keeps for its checkpoint (AUDIT_SAFETY_MARGIN_MS). */
+  readonly auditSafetyMarginMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -42,6 +50,18 @@ function parseJson(env: Env, name: string, example: string): unknown {
       `${name} is not valid JSON; set it to a JSON value like ${example}, or unset it`,
     );
   }
+}
+
+function parseWhole(env: Env, name: string, min: number, max: number, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === null) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidInputError(
+      `${name} must be a whole number from ${min} to ${max} (got "${raw}"); unset it for the default ${fallback}`,
+    );
+  }
+  return value;
 }
 
 function parseConcurrency(env: Env): number {
@@ -77,6 +97,18 @@ export function configFromEnv(env: Env = process.env): HandlerConfig {
       'EXEMPTIONS_JSON',
     ),
     mapMaxConcurrency: parseConcurrency(env),
+    maxAuditIterations: parseWhole(env, 'MAX_AUDIT_ITERATIONS', 1, 1000, DEFAULT_MAX_AUDIT_ITERATIONS),
+    auditSafetyMarginMs: parseWhole(
+      env,
+      'AUDIT_SAFETY_MARGIN_MS',
+      0,
+      600_000,
+      DEFAULT_AUDIT_SAFETY_MARGIN_MS,
+    ),
+    owners: parseOwnerRules(
+      parseJson(env, 'OWNERS_JSON', '{"organizationalUnits": {"ou-ab12-cd34ef56": "payments"}}'),
+      'OWNERS_JSON',
+    ),
   };
 }
 

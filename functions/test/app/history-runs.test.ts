@@ -207,7 +207,7 @@ describe('the digest leads with the changes', () => {
       '  NEW (1)',
       '    - 111111111111  dan  AKIA…0000 (key 1, Active)  NEVER_USED (high)  183 days old, never used',
       '  RESOLVED (1)',
-      '    - 111111111111  eve  AKIA…0000  UNUSED (high)  first seen 2026-11-30: no longer reported (deactivated, deleted or rotated)',
+      '    - 111111111111  eve  AKIA…0000  UNUSED (high)  first seen 2026-11-30: no longer reported (deleted, rotated, or its user deleted)',
       '',
       '',
     ]);

@@ -1,13 +1,18 @@
 /** The run store as a plain object in memory: the use cases' port, with no S3 and no SDK mock. */
-import type { RunRecords } from '../../src/app/ports';
+import type { OwnerDigestRef, RunRecords } from '../../src/app/ports';
+import { parseCheckpoint, serializeCheckpoint } from '../../src/core/continuation';
 import { parseFindingsIndex } from '../../src/core/history';
 import type { AccountAudit } from '../../src/core/model';
+import { parseAccountTagCache } from '../../src/core/owners';
 import type { Report } from '../../src/core/report';
 import {
+  ACCOUNT_TAG_CACHE_KEY,
   HISTORY_LATEST_KEY,
   historyIndexKey,
   type MapRunResults,
   type OrganizationEntry,
+  ownerDigestKey,
+  ownerDigestsManifestKey,
   runKeys,
 } from '../../src/core/run-layout';
 
@@ -92,6 +97,40 @@ export function memoryRecords(seed: {
       written.set(key, JSON.stringify(index));
       written.set(HISTORY_LATEST_KEY, JSON.stringify({ executionName: index.executionName, key }));
       return key;
+    },
+    putCheckpoint: async (executionName, checkpoint) => {
+      const key = runKeys(executionName).checkpoint(checkpoint.accountId);
+      written.set(key, serializeCheckpoint(checkpoint));
+      return key;
+    },
+    getCheckpoint: async (key) => {
+      const text = written.get(key);
+      if (text === undefined) throw new Error(`no object ${key}`);
+      const read = parseCheckpoint(text, key);
+      if ('problem' in read) throw new Error(read.problem);
+      return read.checkpoint;
+    },
+    readAccountTagCache: async (tagKey) => {
+      const text = written.get(ACCOUNT_TAG_CACHE_KEY);
+      return text === undefined ? { cache: null, problem: null } : parseAccountTagCache(text, tagKey);
+    },
+    putAccountTagCache: async (cache) => {
+      written.set(ACCOUNT_TAG_CACHE_KEY, JSON.stringify(cache));
+    },
+    putOwnerDigests: async (executionName, digests) => {
+      const refs = digests.map((d) => {
+        const key = ownerDigestKey(executionName, d.owner);
+        written.set(key, d.body);
+        return { owner: d.owner, subject: d.subject, key, findings: d.findings };
+      });
+      const key = ownerDigestsManifestKey(executionName);
+      written.set(key, JSON.stringify({ schemaVersion: 1, digests: refs }));
+      return key;
+    },
+    readOwnerDigests: async (key) => {
+      const text = written.get(key);
+      if (text === undefined) throw new Error(`no object ${key}`);
+      return (JSON.parse(text) as { digests: OwnerDigestRef[] }).digests;
     },
     getText: async (key) => {
       const text = written.get(key);

@@ -3,7 +3,7 @@
  * and no SDK mock. Expected values follow from the planted records.
  */
 import { describe, expect, it } from 'vitest';
-import { auditAccount } from '../../src/app/audit-account';
+import { type AuditAccountDone, auditAccount } from '../../src/app/audit-account';
 import { buildDigest } from '../../src/app/build-digest';
 import { planRun } from '../../src/app/plan-run';
 import type { DigestPublisher, MemberAccounts } from '../../src/app/ports';
@@ -170,7 +170,9 @@ describe('auditAccount', () => {
       resultKey: `runs/${EXECUTION}/accounts/111111111111.json`,
       findings: 1,
     });
-    const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
+    const stored = JSON.parse(
+      records.written.get((result as AuditAccountDone).resultKey) ?? '{}',
+    ) as AccountAudit;
     expect(stored).toMatchObject({ status: 'AUDITED', strategy: 'per-user' });
     expect(stored.findings.map((f) => [f.userName, f.type, f.ageDays])).toEqual([
       ['deploy-bot', 'ROTATION_OVERDUE', 183],
@@ -193,7 +195,9 @@ describe('auditAccount', () => {
       { ...baseDeps, exemptions, members: memoryMembers({ '111111111111': iam }), records },
       request,
     );
-    const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
+    const stored = JSON.parse(
+      records.written.get((result as AuditAccountDone).resultKey) ?? '{}',
+    ) as AccountAudit;
     // deploy-bot is exempted here; the exemption of "ci" belongs to another account.
     expect(stored.exempted.map((f) => f.userName)).toEqual(['deploy-bot']);
     expect(stored.findings.map((f) => f.userName)).toEqual(['ci']);
@@ -203,7 +207,9 @@ describe('auditAccount', () => {
     const records = memoryRecords({ organization: {} });
     const result = await auditAccount({ ...baseDeps, members: memoryMembers({}), records }, request);
     expect(result).toMatchObject({ status: 'FAILED', errorName: 'AuditRoleMissingError', findings: 0 });
-    const stored = JSON.parse(records.written.get(result.resultKey) ?? '{}') as AccountAudit;
+    const stored = JSON.parse(
+      records.written.get((result as AuditAccountDone).resultKey) ?? '{}',
+    ) as AccountAudit;
     expect(stored.fix).toMatch(/^deploy the audit role: the StackSet has not reached this account/);
     expect(stored.strategy).toBe('none');
   });
@@ -279,7 +285,7 @@ describe('publishDigest', () => {
       { records, publisher: () => publisher, telemetry: silentTelemetry },
       { dryRun: false, subject: '[org-key-audit] 1 key needs rotation', digestKey: 'reports/r/digest.txt' },
     );
-    expect(result).toEqual({ published: true, messageId: 'msg-1' });
+    expect(result).toEqual({ published: true, messageId: 'msg-1', ownerDigests: 0 });
     expect(sent).toEqual([{ subject: '[org-key-audit] 1 key needs rotation', body: 'the digest body' }]);
   });
 
@@ -295,7 +301,7 @@ describe('publishDigest', () => {
       },
       { dryRun: true, subject: 's', digestKey: 'reports/r/digest.txt' },
     );
-    expect(result).toEqual({ published: false, messageId: null });
+    expect(result).toEqual({ published: false, messageId: null, ownerDigests: 0 });
   });
 
   it('refuses before reading anything when a real publish has no topic', async () => {

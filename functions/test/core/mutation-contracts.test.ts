@@ -161,7 +161,7 @@ describe('the report', () => {
       META,
     );
     expect(reportToCsv(report).split('\r\n')[1]).toBe(
-      '111111111111,Payments,alice,arn:aws:iam::111111111111:user/alice,AKIAABCDEFGHIJKLMNOP,1,Active,2024-01-01T00:00:00.000Z,100,2024-04-01T00:00:00.000Z,s3,ROTATION_OVERDUE,high,false,,',
+      '111111111111,Payments,alice,arn:aws:iam::111111111111:user/alice,AKIAABCDEFGHIJKLMNOP,1,Active,2024-01-01T00:00:00.000Z,100,2024-04-01T00:00:00.000Z,s3,ROTATION_OVERDUE,high,false,,,',
     );
   });
 

@@ -54,10 +54,15 @@ describe('runPrefix: which execution names are safe', () => {
 describe('runKeys', () => {
   it('lays out one run as the contract says', () => {
     const keys = runKeys('run-1');
-    expect({ ...keys, account: keys.account('123456789012') }).toEqual({
+    expect({
+      ...keys,
+      account: keys.account('123456789012'),
+      checkpoint: keys.checkpoint('123456789012'),
+    }).toEqual({
       items: 'runs/run-1/items.json',
       organization: 'runs/run-1/organization.json',
       account: 'runs/run-1/accounts/123456789012.json',
+      checkpoint: 'runs/run-1/checkpoints/123456789012.json',
       report: 'reports/run-1/report.json',
       csv: 'reports/run-1/report.csv',
       digest: 'reports/run-1/digest.txt',
@@ -67,6 +72,9 @@ describe('runKeys', () => {
   it('refuses an account id that is not 12 digits, and an unsafe execution name', () => {
     expect(() => runKeys('run-1').account('12345678901')).toThrow(
       'accountId "12345678901" must be 12 digits.',
+    );
+    expect(() => runKeys('run-1').checkpoint('../12345678')).toThrow(
+      'accountId "../12345678" must be 12 digits.',
     );
     expect(() => runKeys('run-1').account('../x')).toThrow(InvalidInputError);
     expect(() => runKeys('../other')).toThrow(InvalidInputError);

@@ -188,6 +188,8 @@ describe('reportToCsv', () => {
       exempted: 'true',
       exemptionReason: 'vendor key',
       exemptionUntil: '2024-12-31',
+      // No owner was assigned (the report was built without owner routing): an empty cell.
+      owner: '',
     });
   });
 

@@ -9,6 +9,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditAccountDone } from '../../src/app/audit-account';
 import { CredentialCache } from '../../src/aws/assume-role';
 import type { TemporaryCredentials } from '../../src/aws/clients';
 import { InvalidInputError } from '../../src/core/errors';
@@ -180,8 +181,12 @@ describe('AuditAccount handler', () => {
       errorName: 'AuditRoleMissingError',
       findings: 0,
     });
-    expect(result.reason).toContain(ACCOUNT);
-    const stored = s3.json(BUCKET, result.resultKey) as { status: string; fix: string; strategy: string };
+    expect((result as AuditAccountDone).reason).toContain(ACCOUNT);
+    const stored = s3.json(BUCKET, (result as AuditAccountDone).resultKey) as {
+      status: string;
+      fix: string;
+      strategy: string;
+    };
     expect(stored).toMatchObject({ status: 'FAILED', fix: AUDIT_ROLE_MISSING_FIX, strategy: 'none' });
     expect(AUDIT_ROLE_MISSING_FIX).toBe(
       'deploy the audit role: the StackSet has not reached this account, the account is outside its target OUs, or the role does not trust the auditor',

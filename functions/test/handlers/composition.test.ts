@@ -51,7 +51,7 @@ describe('composition root', () => {
         bucket: 'report-bucket',
         digestKey: 'reports/run-1/digest.txt',
       });
-      expect(result).toEqual({ published: true, messageId: 'msg-9' });
+      expect(result).toEqual({ published: true, messageId: 'msg-9', ownerDigests: 0 });
       expect(snsMock.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
         TopicArn: TOPIC,
         Subject: 'subject',

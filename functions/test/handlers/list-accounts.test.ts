@@ -76,6 +76,9 @@ describe('ListAccounts handler', () => {
       toAudit: 2,
       skipped: 1,
       maxConcurrency: 40,
+      // The default cap on AuditAccount invocations per account (core/continuation.ts).
+      maxAuditIterations: 24,
+      ownerWarnings: [],
     });
     expect(s3.json(BUCKET, result.itemsKey)).toEqual(['111111111111', '333333333333']);
     const organization = s3.json(BUCKET, result.organizationKey) as { accountId: string; decision: string }[];

@@ -42,7 +42,7 @@ describe('PublishDigest handler', () => {
       digestKey: DIGEST_KEY,
     });
 
-    expect(result).toEqual({ published: true, messageId: 'msg-1' });
+    expect(result).toEqual({ published: true, messageId: 'msg-1', ownerDigests: 0 });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     expect(sns.commandCalls(PublishCommand)[0]?.args[0].input).toEqual({
       TopicArn: TOPIC,
@@ -58,7 +58,7 @@ describe('PublishDigest handler', () => {
       bucket: BUCKET,
       digestKey: DIGEST_KEY,
     });
-    expect(result).toEqual({ published: false, messageId: null });
+    expect(result).toEqual({ published: false, messageId: null, ownerDigests: 0 });
     expect(sns.calls()).toHaveLength(0);
   });
 

@@ -13,11 +13,12 @@ import {
 } from './faults';
 import { jsonResponse } from './protocol';
 import { S3State } from './s3';
-import { type PublishedMessage, SnsState } from './sns';
+import { type DeliveredMessage, type PublishedMessage, SnsState, type SubscriptionView } from './sns';
 import { SqsState } from './sqs';
+import type { SqsQueue } from './sqs-queue';
 
 export type { CountedFault, MessagingFaultListener, MessagingFaults, S3WriteFault } from './faults';
-export type { PublishedMessage } from './sns';
+export type { DeliveredMessage, PublishedMessage, SnsProtocol, SubscriptionView } from './sns';
 
 export interface MessagingOptions {
   readonly region: string;
@@ -66,6 +67,13 @@ export interface MessagingServices {
   /** Mutable: set a field to inject failures, or POST /_emulator/messaging/faults. */
   readonly faults: MessagingFaults;
   published(): readonly PublishedMessage[];
+  /**
+   * What one SNS subscription received, oldest first (each Publish whose attributes its filter
+   * policy matched); [] for an unknown or unsubscribed ARN.
+   */
+  deliveries(subscriptionArn: string): readonly DeliveredMessage[];
+  /** SNS subscriptions, all or one topic's, in the order they were made. */
+  subscriptions(topicArn?: string): readonly SubscriptionView[];
   /** Every message still in the queue (visible or in flight), oldest first; [] for an unknown queue. */
   queueMessages(queueUrlOrName: string): readonly QueueMessageView[];
   /** A snapshot of a bucket's objects; empty for an unknown bucket. */
@@ -88,8 +96,21 @@ export function reportBucketName(auditAccountId: string): string {
 export function createMessagingServices(options: MessagingOptions): MessagingServices {
   const now = options.now ?? Date.now;
   const faults = noFaults();
-  const sns = new SnsState(faults, now, options.onFault);
   const sqs = new SqsState(options.baseUrl, now);
+  // An sqs subscription delivers into the emulator's own queue, if one has the endpoint's ARN.
+  const sendToQueue = (
+    queueArn: string,
+    body: string,
+    attributes: Parameters<SqsQueue['send']>[4],
+    senderAccountId: string,
+  ): boolean => {
+    const match = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):(.+)$/.exec(queueArn);
+    const queue = match === null ? undefined : sqs.findQueue(`${match[2]}/${match[3]}`);
+    if (queue === undefined || queue.region !== match?.[1]) return false;
+    queue.send(body, senderAccountId, now(), undefined, attributes);
+    return true;
+  };
+  const sns = new SnsState(faults, now, options.onFault, sendToQueue);
   const s3 = new S3State(faults, now, options.onFault);
   const { region, auditAccountId } = options;
 
@@ -129,6 +150,16 @@ export function createMessagingServices(options: MessagingOptions): MessagingSer
         return jsonResponse(200, {
           messages: sns.published().filter((m) => topic === null || m.topicArn === topic),
         });
+      }
+      case 'GET /_emulator/sns/subscriptions':
+        return jsonResponse(200, {
+          subscriptions: sns.subscriptionsOf(url.searchParams.get('topicArn') ?? undefined),
+        });
+      case 'GET /_emulator/sns/deliveries': {
+        const arn = url.searchParams.get('subscriptionArn');
+        if (!arn)
+          return adminError(400, 'Query parameter subscriptionArn is required: ?subscriptionArn=<ARN>.');
+        return jsonResponse(200, { subscriptionArn: arn, deliveries: sns.deliveries(arn) });
       }
       case 'GET /_emulator/sqs/messages': {
         const name = url.searchParams.get('queue');
@@ -177,6 +208,8 @@ export function createMessagingServices(options: MessagingOptions): MessagingSer
     admin,
     faults,
     published: () => sns.published(),
+    deliveries: (subscriptionArn) => sns.deliveries(subscriptionArn),
+    subscriptions: (topicArn) => sns.subscriptionsOf(topicArn),
     queueMessages,
     objects,
   };
