@@ -5,7 +5,15 @@
  * get the machine's two cores. `fork`ed by org-worker.ts with the StartEmulatorOptions as JSON;
  * it sends one `ready` message, then answers `stats` requests until it is told to `stop`.
  */
+import { readFileSync } from 'node:fs';
 import { type StartEmulatorOptions, startEmulator } from '@org-key-audit/emulator';
+
+/**
+ * What the host takes as its one argument: StartEmulatorOptions, or with `orgSpecFile` instead of
+ * `orgSpec` for a spec too large for a command line (Linux caps one argument at 128 KiB; a
+ * 20,000-user account is megabytes).
+ */
+export type HostOptions = StartEmulatorOptions & { readonly orgSpecFile?: string };
 
 /** What the runner needs to reach and imitate the emulator (all plain JSON). */
 export interface EmulatorReady {
@@ -47,7 +55,9 @@ async function main(): Promise<void> {
   const send = process.send?.bind(process);
   if (send === undefined)
     throw new Error('emulator-host must be started with child_process.fork (it talks over IPC)');
-  const options = JSON.parse(process.argv[2] ?? '{}') as StartEmulatorOptions;
+  const { orgSpecFile, ...given } = JSON.parse(process.argv[2] ?? '{}') as HostOptions;
+  const options: StartEmulatorOptions =
+    orgSpecFile === undefined ? given : { ...given, orgSpec: JSON.parse(readFileSync(orgSpecFile, 'utf8')) };
   // The benchmarks measure the product, not the emulator's call log (80,000 records at 10,000 accounts).
   const emulator = await startEmulator({ recordCalls: false, ...options });
   const ready: EmulatorReady = {

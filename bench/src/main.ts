@@ -11,8 +11,23 @@ import { parseArgs } from 'node:util';
 import { loadDefinition } from '@org-key-audit/statemachine';
 import { measureBundles } from './bundle';
 import { findRegressions } from './check';
-import { compareChildTypes, type RunCounts, scaleCounts } from './cost';
+import { compareChildTypes, estimateRunCost, PRICES, type RunCounts, scaleCounts } from './cost';
+import {
+  type AccountProfile,
+  type DailyRunModel,
+  type FixedRunPart,
+  largeProfile,
+  modelDailyRun,
+} from './daily-model';
 import { measureEmulatorStartup } from './emulator-startup';
+import {
+  FULL_LARGE_ACCOUNT,
+  type LargeAccountPlan,
+  type LargeAccountScenario,
+  QUICK_LARGE_ACCOUNT,
+  repeatedCalls,
+  runLargeAccountScenario,
+} from './large-account';
 import { type OrgRunResult, runOrgScale } from './org-scale';
 import { type OwnersHistoryPlan, type OwnersHistoryResults, runOwnersHistory } from './owners-history';
 import {
@@ -38,6 +53,8 @@ interface Plan {
   readonly calibrationAccounts: number;
   /** The same sizes in both modes (their counts are compared with the baseline); quick simulates fewer days. */
   readonly ownersHistory: OwnersHistoryPlan;
+  /** One account of any size through the continuation (large-account.ts). */
+  readonly largeAccount: LargeAccountPlan;
 }
 
 /**
@@ -64,6 +81,7 @@ const FULL: Plan = {
   importSamples: 7,
   calibrationAccounts: 6,
   ownersHistory: OWNERS_HISTORY,
+  largeAccount: FULL_LARGE_ACCOUNT,
 };
 
 const QUICK: Plan = {
@@ -76,6 +94,7 @@ const QUICK: Plan = {
   calibrationAccounts: 4,
   // 16 days: the first fill (10 runs), a day nothing expires, and the first re-reads (after 10.5-14 days).
   ownersHistory: { ...OWNERS_HISTORY, tagDays: 16 },
+  largeAccount: QUICK_LARGE_ACCOUNT,
 };
 
 function log(message: string): void {
@@ -217,6 +236,21 @@ async function main(): Promise<number> {
   const ownersHistory = await runOwnersHistory(plan.ownersHistory, log);
   notes.push(...ownersHistoryNotes(ownersHistory));
 
+  const largeAccount = await runLargeAccountScenario(plan.largeAccount, log);
+  notes.push(...largeAccountNotes(largeAccount));
+  const typicalRow = rows.find((r) => r.approach === 'credential-report' && r.users === 1000 && r.measured);
+  const orgBasis = completed.at(-1);
+  const dailyModel =
+    typicalRow === undefined || orgBasis === undefined || !calibration.completed
+      ? []
+      : modelDailyRuns(
+          largeAccount,
+          typicalRow,
+          orgBasis,
+          countsOf(orgBasis, childStates, calibration),
+          childStates,
+        );
+
   const results: BenchResults = {
     schemaVersion: 1,
     mode: quick ? 'quick' : 'full',
@@ -229,6 +263,8 @@ async function main(): Promise<number> {
     bundles,
     emulatorStartup,
     ownersHistory,
+    largeAccounts: [largeAccount],
+    dailyModel,
     notes,
   };
   const outFile = values.out ?? join(BENCH_DIR, 'results/latest.json');
@@ -315,4 +351,104 @@ function ownersHistoryNotes(results: OwnersHistoryResults): string[] {
     }
   }
   return notes;
+}
+
+/** WARNINGs when the large account did not end as planted, or a call was made twice. */
+function largeAccountNotes(sc: LargeAccountScenario): string[] {
+  const notes = [
+    `Large account: ${sc.users} users, 1 in ${sc.flagEvery} flagged; time compressed by F = ${sc.factor} (IAM rate x F in the emulator and in the collector's pacing, Lambda timeouts and the safety margin / F), so each AuditAccount invocation makes the calls a deployed one makes at 10/s. The collector's rate is raised by setting DEFAULT_IAM_PACING.ratePerSecond in the runner's own process (the product has no option for it); the run checks that a new caller picks it up.`,
+  ];
+  const c = sc.continued;
+  if (c.accountStatus !== 'AUDITED' || c.findings !== sc.plantedFindings)
+    notes.push(
+      `WARNING: the large account ended ${c.accountStatus} with ${c.findings} findings, planted ${sc.plantedFindings}`,
+    );
+  if (repeatedCalls(sc) !== 0)
+    notes.push(`WARNING: the continuation repeated ${repeatedCalls(sc)} IAM calls`);
+  if (c.iterations !== sc.expectedIterations)
+    notes.push(
+      `WARNING: ${c.iterations} AuditAccount invocations, the rate and budget predict ${sc.expectedIterations}`,
+    );
+  return notes;
+}
+
+/** Assumptions of the modeled daily run; the numbers next to them are in the report. */
+const DAILY_ACCOUNTS = 10_000;
+const LARGE_SHARE = 0.01;
+const REPORT_GENERATION_SECONDS = 5;
+const SECONDS_PER_CHILD_STATE = 0.05;
+const LAMBDA_QUOTA = 1_000;
+
+/**
+ * The model's inputs from this run: the typical account is the measured 1,000-user account (1 %
+ * flagged, at the real 10/s), the large one the continued run (its bench time x F); S3 requests
+ * per account are the slope between the org run and the large account's 3-account run.
+ */
+function modelDailyRuns(
+  sc: LargeAccountScenario,
+  typicalRow: PerAccountRow,
+  org: OrgRunResult,
+  orgCounts: RunCounts,
+  childStates: number,
+): DailyRunModel[] {
+  const c = sc.continued;
+  const oneGo = sc.unlimited;
+  const s3 = (r: { calls?: Readonly<Record<string, number>> }, kind: 'put' | 'get') =>
+    kind === 'put'
+      ? (r.calls?.['s3:PutObject'] ?? 0)
+      : (r.calls?.['s3:GetObject'] ?? 0) + (r.calls?.['s3:ListObjectsV2'] ?? 0);
+  const reference = oneGo ?? c;
+  const slope = (kind: 'put' | 'get') =>
+    (s3(org, kind) - s3(reference, kind)) / Math.max(1, org.accounts - reference.childExecutions);
+  const typical: AccountProfile = {
+    label: `typical: ${typicalRow.users.toLocaleString('en-US')} users, 1 % flagged (measured at 10/s)`,
+    iamCalls: typicalRow.totalCalls,
+    invocations: 1,
+    auditSeconds: typicalRow.wallMs / 1000,
+    childStates,
+    s3Puts: slope('put'),
+    s3Gets: slope('get'),
+  };
+  const large = largeProfile(sc, childStates, typical.s3Puts, typical.s3Gets);
+  const at10k = scaleCounts(orgCounts, DAILY_ACCOUNTS);
+  const standard = estimateRunCost(at10k, 'STANDARD');
+  const parentStates = at10k.statesEntered - at10k.childExecutions * at10k.childStatesPerExecution;
+  const others = standard.lines.filter((l) =>
+    [
+      'Lambda validateInput',
+      'Lambda listAccounts',
+      'Lambda buildDigest',
+      'Lambda publishDigest',
+      'SNS digest',
+      'Scheduler',
+    ].includes(l.item),
+  );
+  const fixed: FixedRunPart = {
+    usd:
+      others.reduce((sum, l) => sum + l.usd, 0) + parentStates * PRICES.stepFunctions.standardPerTransition,
+    seconds:
+      (at10k.lambda.validateInput.totalMs +
+        at10k.lambda.listAccounts.totalMs +
+        at10k.lambda.buildDigest.totalMs +
+        at10k.lambda.publishDigest.totalMs) /
+      1000,
+    what: `parent transitions and the other four functions, from the ${org.accounts}-account run scaled to ${DAILY_ACCOUNTS}`,
+  };
+  return [40, LAMBDA_QUOTA].map((mapMaxConcurrency) =>
+    modelDailyRun(
+      {
+        accounts: DAILY_ACCOUNTS,
+        largeShare: LARGE_SHARE,
+        mapMaxConcurrency,
+        lambdaConcurrencyQuota: LAMBDA_QUOTA,
+        iamRatePerSecond: 10,
+        reportGenerationSeconds: REPORT_GENERATION_SECONDS,
+        auditMemoryMb: 512,
+        secondsPerChildState: SECONDS_PER_CHILD_STATE,
+      },
+      typical,
+      large,
+      fixed,
+    ),
+  );
 }

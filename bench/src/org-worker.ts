@@ -6,23 +6,22 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { StartEmulatorOptions } from '@org-key-audit/emulator';
 import type { WorkflowTasks } from '@org-key-audit/statemachine';
 import { runLocalAudit } from '@org-key-audit/statemachine';
 import type { FunctionName } from './cost';
-import type { EmulatorReady, EmulatorStats, HostRequest } from './emulator-host';
+import type { EmulatorReady, EmulatorStats, HostOptions, HostRequest } from './emulator-host';
 import type { LambdaStats, OrgRunRequest, OrgRunResult } from './org-scale';
 
 const HOST = fileURLToPath(new URL('./emulator-host.ts', import.meta.url));
 
-interface EmulatorProcess {
+export interface EmulatorProcess {
   readonly ready: EmulatorReady;
   stats(): Promise<EmulatorStats>;
   stop(): Promise<void>;
 }
 
 /** Forks emulator-host.ts and waits for its `ready` message. */
-export function startEmulatorProcess(options: StartEmulatorOptions): Promise<EmulatorProcess> {
+export function startEmulatorProcess(options: HostOptions): Promise<EmulatorProcess> {
   const child: ChildProcess = fork(HOST, [JSON.stringify(options)], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -53,7 +52,8 @@ export function startEmulatorProcess(options: StartEmulatorOptions): Promise<Emu
   });
 }
 
-const TASK_TO_FUNCTION: Readonly<Record<keyof WorkflowTasks, FunctionName>> = {
+/** The functions the cost model prices; a task not listed here (a newer one) runs unwrapped. */
+const TASK_TO_FUNCTION: Readonly<Partial<Record<keyof WorkflowTasks, FunctionName>>> = {
   validateInput: 'validateInput',
   listAccounts: 'listAccounts',
   auditAccount: 'auditAccount',
@@ -68,7 +68,12 @@ function timeTasks(tasks: WorkflowTasks, stats: LambdaStats): WorkflowTasks {
     keyof WorkflowTasks,
     WorkflowTasks[keyof WorkflowTasks],
   ][]) {
-    const entry = stats[TASK_TO_FUNCTION[name]];
+    const fn = TASK_TO_FUNCTION[name];
+    if (fn === undefined) {
+      wrapped[name] = task;
+      continue;
+    }
+    const entry = stats[fn];
     wrapped[name] = async (input) => {
       const start = performance.now();
       try {

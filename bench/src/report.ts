@@ -5,7 +5,17 @@
 import type { BundleRow } from './bundle';
 import type { Metric } from './check';
 import type { CostComparison } from './cost';
+import type { DailyRunModel } from './daily-model';
 import type { EmulatorStartupRow } from './emulator-startup';
+import {
+  AUDIT_SAFETY_MARGIN_SECONDS,
+  AUDIT_TIMEOUT_SECONDS,
+  AWS_IAM_RATE_PER_SECOND,
+  iamFloorSeconds,
+  type LargeAccountRunResult,
+  type LargeAccountScenario,
+  repeatedCalls,
+} from './large-account';
 import type { OrgRunResult } from './org-scale';
 import type { OwnersHistoryResults } from './owners-history';
 import type { PerAccountRow, Ratio } from './per-account';
@@ -31,6 +41,10 @@ export interface BenchResults {
   readonly emulatorStartup?: readonly EmulatorStartupRow[];
   /** Absent in results written before owners and history were measured. */
   readonly ownersHistory?: OwnersHistoryResults;
+  /** One account of any size through the continuation (absent in older results; the baseline keeps both sizes). */
+  readonly largeAccounts?: readonly LargeAccountScenario[];
+  /** The modeled daily run on AWS from the measured per-account figures. */
+  readonly dailyModel?: readonly DailyRunModel[];
   readonly notes: readonly string[];
 }
 
@@ -105,6 +119,9 @@ export function renderMarkdown(results: BenchResults): string {
     }
   }
   if (results.ownersHistory !== undefined) out.push(...renderOwnersHistory(results.ownersHistory));
+  for (const scenario of results.largeAccounts ?? []) out.push(...renderLargeAccount(scenario));
+  if (results.dailyModel !== undefined && results.dailyModel.length > 0)
+    out.push(...renderDailyModel(results.dailyModel));
   if (results.notes.length > 0) out.push('', ...results.notes.map((note) => `- ${note}`));
   return `${out.join('\n')}\n`;
 }
@@ -172,6 +189,73 @@ function renderOwnersHistory(results: OwnersHistoryResults): string[] {
   return out;
 }
 
+function renderLargeAccount(sc: LargeAccountScenario): string[] {
+  const f = sc.factor;
+  const out: string[] = [];
+  out.push(
+    '',
+    `### One account of ${n(sc.users)} users, ${n(sc.flaggedUsers)} flagged (${((100 * sc.flaggedUsers) / sc.users).toFixed(0)} %), through the real workflow`,
+    '',
+    `Time compressed by F = ${f}: IAM at ${AWS_IAM_RATE_PER_SECOND * f} requests/s (emulator bucket burst 20, collector pacing burst 19), ${Math.round(20 / f)} ms per call, Lambda timeouts x 1/${f} (AuditAccount ${AUDIT_TIMEOUT_SECONDS / f} s, margin ${AUDIT_SAFETY_MARGIN_SECONDS / f} s). On AWS at ${AWS_IAM_RATE_PER_SECOND}/s the account needs ${n(sc.expectedCalls)} calls (4 + 2 x flagged) = ${(iamFloorSeconds(sc.expectedCalls, AWS_IAM_RATE_PER_SECOND) / 60).toFixed(1)} min of IAM, so ${sc.expectedIterations} invocation(s) of ${AUDIT_TIMEOUT_SECONDS} s less ${AUDIT_SAFETY_MARGIN_SECONDS} s (expected).`,
+    '',
+  );
+  out.push(
+    '| run | lambdaTimeScale | AuditAccount invocations | account | findings (planted) | IAM calls | throttled | repeated | account wall (bench) | IAM floor (bench) | x F = on AWS | invocations (bench s) | largest payload | states | workflow |',
+    '|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|',
+  );
+  const row = (r: LargeAccountRunResult, name: string, repeated: string) => {
+    const floorMs = iamFloorSeconds(r.totalIamCalls, r.iamRatePerSecond) * 1000;
+    out.push(
+      `| ${name} | ${r.lambdaTimeScale === 1 ? '1' : `1/${Math.round(1 / r.lambdaTimeScale)}`} | ${r.iterations} | ${r.accountStatus} | ${n(r.findings)} (${n(sc.plantedFindings)}) | ${n(r.totalIamCalls)} | ${n(r.throttled)} | ${repeated} | ${s(r.accountWallMs)} | ${s(floorMs)} | ${((r.accountWallMs * r.factor) / 60_000).toFixed(1)} min | ${r.invocationMs.map((ms) => (ms / 1000).toFixed(1)).join(' + ')} | ${n(r.largestPayloadBytes)} B | ${n(r.statesEntered)} | ${r.workflowStatus} |`,
+    );
+  };
+  row(sc.continued, 'continued (timeouts / F)', n(repeatedCalls(sc)));
+  if (sc.unlimited !== null) row(sc.unlimited, 'in one go (deployed timeouts)', 'reference');
+  const byKind = Object.entries(sc.continued.iamCalls)
+    .map(([k, v]) => `${k.replace('iam:', '')} ${n(v)}`)
+    .join(', ');
+  out.push(
+    '',
+    `IAM calls of the continued run: ${byKind}. Repeated calls = continued - ${sc.unlimited === null ? 'the 4 + 2 x flagged budget' : 'the run in one go (measured)'}; the budget is ${n(sc.expectedCalls)}.`,
+  );
+  return out;
+}
+
+function renderDailyModel(models: readonly DailyRunModel[]): string[] {
+  const out: string[] = [];
+  const first = models[0] as DailyRunModel;
+  const a = first.assumptions;
+  out.push(
+    '',
+    `### Modeled daily run of ${n(a.accounts)} accounts on AWS (prices of ${first.priceDate}, us-east-1, no free tier)`,
+    '',
+    `Assumptions: ${(a.largeShare * 100).toFixed(1)} % of the accounts (${n(first.largeAccounts)}) like the measured large account, the rest like the typical one; IAM ${a.iamRatePerSecond} requests/s per account (accounts do not share it); the credential report takes ${a.reportGenerationSeconds} s to generate on AWS (not measured; inside AuditAccount, billed); ${a.secondsPerChildState} s of Step Functions time per child state; Lambda quota ${n(a.lambdaConcurrencyQuota)} concurrent executions; AuditAccount ${a.auditMemoryMb} MB arm64; Standard children (the only type the config accepts).`,
+    '',
+    '| profile | IAM calls | AuditAccount invocations | audit s on AWS | child states | S3 PUT / GET | child s |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const [p, secs] of [
+    [first.typical, first.typicalChildSeconds],
+    [first.large, first.largeChildSeconds],
+  ] as const) {
+    out.push(
+      `| ${p.label} | ${n(p.iamCalls)} | ${p.invocations} | ${p.auditSeconds.toFixed(1)} | ${p.childStates} | ${p.s3Puts.toFixed(2)} / ${p.s3Gets.toFixed(2)} | ${secs.toFixed(1)} |`,
+    );
+  }
+  out.push(
+    '',
+    '| Map concurrency | wall time (bounds) | AuditAccount GB-s | child transitions | cost | of which |',
+    '|---:|---|---:|---:|---:|---|',
+  );
+  for (const m of models) {
+    const lines = m.lines.map((l) => `${l.item}: $${l.usd.toFixed(4)}`).join('; ');
+    out.push(
+      `| ${n(m.concurrency)} (mapMaxConcurrency ${n(m.assumptions.mapMaxConcurrency)}) | ${(m.wallSecondsLow / 60).toFixed(0)}–${(m.wallSecondsHigh / 60).toFixed(0)} min | ${n(m.auditGbSeconds)} | ${n(m.childTransitions)} | ${usd(m.totalUsd)} | ${lines} |`,
+    );
+  }
+  return out;
+}
+
 /** Counts and ratios only: what should not move between machines or loads. */
 export function extractMetrics(results: BenchResults): Metric[] {
   const metrics: Metric[] = [];
@@ -230,6 +314,30 @@ export function extractMetrics(results: BenchResults): Metric[] {
     metrics.push({ key: `bundle.${b.handler}.bytes`, value: b.bytes, better: 'lower' });
   }
   if (results.ownersHistory !== undefined) metrics.push(...ownersHistoryMetrics(results.ownersHistory));
+  for (const sc of results.largeAccounts ?? []) metrics.push(...largeAccountMetrics(sc));
+  return metrics;
+}
+
+/**
+ * The large account: counts only (iterations, IAM calls, calls repeated, findings off the plan,
+ * AUDITED or not, the largest state); keyed by size, so the quick and the full account are
+ * compared separately. Wall times are not compared.
+ */
+function largeAccountMetrics(sc: LargeAccountScenario): Metric[] {
+  const at = `largeAccount.users=${sc.users}.flagged=${sc.flaggedUsers}.F=${sc.factor}`;
+  const c = sc.continued;
+  const metrics: Metric[] = [
+    { key: `${at}.iterations`, value: c.iterations, better: 'lower' },
+    { key: `${at}.iamCalls`, value: c.totalIamCalls, better: 'lower' },
+    { key: `${at}.repeatedCalls`, value: Math.abs(repeatedCalls(sc)), better: 'lower' },
+    { key: `${at}.findingsOffPlan`, value: Math.abs(c.findings - sc.plantedFindings), better: 'lower' },
+    { key: `${at}.notAudited`, value: c.accountStatus === 'AUDITED' ? 0 : 1, better: 'lower' },
+    { key: `${at}.largestPayloadBytes`, value: c.largestPayloadBytes, better: 'lower' },
+  ];
+  if (sc.unlimited !== null) {
+    metrics.push({ key: `${at}.unlimited.iamCalls`, value: sc.unlimited.totalIamCalls, better: 'lower' });
+    metrics.push({ key: `${at}.unlimited.iterations`, value: sc.unlimited.iterations, better: 'lower' });
+  }
   return metrics;
 }
 

@@ -148,7 +148,7 @@ describe('keyaudit installed from its packed tarball', () => {
       ]),
     );
     expect(summary['totals']).toMatchObject({ accounts: 3, audited: 3, failed: 0 });
-    for (const file of ['report.json', 'report.csv', 'report.html', 'digest.txt']) {
+    for (const file of ['report.json', 'report.csv', 'report.html', 'findings.asff.json', 'digest.txt']) {
       expect(existsSync(join(out, file)), file).toBe(true);
     }
   });

@@ -285,13 +285,20 @@ describe('keyaudit report (command)', () => {
       exempted: 'false',
       exemptionReason: '',
       exemptionUntil: '',
+      // The CIS control the type fails: ROTATION_OVERDUE is 1.14 (core/asff.ts, CIS_CONTROL_OF).
+      cisControl: '1.14',
       ...over,
     });
     const prodName = HOSTILE_ACCOUNT_NAME;
     const devName = 'dev " onmouseover="window.__pwned=3';
     const expected = [
       row(prod, prodName, 'alice', { ageDays: '400', severity: 'critical' }),
-      row(prod, prodName, 'alice', { ageDays: '400', type: 'UNUSED', severity: 'medium' }),
+      row(prod, prodName, 'alice', {
+        ageDays: '400',
+        type: 'UNUSED',
+        severity: 'medium',
+        cisControl: '1.12',
+      }),
       row(prod, prodName, 'bob', { ageDays: '95' }),
       row(prod, prodName, 'bob', {
         accessKeyId: '',
@@ -299,8 +306,15 @@ describe('keyaudit report (command)', () => {
         ageDays: '',
         type: 'TWO_ACTIVE_KEYS',
         severity: 'low',
+        cisControl: '1.13',
       }),
-      row(prod, prodName, 'carol', { ageDays: '85', type: 'ROTATION_DUE_SOON', severity: 'low' }),
+      // Due soon fails no CIS control: an empty cell.
+      row(prod, prodName, 'carol', {
+        ageDays: '85',
+        type: 'ROTATION_DUE_SOON',
+        severity: 'low',
+        cisControl: '',
+      }),
       row(prod, prodName, 'dave', {
         ageDays: '200',
         exempted: 'true',
@@ -313,6 +327,7 @@ describe('keyaudit report (command)', () => {
         lastUsedService: '',
         type: 'NEVER_USED',
         severity: 'medium',
+        cisControl: '1.12',
       }),
     ];
     expect(header).toEqual(expect.arrayContaining(Object.keys(expected[0] ?? {})));
@@ -327,7 +342,7 @@ describe('keyaudit report (command)', () => {
   it('refuses an unknown format and a missing file with the fix', async () => {
     const t = testContext();
     expect(await runCli(t, ['x.json', '--format', 'pdf'])).toBe(1);
-    expect(t.stderr.at(-1)).toContain('--format must be one of html, csv, json, md');
+    expect(t.stderr.at(-1)).toContain('--format must be one of html, csv, json, md, asff');
     expect(await runCli(t, ['/nonexistent/report.json'])).toBe(1);
     expect(t.stderr.at(-1)).toContain('Pass the path of a report.json');
   });

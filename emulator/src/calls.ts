@@ -5,6 +5,7 @@
  */
 import type { Caller, EmulatorRequest } from './http/types';
 import { addressOf } from './services/messaging/s3';
+import { hubArn, securityHubOperation } from './services/securityhub';
 
 /** 'ok' below HTTP 400; 'error' a handler's error answer; 'denied' the authorize hook said no; 'fault' an injected fault answered. */
 export type CallOutcome = 'ok' | 'error' | 'denied' | 'fault';
@@ -12,7 +13,7 @@ export type CallOutcome = 'ok' | 'error' | 'denied' | 'fault';
 export interface RecordedCall {
   /** 1, 2, 3… in order of arrival, never reused (not even after clearCalls). */
   readonly seq: number;
-  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3'. */
+  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3' | 'securityhub'. */
   readonly service: string;
   /** IAM-style, as a policy names it: 'sqs:SendMessage', 's3:ListBucket', 'iam:ListUsers'. */
   readonly action: string;
@@ -108,6 +109,8 @@ export function callTarget(request: EmulatorRequest, caller: Caller, org?: Organ
       return stsTarget(request);
     case 'iam':
       return iamTarget(request, caller);
+    case 'securityhub':
+      return securityHubTarget(request, caller);
     default:
       return { action: `${request.service}:${operation(request)}`, resource: '*' };
   }
@@ -279,6 +282,28 @@ function stsTarget(request: EmulatorRequest): CallTarget {
   const op = params.get('Action') ?? operation(request);
   const roleArn = text(params.get('RoleArn'));
   return { action: `sts:${op}`, resource: op.startsWith('AssumeRole') && roleArn ? roleArn : '*' };
+}
+
+// --- Security Hub -----------------------------------------------------------------------------
+
+/**
+ * The Service Authorization Reference gives BatchImportFindings the `product` resource type (AWS
+ * denies it "on resource: arn:aws:securityhub:<region>:<account>:product/<account>/default") and
+ * GetFindings the `hub` type. A batch may name several products; the recorded call carries one
+ * resource, so it is the first finding's ProductArn.
+ */
+function securityHubTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+  const op = securityHubOperation(request.method, request.path);
+  if (op === undefined) return { action: `securityhub:${request.method} ${request.path}`, resource: '*' };
+  const action = `securityhub:${op}`;
+  if (op === 'GetFindings') return { action, resource: hubArn(caller.accountId, request.region) };
+  const findings = jsonBody(request)['Findings'];
+  const first: unknown = Array.isArray(findings) ? findings[0] : undefined;
+  const productArn =
+    typeof first === 'object' && first !== null
+      ? text((first as Record<string, unknown>)['ProductArn'])
+      : undefined;
+  return { action, resource: productArn ?? '*' };
 }
 
 // --- IAM --------------------------------------------------------------------------------------

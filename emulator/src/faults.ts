@@ -68,6 +68,34 @@ export const faultPatchSchema = z.looseObject({
   organizationsThrottling: z.nullish(
     z.strictObject({ rate: z.optional(rate), count: z.optional(z.int().check(z.minimum(0))) }),
   ),
+  // Security Hub answers LimitExceededException 429 to the next `count` calls, then to `rate` of them.
+  securityHubThrottling: z.nullish(
+    z.strictObject({
+      rate: z.optional(rate),
+      count: z.optional(z.int().check(z.minimum(0))),
+      actions: z.optional(z.array(z.enum(['BatchImportFindings', 'GetFindings']))),
+      accounts: z.optional(accountList),
+    }),
+  ),
+  // The next `count` findings BatchImportFindings would have stored come back in FailedFindings.
+  securityHubFailedFindings: z.nullish(
+    z.strictObject({
+      count: z.int().check(z.minimum(1)),
+      errorCode: z._default(
+        z.string().check(z.regex(/\S/, 'errorCode must not be blank')),
+        'InternalFailure',
+      ),
+      errorMessage: z._default(
+        z.string().check(z.regex(/\S/, 'errorMessage must not be blank')),
+        'Internal service failure. Please try again.',
+      ),
+      accounts: z.optional(accountList),
+    }),
+  ),
+  // Security Hub is not enabled in these accounts (and regions): InvalidAccessException.
+  securityHubDisabled: z.nullish(
+    z.strictObject({ accounts: accountList, regions: z.optional(z.array(z.string())) }),
+  ),
 });
 
 export type FaultPatch = z.input<typeof faultPatchSchema>;
@@ -98,6 +126,22 @@ export interface FaultConfig {
     readonly rate?: number | undefined;
     readonly count?: number | undefined;
   } | null;
+  readonly securityHubThrottling: {
+    readonly rate?: number | undefined;
+    readonly count?: number | undefined;
+    readonly actions?: readonly ('BatchImportFindings' | 'GetFindings')[] | undefined;
+    readonly accounts?: readonly string[] | undefined;
+  } | null;
+  readonly securityHubFailedFindings: {
+    readonly count: number;
+    readonly errorCode: string;
+    readonly errorMessage: string;
+    readonly accounts?: readonly string[] | undefined;
+  } | null;
+  readonly securityHubDisabled: {
+    readonly accounts: readonly string[];
+    readonly regions?: readonly string[] | undefined;
+  } | null;
 }
 
 export interface FailFirstRule {
@@ -117,6 +161,9 @@ export const DEFAULT_FAULTS: FaultConfig = {
   assumeRoleDenied: null,
   failFirst: null,
   organizationsThrottling: null,
+  securityHubThrottling: null,
+  securityHubFailedFindings: null,
+  securityHubDisabled: null,
 };
 
 interface Bucket {
@@ -129,6 +176,8 @@ export class Faults {
   private readonly buckets = new Map<string, Bucket>();
   private random: Random;
   private organizationsThrottleLeft = 0;
+  private securityHubThrottleLeft = 0;
+  private securityHubFailuresLeft = 0;
   /** Requests each failFirst rule has failed so far, by `<rule index>:<account>`. */
   private readonly failFirstUsed = new Map<string, number>();
   private ledger: FaultLedger | undefined;
@@ -193,6 +242,10 @@ export class Faults {
     if ('failFirst' in own) this.failFirstUsed.clear();
     if (organizationsThrottling !== undefined)
       this.organizationsThrottleLeft = organizationsThrottling?.count ?? 0;
+    if ('securityHubThrottling' in own)
+      this.securityHubThrottleLeft = this.current.securityHubThrottling?.count ?? 0;
+    if ('securityHubFailedFindings' in own)
+      this.securityHubFailuresLeft = this.current.securityHubFailedFindings?.count ?? 0;
     return others;
   }
 
@@ -201,6 +254,8 @@ export class Faults {
     this.buckets.clear();
     this.failFirstUsed.clear();
     this.organizationsThrottleLeft = 0;
+    this.securityHubThrottleLeft = 0;
+    this.securityHubFailuresLeft = 0;
     this.random = createRandom(this.seed);
   }
 
@@ -264,6 +319,38 @@ export class Faults {
       return true;
     }
     return fault.rate !== undefined && this.random.next() < fault.rate;
+  }
+
+  /** True: answer this Security Hub call LimitExceededException (the handler records the fault). */
+  throttleSecurityHub(accountId: string, action: string): boolean {
+    const fault = this.current.securityHubThrottling;
+    if (fault === null) return false;
+    if (fault.accounts !== undefined && !fault.accounts.includes(accountId)) return false;
+    if (fault.actions !== undefined && !(fault.actions as readonly string[]).includes(action)) return false;
+    if (this.securityHubThrottleLeft > 0) {
+      this.securityHubThrottleLeft -= 1;
+      return true;
+    }
+    return fault.rate !== undefined && fault.rate > 0 && this.random.next() < fault.rate;
+  }
+
+  /**
+   * Spends one of `securityHubFailedFindings`' failures for a finding this account imports: the
+   * FailedFindings entry to answer instead of storing it, or null to store it.
+   */
+  takeSecurityHubFailedFinding(accountId: string): { errorCode: string; errorMessage: string } | null {
+    const fault = this.current.securityHubFailedFindings;
+    if (fault === null || this.securityHubFailuresLeft <= 0) return null;
+    if (fault.accounts !== undefined && !fault.accounts.includes(accountId)) return null;
+    this.securityHubFailuresLeft -= 1;
+    return { errorCode: fault.errorCode, errorMessage: fault.errorMessage };
+  }
+
+  /** `securityHubDisabled` names this account (and region, if it lists regions). */
+  isSecurityHubDisabled(accountId: string, region: string): boolean {
+    const fault = this.current.securityHubDisabled;
+    if (fault === null || !fault.accounts.includes(accountId)) return false;
+    return fault.regions === undefined || fault.regions.includes(region);
   }
 
   isReportStuck(accountId: string): boolean {

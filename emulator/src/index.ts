@@ -15,6 +15,7 @@ import type { ServiceContext } from './services/context';
 import { createIamHandler } from './services/iam';
 import { createMessagingServices, type MessagingServices } from './services/messaging/index';
 import { createOrganizationsHandler } from './services/organizations';
+import { createSecurityHub, type SecurityHubView } from './services/securityhub';
 import { createStsHandler, SESSION_NAME } from './services/sts';
 import { type AuditorIdentity, ROLE_NAME } from './state/build';
 import type { OrganizationRecord } from './state/model';
@@ -33,6 +34,7 @@ export type { FailFirstRule, FaultConfig, FaultPatch, Faults } from './faults';
 export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
 export type { DeliveredMessage, SnsProtocol, SubscriptionView } from './services/messaging/index';
+export type { SecurityHubView, StoredFinding } from './services/securityhub';
 export type { OrganizationalUnitRecord, RootRecord } from './state/model';
 export type { OuSpec } from './state/spec';
 export { FINDING_TYPE_NAMES } from './state/spec';
@@ -76,6 +78,11 @@ export interface StartEmulatorOptions {
    * ignored with `orgSpec`, which declares its own. @default false
    */
   readonly owners?: boolean;
+  /**
+   * Security Hub: the accounts where it is enabled (in every region).
+   * @default { enabledAccounts: [the audit account] }
+   */
+  readonly securityHub?: { readonly enabledAccounts?: readonly string[] };
 }
 
 /** Temporary credentials of a role session: all three are needed to sign a request. */
@@ -103,6 +110,8 @@ export interface RunningEmulator {
   readonly organization: GeneratedOrganization;
   readonly resources: MessagingServices['resources'];
   readonly messaging: MessagingServices;
+  /** Security Hub's findings per account and region, and whether it is enabled. */
+  readonly securityHub: SecurityHubView;
   /** The admin API in-process: same routes and answers as `/_emulator/*`. */
   readonly admin: (path: string, method: string, body?: unknown) => { status: number; body: unknown };
   /** The AWS calls served so far, in order of arrival; [] when `recordCalls` is false. */
@@ -207,6 +216,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     return credentials;
   };
 
+  const securityHub = createSecurityHub({
+    clock,
+    faults,
+    region,
+    auditAccountId: organization.auditAccountId,
+    enabledAccounts: options.securityHub?.enabledAccounts ?? [organization.auditAccountId],
+    nextRequestId,
+  });
   const calls = new CallLog(options.recordCalls ?? true);
   const admin = createAdminHandler({
     calls,
@@ -217,6 +234,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     stats,
     expected: organization.expected,
     messaging,
+    securityHub,
   });
   const server: Server = createEmulatorServer({
     org: organization.org,
@@ -231,6 +249,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       iam: createIamHandler(ctx, nextRequestId),
       sts: createStsHandler(ctx, nextRequestId),
       organizations: createOrganizationsHandler(ctx, nextRequestId),
+      securityhub: securityHub.handler,
       ...messaging.handlers,
     },
   });
@@ -255,6 +274,12 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     organization,
     resources: messaging.resources,
     messaging,
+    securityHub: {
+      findings: (accountId, findingsRegion) => securityHub.findings(accountId, findingsRegion),
+      isEnabled: (accountId, hubRegion) => securityHub.isEnabled(accountId, hubRegion),
+      setEnabled: (accountId, enabled, hubRegion) => securityHub.setEnabled(accountId, enabled, hubRegion),
+      clear: (accountId, clearRegion) => securityHub.clear(accountId, clearRegion),
+    },
     admin: (path, method, body = {}) => {
       try {
         const answer = admin(path, method, body) ?? {

@@ -17,6 +17,7 @@ import type { Faults } from './faults';
 import { accessDenied, handlerError, serviceError } from './http/errors';
 import type { Caller, EmulatorRequest, EmulatorResponse, ServiceHandler } from './http/types';
 import { isoTime } from './protocols/xml';
+import { securityHubOperation } from './services/securityhub';
 import {
   type CredentialRecord,
   type OrganizationRecord,
@@ -68,8 +69,12 @@ export function parseCredentialScope(
   return { accessKeyId: match[1] ?? '', region: match[3] ?? '', service: match[4] ?? '' };
 }
 
-/** The operation name for stats: the query Action, the JSON target, or the S3 verb. */
+/** The operation name for stats: the query Action, the JSON target, the REST route, or the S3 verb. */
 export function actionName(request: EmulatorRequest): string {
+  if (request.service === 'securityhub') {
+    const operation = securityHubOperation(request.method, request.path);
+    if (operation !== undefined) return operation;
+  }
   const target = request.headers['x-amz-target'];
   if (target !== undefined) return target.slice(target.lastIndexOf('.') + 1);
   const fromQuery = request.query.get('Action');

@@ -19,14 +19,26 @@ export type FaultName =
   | 'reportStuck'
   | 'assumeRoleDenied'
   | 'organizationsThrottling'
+  | 'securityHubThrottling'
+  | 'securityHubFailedFindings'
+  | 'securityHubDisabled'
   | 's3WriteFailure'
   | 'snsPublishFailure';
 
 /**
  * What the caller got instead of the real answer: a throttling error, a 5xx, a dropped
- * connection, a credential report still INPROGRESS, or AccessDenied.
+ * connection, a credential report still INPROGRESS, AccessDenied, one finding of a
+ * BatchImportFindings answer in FailedFindings (counted per finding), or Security Hub's
+ * InvalidAccessException (not enabled).
  */
-export type FaultKind = 'throttling' | '5xx' | 'reset' | 'reportInProgress' | 'accessDenied';
+export type FaultKind =
+  | 'throttling'
+  | '5xx'
+  | 'reset'
+  | 'reportInProgress'
+  | 'accessDenied'
+  | 'failedFinding'
+  | 'invalidAccess';
 
 export interface FaultStat {
   readonly fault: FaultName;

@@ -1,6 +1,8 @@
 /**
- * The two SNS topics: the digest the security team reads after every run, and the alarm topic
- * every DLQ and failed-execution alarm notifies (docs/design.md, "Infrastructure").
+ * The SNS topics: the digest the security team reads after every run, the alarm topic every DLQ
+ * and failed-execution alarm notifies (docs/design.md, "Infrastructure"), and, when config
+ * `chat.enabled`, the chat topic a channel of Amazon Q Developer in chat applications subscribes
+ * to (README.md, "Integrations").
  *
  * Owner routing (infra/README.md, "Owners"): PublishDigest sends the full digest without message
  * attributes, then each routed owner's digest with the message attribute `owner`. The security
@@ -14,7 +16,7 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { ALARM_TOPIC_NAME, DIGEST_TOPIC_NAME } from './names';
+import { ALARM_TOPIC_NAME, CHAT_TOPIC_NAME, DIGEST_TOPIC_NAME } from './names';
 
 export interface AuditNotificationsProps {
   /** Encrypts both topics; its policy must let CloudWatch use it (AuditStorage's key does). */
@@ -29,14 +31,21 @@ export interface AuditNotificationsProps {
   readonly ownerEndpoints?: Readonly<Record<string, readonly string[]>>;
   /** Email addresses subscribed to the alarm topic. @default none */
   readonly alarmEmails?: readonly string[];
+  /** Creates the chat topic `org-key-audit-chat` (config `chat.enabled`). @default false */
+  readonly chat?: boolean;
 }
 
-/** Both topics are KMS-encrypted, TLS-only, and have fixed names (one per account and region). */
+/** Every topic is KMS-encrypted, TLS-only, and has a fixed name (one per account and region). */
 export class AuditNotifications extends Construct {
   /** `org-key-audit-digest`: PublishDigest sends the run's digest here. */
   readonly digestTopic: Topic;
   /** `org-key-audit-alarms`: only this account's CloudWatch alarms may publish. */
   readonly alarmTopic: Topic;
+  /**
+   * `org-key-audit-chat`, only with `chat`: PublishDigest sends the run's custom notification
+   * here; attach a Slack or Microsoft Teams channel configuration to it.
+   */
+  readonly chatTopic?: Topic;
 
   constructor(scope: Construct, id: string, props: AuditNotificationsProps) {
     super(scope, id);
@@ -89,6 +98,49 @@ export class AuditNotifications extends Construct {
         },
       }),
     );
+    if (props.chat === true) this.chatTopic = this.createChatTopic(props.key);
+  }
+
+  /**
+   * The chat topic: nothing subscribes here at deployment (a channel configuration of Amazon Q
+   * Developer in chat applications is attached to it afterwards, naming the topic's ARN in its
+   * SnsTopicArns), and only PublishDigest's role may publish (its identity policy; the topic
+   * policy holds the TLS-only Deny).
+   *
+   * The key: SNS encrypts each message with a data key of the stack key and decrypts it before it
+   * delivers to the chat service's HTTPS endpoint, so a subscriber needs no key access of its own
+   * ("Encryption at rest", Amazon SNS Developer Guide). Amazon Q Developer in chat applications is
+   * nevertheless let use the key for this topic's messages, as channel setups with encrypted
+   * topics commonly grant it, and for nothing else: the statement holds only for data keys whose
+   * encryption context names this topic ("Key management", Amazon SNS Developer Guide). The
+   * topic's ARN is built from its fixed name: a reference from the key to the topic would be a
+   * circular dependency.
+   */
+  private createChatTopic(key: IKey): Topic {
+    const stack = Stack.of(this);
+    const topic = new Topic(this, 'ChatTopic', {
+      topicName: CHAT_TOPIC_NAME,
+      displayName: 'org-key-audit chat',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'ChatServiceReadsTheChatTopic',
+        principals: [new ServicePrincipal('chatbot.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: {
+            'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({
+              service: 'sns',
+              resource: CHAT_TOPIC_NAME,
+            }),
+          },
+        },
+      }),
+    );
+    return topic;
   }
 }
 

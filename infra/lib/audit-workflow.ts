@@ -1,5 +1,5 @@
 /**
- * The AuditOrganization workflow: the five Lambdas with their grants, and the state machine (the
+ * The AuditOrganization workflow: the six Lambdas with their grants, and the state machine (the
  * ASL file, inlined) with its role and log group (docs/design.md, "Infrastructure").
  */
 import { ACCOUNT_TAG_CACHE_KEY } from '@org-key-audit/functions/core';
@@ -19,6 +19,7 @@ import {
   type OrgKeyAuditConfig,
   ownerRulesOf,
   publishDigestTimeoutSeconds,
+  securityHubEnvironment,
 } from './config';
 import { type DefinitionPlaceholder, readDefinition } from './definition';
 import { type FunctionName, roleArn, STATE_MACHINE_NAME } from './names';
@@ -34,6 +35,11 @@ export interface AuditWorkflowProps {
   readonly reportBucket: IBucket;
   /** PublishDigest publishes the digest here. */
   readonly digestTopic: ITopic;
+  /**
+   * PublishDigest also sends the run's chat notification here (config `chat.enabled`; the topic
+   * exists only then). @default none
+   */
+  readonly chatTopic?: ITopic;
   /** The Distributed Map's Catch sends each failed account here. */
   readonly accountFailuresQueue: IQueue;
   /** BuildDigest's and PublishDigest's Catch send the run here. */
@@ -87,6 +93,13 @@ export class AuditWorkflow extends Construct {
         OWNERS_JSON: JSON.stringify(ownerRulesOf(config)),
         POWERTOOLS_SERVICE_NAME: 'org-key-audit',
       },
+      functionEnvironment: {
+        // Always set, `enabled: false` included: the function answers DISABLED without a call.
+        'import-findings': { SECURITY_HUB_JSON: securityHubEnvironment(config) },
+        ...(props.chatTopic === undefined
+          ? {}
+          : { 'publish-digest': { CHAT_TOPIC_ARN: props.chatTopic.topicArn } }),
+      },
     });
     checkTaskTimeouts(definition, this.functions, props.definitionPath);
     this.grantFunctionPermissions();
@@ -108,6 +121,7 @@ export class AuditWorkflow extends Construct {
       ListAccountsFunctionArn: fns['list-accounts'].functionArn,
       AuditAccountFunctionArn: fns['audit-account'].functionArn,
       BuildDigestFunctionArn: fns['build-digest'].functionArn,
+      ImportFindingsFunctionArn: fns['import-findings'].functionArn,
       PublishDigestFunctionArn: fns['publish-digest'].functionArn,
       AccountFailuresQueueUrl: props.accountFailuresQueue.queueUrl,
       DigestFailuresQueueUrl: props.digestFailuresQueue.queueUrl,
@@ -184,10 +198,53 @@ export class AuditWorkflow extends Construct {
 
     roles['publish-digest'].addToPrincipalPolicy(allow(['s3:GetObject'], [this.objectsArn('reports/')]));
     roles['publish-digest'].addToPrincipalPolicy(allow(['sns:Publish'], [this.props.digestTopic.topicArn]));
+    if (this.props.chatTopic !== undefined) {
+      roles['publish-digest'].addToPrincipalPolicy(allow(['sns:Publish'], [this.props.chatTopic.topicArn]));
+    }
 
     for (const name of ['list-accounts', 'audit-account', 'build-digest', 'publish-digest'] as const) {
       roles[name].addToPrincipalPolicy(allow(['kms:Decrypt', 'kms:GenerateDataKey'], [keyArn]));
     }
+    this.grantSecurityHubImport();
+  }
+
+  /**
+   * ImportFindings, only with `securityHub.enabled` (disabled, it makes no call and holds no
+   * grant but its logs and traces): it reads the run's report.json, asks Security Hub for this
+   * product's active findings, and imports the run's (and archives the resolved ones) through
+   * BatchImportFindings, whose only resource type is the product (Service Authorization
+   * Reference, "Actions, resources, and condition keys for AWS Security Hub"). An account's own
+   * findings go to its default product, `product/<account>/default`; GetFindings takes the hub.
+   * Both in the configured region of this account only. Reading an SSE-KMS object takes
+   * kms:Decrypt, and only that.
+   */
+  private grantSecurityHubImport(): void {
+    const { config } = this.props;
+    if (!config.securityHub.enabled) return;
+    const role = this.functions.roles['import-findings'];
+    for (const statement of securityHubStatements({
+      partition: Stack.of(this).partition,
+      region: config.securityHub.region,
+      account: Stack.of(this).account,
+    })) {
+      role.addToPrincipalPolicy(statement);
+    }
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ImportReadsTheReport',
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject'],
+        resources: [this.objectsArn('reports/')],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'ImportDecryptsTheReport',
+        effect: Effect.ALLOW,
+        actions: ['kms:Decrypt'],
+        resources: [this.props.key.keyArn],
+      }),
+    );
   }
 
   private grantStateMachinePermissions(): void {
@@ -254,8 +311,47 @@ const FUNCTION_PLACEHOLDERS: Readonly<Record<FunctionName, DefinitionPlaceholder
   'list-accounts': 'ListAccountsFunctionArn',
   'audit-account': 'AuditAccountFunctionArn',
   'build-digest': 'BuildDigestFunctionArn',
+  'import-findings': 'ImportFindingsFunctionArn',
   'publish-digest': 'PublishDigestFunctionArn',
 };
+
+/** The Security Hub resources ImportFindings uses, in one account and region. */
+export interface SecurityHubResources {
+  /** `Stack.partition` (a token is fine). */
+  readonly partition: string;
+  /** `securityHub.region`. */
+  readonly region: string;
+  /** The audit account: findings are imported into its own hub. */
+  readonly account: string;
+}
+
+/** `arn:<partition>:securityhub:<region>:<account>:product/<account>/default`. */
+export function securityHubProductArn({ partition, region, account }: SecurityHubResources): string {
+  return `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`;
+}
+
+/** `arn:<partition>:securityhub:<region>:<account>:hub/default`. */
+export function securityHubHubArn({ partition, region, account }: SecurityHubResources): string {
+  return `arn:${partition}:securityhub:${region}:${account}:hub/default`;
+}
+
+/** BatchImportFindings on the account's own default product, GetFindings on its hub: nothing else. */
+export function securityHubStatements(resources: SecurityHubResources): PolicyStatement[] {
+  return [
+    new PolicyStatement({
+      sid: 'ImportIntoOwnProduct',
+      effect: Effect.ALLOW,
+      actions: ['securityhub:BatchImportFindings'],
+      resources: [securityHubProductArn(resources)],
+    }),
+    new PolicyStatement({
+      sid: 'ReadOwnFindings',
+      effect: Effect.ALLOW,
+      actions: ['securityhub:GetFindings'],
+      resources: [securityHubHubArn(resources)],
+    }),
+  ];
+}
 
 interface TaskState {
   readonly Type?: string;

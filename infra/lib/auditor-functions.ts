@@ -1,5 +1,5 @@
 /**
- * The five auditor Lambdas: Node.js 22 on arm64, bundled by the local esbuild (no Docker), each
+ * The six auditor Lambdas: Node.js 22 on arm64, bundled by the local esbuild (no Docker), each
  * with its own role and log group so its permissions can be read, and tested, one by one.
  */
 import { existsSync } from 'node:fs';
@@ -23,6 +23,7 @@ export const TASK_OF_FUNCTION: Readonly<Record<FunctionName, TaskName>> = {
   'list-accounts': 'listAccounts',
   'audit-account': 'auditAccount',
   'build-digest': 'buildDigest',
+  'import-findings': 'importFindings',
   'publish-digest': 'publishDigest',
 };
 
@@ -45,6 +46,11 @@ export interface AuditorFunctionsProps {
   readonly handlersDir?: string;
   /** Environment shared by every function (contracts.md, "Lambda environment"). */
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * Variables only some functions get, over the shared ones (SECURITY_HUB_JSON on import-findings,
+   * CHAT_TOPIC_ARN on publish-digest when chat is enabled). @default none
+   */
+  readonly functionEnvironment?: Partial<Readonly<Record<FunctionName, Readonly<Record<string, string>>>>>;
   /** Encrypts the log groups. */
   readonly key: IKey;
   /** Timeouts longer than the built-in sizing (list-accounts' tag pacing, publish-digest's owners). */
@@ -64,6 +70,7 @@ const ENVIRONMENT_SOURCES: Readonly<Record<string, string>> = {
   OWNERS_JSON: 'config owners (organizationalUnits, owner names, endpoint names)',
   EXEMPTIONS_JSON: 'config exemptions',
   THRESHOLDS_JSON: 'config thresholds',
+  SECURITY_HUB_JSON: 'config securityHub',
 };
 
 /**
@@ -132,7 +139,11 @@ export class AuditorFunctions extends Construct {
       );
       const sizing = SIZING[name];
       const timeout = props.timeouts?.[name] ?? sizing.timeout;
-      const environment = { ...props.environment, NODE_OPTIONS: '--enable-source-maps' };
+      const environment = {
+        ...props.environment,
+        ...props.functionEnvironment?.[name],
+        NODE_OPTIONS: '--enable-source-maps',
+      };
       checkEnvironmentSize(`org-key-audit-${name}`, environment);
       const fn = new NodejsFunction(this, name, {
         functionName: `org-key-audit-${name}`,
@@ -168,7 +179,7 @@ export class AuditorFunctions extends Construct {
     this.roles = roles;
   }
 
-  /** ARNs of all five functions, in FUNCTION_NAMES order. */
+  /** ARNs of all six functions, in FUNCTION_NAMES order. */
   get functionArns(): string[] {
     return FUNCTION_NAMES.map((n) => this.functions[n].functionArn);
   }

@@ -87,6 +87,13 @@ export function acknowledgeAuditorFindings(audit: OrgKeyAudit): void {
     'Reports are written per execution (reports/<executionName>/...); only the reports/ prefix.';
   iam5(roles['build-digest'], `${bucket}/reports/*`, reportsReason);
   iam5(roles['publish-digest'], `${bucket}/reports/*`, reportsReason);
+  if (audit.config.securityHub.enabled) {
+    iam5(
+      roles['import-findings'],
+      `${bucket}/reports/*`,
+      "ImportFindings reads the run's report.json, written per execution (reports/<executionName>/report.json); only the reports/ prefix, read-only.",
+    );
+  }
   iam5(
     roles['build-digest'],
     `${bucket}/history/*`,

@@ -37,6 +37,14 @@ export function addOperatorOutputs(stack: Stack, audit: OrgKeyAudit): void {
   new CfnOutput(stack, 'DigestFailuresQueueUrl', { value: queues.DigestFailuresDlq.queueUrl });
   new CfnOutput(stack, 'ExecutionFailuresQueueUrl', { value: queues.ExecutionFailuresDlq.queueUrl });
   new CfnOutput(stack, 'SchedulerDlqUrl', { value: queues.SchedulerDlq.queueUrl });
+  if (audit.chatTopic !== undefined) {
+    // What a Slack or Microsoft Teams channel configuration names in SnsTopicArns (README.md, "Integrations").
+    new CfnOutput(stack, 'ChatTopicArn', {
+      value: audit.chatTopic.topicArn,
+      description:
+        'org-key-audit-chat: attach an AWS::Chatbot::SlackChannelConfiguration or MicrosoftTeamsChannelConfiguration with this ARN in SnsTopicArns',
+    });
+  }
 }
 
 export class AuditorStack extends Stack {
@@ -63,6 +71,9 @@ export class AuditorStack extends Stack {
   }
   get alarmTopic(): Topic {
     return this.audit.alarmTopic;
+  }
+  get chatTopic(): Topic | undefined {
+    return this.audit.chatTopic;
   }
   get queues(): Readonly<Record<QueueId, Queue>> {
     return this.audit.queues;

@@ -93,6 +93,28 @@ export const OwnersConfigSchema = z.extend(z.omit(OwnerRulesSchema, { routed: tr
   ),
 });
 
+const region = z
+  .string()
+  .check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code like "us-east-1"'));
+
+/**
+ * `securityHub` (README.md, "Integrations"): ImportFindings imports each run's findings into the
+ * audit account's Security Hub, in `region` (the config's `region` when unset). Off by default:
+ * then the function is deployed without any Security Hub or S3 grant and answers DISABLED.
+ */
+export const SecurityHubConfigSchema = z.strictObject({
+  enabled: z._default(z.boolean(), false),
+  region: z.optional(region),
+});
+
+/**
+ * `chat` (README.md, "Integrations"): the topic `org-key-audit-chat`, which PublishDigest sends a
+ * custom notification of Amazon Q Developer in chat applications to after every run. Off by default.
+ */
+export const ChatConfigSchema = z.strictObject({
+  enabled: z._default(z.boolean(), false),
+});
+
 const percentage = (min: number, fallback: number) =>
   z._default(z.int().check(z.minimum(min), z.maximum(100)), fallback);
 
@@ -108,10 +130,7 @@ export const ConfigSchema = z.strictObject({
     .string()
     .check(z.regex(/^o-[a-z0-9]{10,32}$/, 'must be the organization id like "o-a1b2c3d4e5"')),
   /** The region of the auditor stack and of the StackSet instances (IAM is global). @default us-east-1 */
-  region: z._default(
-    z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region code like "us-east-1"')),
-    'us-east-1',
-  ),
+  region: z._default(region, 'us-east-1'),
   /** Name of the read-only role in every member account. @default OrgKeyAuditRole */
   auditRoleName: z._default(roleName, 'OrgKeyAuditRole'),
   /** Role in the management account that lets a delegated administrator list accounts. */
@@ -172,14 +191,26 @@ export const ConfigSchema = z.strictObject({
   reportRetentionDays: z._default(z.int().check(z.minimum(1), z.maximum(3650)), 400),
   /** Who owns a finding, and which owners get their own digest by email. @default user tag "owner" only, no endpoints */
   owners: z.prefault(OwnersConfigSchema, {}),
+  /** Import findings into Security Hub. @default {enabled: false} */
+  securityHub: z.prefault(SecurityHubConfigSchema, {}),
+  /** The chat topic for Amazon Q Developer in chat applications. @default {enabled: false} */
+  chat: z.prefault(ChatConfigSchema, {}),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
+/** `securityHub` with its region resolved: what SECURITY_HUB_JSON carries. */
+export interface SecurityHubSettings {
+  readonly enabled: boolean;
+  /** Where findings are imported: the config's `securityHub.region`, else its `region`. */
+  readonly region: string;
+}
+
 export interface OrgKeyAuditConfig
-  extends Omit<z.output<typeof ConfigSchema>, 'thresholds' | 'useOrgReaderRole'> {
+  extends Omit<z.output<typeof ConfigSchema>, 'thresholds' | 'useOrgReaderRole' | 'securityHub'> {
   readonly thresholds: Thresholds;
   readonly useOrgReaderRole: boolean;
+  readonly securityHub: SecurityHubSettings;
 }
 
 /** What to do about a bad value, by the first segment of its path. */
@@ -192,6 +223,9 @@ const FIXES: Readonly<Record<string, string>> = {
   exemptions: 'each entry is {accountId, userName, accessKeyId?, reason, until: "YYYY-MM-DD"}',
   owners:
     'see infra/README.md, "Owners": {userTagKey, accountTagKey, organizationalUnits: {"ou-...": "<owner>"}, securityTeam, accountTags: {ttlHours, maxPerRun, requestsPerSecond}, endpoints: {"<owner>": ["<email>"]}}',
+  securityHub:
+    'write it as {"enabled": true, "region": "eu-west-1"}; region is optional and defaults to the config\'s region; see README.md, "Integrations"',
+  chat: 'write it as {"enabled": true}, then attach a Slack or Microsoft Teams channel configuration to the topic org-key-audit-chat; see README.md, "Integrations"',
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -230,7 +264,7 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
   if (ownerProblems.length > 0) {
     throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${ownerProblems.join('\n  - ')}`);
   }
-  const { thresholds: thresholdOverrides, useOrgReaderRole, ...rest } = parsed.data;
+  const { thresholds: thresholdOverrides, useOrgReaderRole, securityHub, ...rest } = parsed.data;
   let thresholds: Thresholds;
   try {
     thresholds = resolveThresholds(DEFAULT_THRESHOLDS, thresholdOverrides, 'thresholds');
@@ -242,10 +276,17 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
     ...rest,
     thresholds,
     useOrgReaderRole: useOrgReaderRole ?? rest.auditAccountId !== rest.managementAccountId,
+    securityHub: { enabled: securityHub.enabled, region: securityHub.region ?? rest.region },
   };
 }
 
 export type OwnersConfig = z.output<typeof OwnersConfigSchema>;
+
+/** SECURITY_HUB_JSON, on the import-findings function only: `{"enabled":…,"region":…}`. */
+export function securityHubEnvironment(config: Pick<OrgKeyAuditConfig, 'securityHub'>): string {
+  const { enabled, region: hubRegion } = config.securityHub;
+  return JSON.stringify({ enabled, region: hubRegion });
+}
 
 /**
  * ListAccounts' time budget (its Lambda timeout; the ASL's ListAccounts Task must allow at least

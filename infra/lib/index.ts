@@ -7,10 +7,19 @@
 export { AuditNotifications, type AuditNotificationsProps } from './audit-notifications';
 export { AuditSchedule, type AuditScheduleProps } from './audit-schedule';
 export { AuditStorage, type AuditStorageProps } from './audit-storage';
-export { AuditWorkflow, type AuditWorkflowProps, RESULT_WRITER_PREFIX } from './audit-workflow';
+export {
+  AuditWorkflow,
+  type AuditWorkflowProps,
+  RESULT_WRITER_PREFIX,
+  type SecurityHubResources,
+  securityHubHubArn,
+  securityHubProductArn,
+  securityHubStatements,
+} from './audit-workflow';
 export { AuditorFunctions, type AuditorFunctionsProps } from './auditor-functions';
 export { AuditorStack, type AuditorStackProps, addOperatorOutputs } from './auditor-stack';
 export {
+  ChatConfigSchema,
   type ConfigInput,
   ConfigSchema,
   type LoadConfigOptions,
@@ -22,6 +31,9 @@ export {
   OwnersConfigSchema,
   ownerRulesOf,
   parseConfig,
+  SecurityHubConfigSchema,
+  type SecurityHubSettings,
+  securityHubEnvironment,
 } from './config';
 export {
   EXECUTION_FAILED_RULE_NAME,
@@ -36,6 +48,7 @@ export {
   ALARM_TOPIC_NAME,
   accountListerRoleArn,
   auditorRoleArn,
+  CHAT_TOPIC_NAME,
   DIGEST_TOPIC_NAME,
   FUNCTION_NAMES,
   type FunctionName,

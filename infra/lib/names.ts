@@ -14,13 +14,20 @@ export const KEY_ALIAS = 'alias/org-key-audit';
 /** Topic names (AuditNotifications): operators and the deployment checklist look for them. */
 export const DIGEST_TOPIC_NAME = 'org-key-audit-digest';
 export const ALARM_TOPIC_NAME = 'org-key-audit-alarms';
+/**
+ * The chat topic (config `chat.enabled`): PublishDigest sends the run's custom notification here,
+ * and a Slack or Microsoft Teams channel configuration of Amazon Q Developer in chat applications
+ * subscribes to it (README.md, "Integrations").
+ */
+export const CHAT_TOPIC_NAME = 'org-key-audit-chat';
 
-/** The five Lambdas, by the handler file name in functions/src/handlers. */
+/** The six Lambdas, by the handler file name in functions/src/handlers. */
 export const FUNCTION_NAMES = [
   'validate-input',
   'list-accounts',
   'audit-account',
   'build-digest',
+  'import-findings',
   'publish-digest',
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];

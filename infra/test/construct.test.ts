@@ -51,7 +51,7 @@ describe('OrgKeyAudit in a stack of another CDK app', () => {
     template = Template.fromStack(stack);
   }, 120_000);
 
-  it('creates the workflow: the AuditOrganization state machine and its five functions', () => {
+  it('creates the workflow: the AuditOrganization state machine and its six functions', () => {
     template.resourceCountIs('AWS::StepFunctions::StateMachine', 1);
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineName: 'AuditOrganization',
@@ -64,6 +64,7 @@ describe('OrgKeyAudit in a stack of another CDK app', () => {
       'org-key-audit-list-accounts',
       'org-key-audit-audit-account',
       'org-key-audit-build-digest',
+      'org-key-audit-import-findings',
       'org-key-audit-publish-digest',
     ]);
     template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'org-key-audit-audit-account' });

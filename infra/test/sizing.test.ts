@@ -77,10 +77,11 @@ describe('the Lambda sizing table', () => {
       auditAccount: { timeoutSeconds: 600, memoryMb: 512 },
       buildDigest: { timeoutSeconds: 600, memoryMb: 2048 },
       publishDigest: { timeoutSeconds: 60, memoryMb: 256 },
+      importFindings: { timeoutSeconds: 300, memoryMb: 512 },
     });
   });
 
-  it('maps the five functions one to one onto the ASL’s five tasks', () => {
+  it('maps the six functions one to one onto the ASL’s six tasks', () => {
     expect(new Set(Object.values(TASK_OF_FUNCTION))).toEqual(new Set(Object.values(FUNCTION_PLACEHOLDERS)));
     expect(Object.keys(TASK_OF_FUNCTION).sort()).toEqual([...FUNCTION_NAMES].sort());
   });

@@ -13,6 +13,7 @@ export const PLACEHOLDERS = [
   'AuditAccountFunctionArn',
   'BuildDigestFunctionArn',
   'PublishDigestFunctionArn',
+  'ImportFindingsFunctionArn',
   'AccountFailuresQueueUrl',
   'DigestFailuresQueueUrl',
   'ReportBucket',
@@ -28,6 +29,7 @@ export const FUNCTION_PLACEHOLDERS = {
   AuditAccountFunctionArn: 'auditAccount',
   BuildDigestFunctionArn: 'buildDigest',
   PublishDigestFunctionArn: 'publishDigest',
+  ImportFindingsFunctionArn: 'importFindings',
 } as const satisfies Partial<Record<Placeholder, string>>;
 export type TaskName = (typeof FUNCTION_PLACEHOLDERS)[keyof typeof FUNCTION_PLACEHOLDERS];
 

@@ -7,6 +7,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
@@ -28,6 +29,7 @@ import {
 import {
   makeAuditAccountHandler,
   makeBuildDigestHandler,
+  makeImportFindingsHandler,
   makeListAccountsHandler,
   makePublishDigestHandler,
   makeValidateInputHandler,
@@ -61,6 +63,10 @@ export interface LocalAuditOptions {
   };
   /** Unset: nothing can be published (the run must be a dry run or PublishDigest fails). */
   readonly digestTopicArn?: string;
+  /** The chat topic (CHAT_TOPIC_ARN); unset: no chat notification. */
+  readonly chatTopicArn?: string;
+  /** The Security Hub import (SECURITY_HUB_JSON). @default off */
+  readonly securityHub?: { readonly enabled: boolean; readonly region?: string };
   readonly roleName: string;
   readonly orgReaderRoleArn?: string;
   readonly thresholds?: Thresholds;
@@ -105,6 +111,8 @@ export interface LocalAuditClients {
   readonly sqs: SQSClient;
   readonly sns: SNSClient;
   readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
+  /** Security Hub in a region (the import may use another region than the rest). */
+  readonly securityHubFor: (region: string) => SecurityHubClient;
 }
 
 // TaskName comes from definition.ts through the package index.
@@ -154,6 +162,7 @@ export function buildClients(aws: Connection, storage: Connection = aws): LocalA
     sqs: new SQSClient(clientConfig(storage)),
     sns: new SNSClient(clientConfig(storage)),
     iamFor: (credentials) => new IAMClient({ ...memberIamConfig(credentials), ...iamEndpoint }),
+    securityHubFor: (region) => new SecurityHubClient(clientConfig(storage, region)),
   };
 }
 
@@ -214,7 +223,25 @@ export function buildTasks(
       s3: clientsOf.publishDigest.s3,
       sns: clientsOf.publishDigest.sns,
       digestTopicArn: options.digestTopicArn ?? null,
+      chatTopicArn: options.chatTopicArn ?? null,
       telemetry,
+    }),
+    importFindings: makeImportFindingsHandler({
+      s3: clientsOf.importFindings.s3,
+      sts: clientsOf.importFindings.sts,
+      securityHubFor: clientsOf.importFindings.securityHubFor,
+      config: {
+        securityHub: {
+          enabled: options.securityHub?.enabled ?? false,
+          region: options.securityHub?.region ?? null,
+        },
+      },
+      telemetry,
+      now,
+      // The local runner's retries are quick; Security Hub's own backoff is for AWS.
+      ...(options.retryDelayMs === undefined
+        ? {}
+        : { hubOptions: { retry: { maxAttempts: 6, baseDelayMs: 1, maxDelayMs: 5 } } }),
     }),
   };
   return options.wrapTasks ? options.wrapTasks(tasks) : tasks;
@@ -240,6 +267,7 @@ export async function runLocalAudit(
       AuditAccountFunctionArn: `${LOCAL_ARN_PREFIX}audit-account`,
       BuildDigestFunctionArn: `${LOCAL_ARN_PREFIX}build-digest`,
       PublishDigestFunctionArn: `${LOCAL_ARN_PREFIX}publish-digest`,
+      ImportFindingsFunctionArn: `${LOCAL_ARN_PREFIX}import-findings`,
       AccountFailuresQueueUrl: options.queues.accountFailures,
       DigestFailuresQueueUrl: options.queues.digestFailures,
       ReportBucket: options.reportBucket,

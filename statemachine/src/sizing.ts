@@ -30,6 +30,8 @@ export const LAMBDA_SIZING = {
   buildDigest: { timeoutSeconds: 600, memoryMb: 2048 },
   // The full digest; plus one second per routed owner (publishDigestTimeoutSeconds).
   publishDigest: { timeoutSeconds: 60, memoryMb: 256 },
+  // Reads the report and Security Hub's active findings of this product, imports in batches of 100.
+  importFindings: { timeoutSeconds: 300, memoryMb: 512 },
 } as const satisfies Readonly<Record<TaskName, LambdaSizing>>;
 
 /** Latency and throttling retries on top of the paced ListTagsForResource calls. */

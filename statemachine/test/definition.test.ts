@@ -82,7 +82,14 @@ describe('audit-organization.asl.json', () => {
       ([, s]) => s['Resource'] === 'arn:aws:states:::lambda:invoke',
     );
     expect(lambdaTasks.map(([name]) => name).sort()).toEqual(
-      ['AuditAccount', 'BuildDigest', 'ListAccounts', 'PublishDigest', 'ValidateInput'].sort(),
+      [
+        'AuditAccount',
+        'BuildDigest',
+        'ImportFindings',
+        'ListAccounts',
+        'PublishDigest',
+        'ValidateInput',
+      ].sort(),
     );
     // ValidateInput returns bad input as a value; its only failures are Lambda's own, which fail the run.
     for (const [name, state] of lambdaTasks.filter(([n]) => n !== 'ValidateInput')) {

@@ -28,8 +28,22 @@ let calls: Record<TaskName, unknown[]>;
 let contexts: Record<TaskName, TaskContext[]>;
 beforeEach(() => {
   aws = createFakeAws(Object.values(QUEUES));
-  calls = { validateInput: [], listAccounts: [], auditAccount: [], buildDigest: [], publishDigest: [] };
-  contexts = { validateInput: [], listAccounts: [], auditAccount: [], buildDigest: [], publishDigest: [] };
+  calls = {
+    validateInput: [],
+    listAccounts: [],
+    auditAccount: [],
+    buildDigest: [],
+    publishDigest: [],
+    importFindings: [],
+  };
+  contexts = {
+    validateInput: [],
+    listAccounts: [],
+    auditAccount: [],
+    buildDigest: [],
+    publishDigest: [],
+    importFindings: [],
+  };
 });
 afterEach(() => aws.restore());
 
@@ -93,6 +107,10 @@ function doubles(ids: readonly string[], overrides: Partial<Record<TaskName, Bod
     publishDigest: record(
       'publishDigest',
       overrides.publishDigest ?? (() => ({ published: true, messageId: 'm-1', ownerDigests: 0 })),
+    ),
+    importFindings: record(
+      'importFindings',
+      overrides.importFindings ?? (() => ({ status: 'DISABLED', imported: 0, archived: 0 })),
     ),
   };
 }
@@ -238,6 +256,7 @@ describe('the context each task gets', () => {
       auditAccount: SUBSTITUTIONS.AuditAccountFunctionArn,
       buildDigest: SUBSTITUTIONS.BuildDigestFunctionArn,
       publishDigest: SUBSTITUTIONS.PublishDigestFunctionArn,
+      importFindings: SUBSTITUTIONS.ImportFindingsFunctionArn,
     };
     const ids = new Set<string>();
     for (const name of Object.keys(arns) as TaskName[]) {

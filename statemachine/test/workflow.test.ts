@@ -13,7 +13,14 @@ let aws: FakeAws;
 let calls: Record<string, unknown[]>;
 beforeEach(() => {
   aws = createFakeAws(Object.values(QUEUES));
-  calls = { validateInput: [], listAccounts: [], auditAccount: [], buildDigest: [], publishDigest: [] };
+  calls = {
+    validateInput: [],
+    listAccounts: [],
+    auditAccount: [],
+    buildDigest: [],
+    publishDigest: [],
+    importFindings: [],
+  };
 });
 afterEach(() => aws.restore());
 
@@ -75,6 +82,10 @@ function doubles(
       'publishDigest',
       overrides.publishDigest ?? (() => ({ published: true, messageId: 'm-1', ownerDigests: 0 })),
     ),
+    importFindings: record(
+      'importFindings',
+      overrides.importFindings ?? (() => ({ status: 'DISABLED', imported: 0, archived: 0 })),
+    ),
   };
 }
 
@@ -126,6 +137,9 @@ describe('workflow: happy path with failing accounts', () => {
         bucket: REPORT_BUCKET,
         digestKey: 'reports/run-1/digest.txt',
         ownerDigestsKey: null,
+        // The Security Hub step's outcome (the double answers DISABLED) and the summary for chat.
+        securityHub: { status: 'DISABLED', imported: 0, archived: 0 },
+        summary: SUMMARY,
       },
     ]);
     expect(progress).toEqual(['1/4', '2/4', '3/4', '4/4']);
@@ -221,10 +235,11 @@ describe('workflow: happy path with failing accounts', () => {
 
   it('reports the metrics of the run', async () => {
     const result = await run(tasks());
-    // Parent: ExecutionStarted 1 + 4 Lambda tasks x5 + Map 4 + 2 Choices x2 + Succeed 2 + ExecutionSucceeded 1.
-    expect(result.metrics.parentHistoryEvents).toBe(1 + 4 * 5 + 4 + 2 * 2 + 2 + 1);
-    // Parent 8 states; each child 3 (AuditAccount, then Choice + Pass, Choice + SQS, or SQS + Pass).
-    expect(result.metrics.statesEntered).toBe(8 + 4 * 3);
+    // Parent: ExecutionStarted 1 + 5 Lambda tasks x5 (ImportFindings included) + Map 4 + 2 Choices x2
+    // + Succeed 2 + ExecutionSucceeded 1.
+    expect(result.metrics.parentHistoryEvents).toBe(1 + 5 * 5 + 4 + 2 * 2 + 2 + 1);
+    // Parent 9 states; each child 3 (AuditAccount, then Choice + Pass, Choice + SQS, or SQS + Pass).
+    expect(result.metrics.statesEntered).toBe(9 + 4 * 3);
     expect(result.metrics.childExecutions).toBe(4);
     expect(result.metrics.mapIterations).toBe(4);
     expect(result.metrics.largestPayloadBytes).toBeGreaterThan(0);
@@ -345,6 +360,6 @@ describe('workflow: scale', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.metrics.childExecutions).toBe(1000);
     expect(result.metrics.largestPayloadBytes).toBeLessThan(64 * 1024);
-    expect(result.metrics.parentHistoryEvents).toBe(1 + 4 * 5 + 4 + 2 * 2 + 2 + 1);
+    expect(result.metrics.parentHistoryEvents).toBe(1 + 5 * 5 + 4 + 2 * 2 + 2 + 1);
   });
 });

@@ -50,6 +50,21 @@ export const OWNERS: NonNullable<ConfigInput['owners']> = {
 export const DELEGATED_WITH_OWNERS: ConfigInput = { ...DELEGATED, owners: OWNERS };
 export const IN_MANAGEMENT_WITH_OWNERS: ConfigInput = { ...IN_MANAGEMENT, owners: OWNERS };
 
+/**
+ * The integrations (README.md, "Integrations") on: Security Hub in the stack's region for the
+ * delegated administrator, in another region for the management account, and the chat topic.
+ */
+export const DELEGATED_WITH_INTEGRATIONS: ConfigInput = {
+  ...DELEGATED,
+  securityHub: { enabled: true },
+  chat: { enabled: true },
+};
+export const IN_MANAGEMENT_WITH_INTEGRATIONS: ConfigInput = {
+  ...IN_MANAGEMENT,
+  securityHub: { enabled: true, region: 'eu-central-1' },
+  chat: { enabled: true },
+};
+
 /** Synthesizes the whole app into a fresh cdk.out directory and returns its path. */
 export function synthesizeToDirectory(config: ConfigInput): string {
   const outdir = mkdtempSync(join(tmpdir(), 'org-key-audit-cdk-out-'));

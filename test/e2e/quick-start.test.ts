@@ -169,7 +169,7 @@ describe('pnpm start on a fresh clone', () => {
       const text = readFileSync(join(mail, file), 'utf8');
       expect(text).toContain(`org-key-audit digest for ${owner}`);
       // Every "owner X" line in the owner's mail names that owner and no other.
-      const named = [...text.matchAll(/ {2}owner (\S+)/g)].map((m) => m[1]);
+      const named = [...text.matchAll(/ {2}owner ([^\s:]+)/g)].map((m) => m[1]);
       expect(new Set(named)).toEqual(new Set(named.length === 0 ? [] : [owner]));
     }
     expect(readFileSync(join(mail, 'security-team.txt'), 'utf8')).toContain('UNROUTED (');

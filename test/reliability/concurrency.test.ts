@@ -105,7 +105,11 @@ describe('the same input twice', () => {
     expect(one.digest).not.toBeNull();
     expect(normalized(two.digest ?? '', 'same-input-2')).toBe(normalized(one.digest ?? '', 'same-input-1'));
     // And the report's accounts (ordering included), which the digest is built from.
-    expect(JSON.stringify(two.report?.accounts)).toBe(JSON.stringify(one.report?.accounts));
+    // Call counts are left out: how often GenerateCredentialReport is polled depends on how busy
+    // the machine is when the report is being generated, not on the input.
+    const withoutCalls = (accounts: readonly { counts: object }[] | undefined) =>
+      JSON.stringify(accounts?.map((a) => ({ ...a, counts: { ...a.counts, apiCalls: undefined } })));
+    expect(withoutCalls(two.report?.accounts)).toBe(withoutCalls(one.report?.accounts));
     // Nothing changed between the two: the second compares with the first and says so.
     const changes = two.report?.changes;
     if (!changes?.comparable) throw new Error(`the second run must compare: ${JSON.stringify(changes)}`);

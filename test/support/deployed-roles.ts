@@ -79,6 +79,7 @@ const FUNCTION_OF_TASK: Readonly<Record<TaskName, keyof EmulatedDeployment['role
   listAccounts: 'list-accounts',
   auditAccount: 'audit-account',
   buildDigest: 'build-digest',
+  importFindings: 'import-findings',
   publishDigest: 'publish-digest',
 };
 

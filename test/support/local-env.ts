@@ -156,6 +156,10 @@ export interface LocalRun {
   readonly maxAuditIterations?: number;
   /** Before the time scale applies, as the deployment's AUDIT_SAFETY_MARGIN_MS. @default 30 s */
   readonly auditSafetyMarginMs?: number;
+  /** The Security Hub import (SECURITY_HUB_JSON). @default off */
+  readonly securityHub?: LocalAuditOptions['securityHub'];
+  /** The chat topic (CHAT_TOPIC_ARN). @default none */
+  readonly chatTopicArn?: string;
 }
 
 export function localAuditOptions(env: LocalEnv, run: LocalRun = {}): LocalAuditOptions {
@@ -187,6 +191,8 @@ export function localAuditOptions(env: LocalEnv, run: LocalRun = {}): LocalAudit
     ...(run.lambdaTimeScale === undefined ? {} : { lambdaTimeScale: run.lambdaTimeScale }),
     ...(run.maxAuditIterations === undefined ? {} : { maxAuditIterations: run.maxAuditIterations }),
     ...(run.auditSafetyMarginMs === undefined ? {} : { auditSafetyMarginMs: run.auditSafetyMarginMs }),
+    ...(run.securityHub === undefined ? {} : { securityHub: run.securityHub }),
+    ...(run.chatTopicArn === undefined ? {} : { chatTopicArn: run.chatTopicArn }),
   };
 }
 

@@ -222,7 +222,11 @@ export function register(program: Command): void {
     .addOption(
       new Option('--seed <n>', 'generator seed: the same seed gives the same organization').default(7),
     )
-    .option('--out <dir>', 'where report.json, report.csv, report.html and digest.txt go', './out')
+    .option(
+      '--out <dir>',
+      'where report.json, report.csv, report.html, findings.asff.json and digest.txt go',
+      './out',
+    )
     .option('--dry-run', 'build the digest but do not publish it (a single day)', false)
     .option('--single-day', 'audit today only: no yesterday, so no NEW / RESOLVED', false)
     .option('--json', 'print the execution output (the digest summary) as JSON instead of the email', false)

@@ -195,7 +195,7 @@ export function register(program: Command): void {
     .option('--json', 'print the full report JSON (key ids unmasked) instead of the digest', false)
     .option(
       '--out <dir>',
-      'write report.json, report.csv, report.html and digest.txt here (default: ./out/<execution name>)',
+      'write report.json, report.csv, report.html, findings.asff.json and digest.txt here (default: ./out/<execution name>)',
     )
     .option('--concurrency <n>', 'accounts audited in parallel', '10')
     .option('--publish <topicArn>', 'publish the digest to this SNS topic')

@@ -14,6 +14,7 @@ import {
   type Severity,
   TREND_RUNS,
 } from '@org-key-audit/functions/core';
+import { CIS_STANDARD, COMPLIANCE_SCOPE_TEXT, type ControlCompliance, complianceView } from './compliance';
 import { escapeHtml as e } from './html';
 import { histogramSvg, keyAgeHistogram, SEVERITY_COLOURS, trendSvg, trendTotal } from './report-chart';
 import {
@@ -40,6 +41,8 @@ td.num,th.num{text-align:right}input[type=search]{padding:4px 8px;width:280px;bo
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;border-radius:2px}.axis{font-size:11px;fill:#57606a}
 .empty{color:#57606a;font-style:italic}code{font-size:12px}select{padding:3px 6px;border:1px solid #d0d7de;border-radius:6px}
 details{margin-top:8px}summary{cursor:pointer;color:#57606a}h3{font-size:15px;margin:16px 0 6px}
+table.compliance{width:100%}table.compliance th{cursor:default;background:none}table.compliance th:first-child{width:170px}table.compliance th:nth-child(2){width:70px}table.compliance th[scope=row]{background:#f6f8fa}
+table.compliance ul{margin:0;padding-left:18px}.fail{color:#8e0b0b;font-weight:600}.pass{color:#1a7f37;font-weight:600}.warn{color:#9a6700}
 `;
 
 /**
@@ -285,6 +288,64 @@ function routingSection(routing: OwnerRouting | undefined): string {
   )}</section>`;
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const accountLabel = (a: { readonly accountId: string; readonly accountName: string }) =>
+  `<code>${e(a.accountId)}</code>${a.accountName === '' ? '' : ` ${e(a.accountName)}`}`;
+
+/** One control: a row per count (in scope, passing, failing, not assessed, exceptions), with who. */
+function controlTable(c: ControlCompliance): string {
+  const id = `cis-${c.control.id.replace('.', '-')}`;
+  const list = (items: readonly string[]) =>
+    items.length === 0 ? '' : `<ul>${items.map((i) => `<li>${i}</li>`).join('')}</ul>`;
+  const row = (key: string, label: string, count: number, detail: string, cls = '') =>
+    `<tr data-row="${key}"><th scope="row">${e(label)}</th><td class="num${cls}" data-count="${key}">${e(count)}</td><td>${detail}</td></tr>`;
+  const failing = c.failing.length;
+  return `<div class="control" id="${id}" data-control="${e(c.control.id)}">
+<h3>CIS ${e(c.control.id)}: ${e(c.control.title)}</h3>
+<p class="meta">Failed by ${c.findingTypes.map((t) => `<code>${e(t)}</code>`).join(' or ')} findings.</p>${
+    c.thresholdNote === null ? '' : `\n<p class="warn" id="${id}-threshold">${e(c.thresholdNote)}</p>`
+  }
+<table id="${id}-table" class="compliance"><thead><tr><th scope="col">${e(`CIS ${c.control.id}`)}</th><th scope="col" class="num">Count</th><th scope="col">Which</th></tr></thead><tbody>
+${row('in-scope', 'Accounts in scope', c.inScope, e('audited accounts: every IAM user of each'))}
+${row('passing', 'Passing', c.passing, e(`no open ${c.control.id} finding`), c.passing > 0 ? ' pass' : '')}
+${row(
+  'failing',
+  'Failing',
+  failing,
+  list(c.failing.map((a) => `${accountLabel(a)}: ${e(plural(a.findings, 'open finding'))}`)),
+  failing > 0 ? ' fail' : '',
+)}
+${row(
+  'not-assessed',
+  'Not assessed',
+  c.notAssessed.length,
+  list(
+    c.notAssessed.map(
+      (a) => `${accountLabel(a)}: ${e(a.status)}${a.reason === '' ? '' : `, ${e(a.reason)}`}`,
+    ),
+  ),
+)}
+${row(
+  'exceptions',
+  'Exceptions',
+  c.exceptions.length,
+  list(
+    c.exceptions.map(
+      (x) =>
+        `${e(x.type)}, ${e(x.userName)}${x.accessKeyId === null ? '' : ` <code>${e(x.accessKeyId)}</code>`} in ${accountLabel(x)}: ${e(x.reason)} <span class="until">(until ${e(x.until === '' ? '?' : x.until)})</span>`,
+    ),
+  ),
+)}
+</tbody></table></div>`;
+}
+
+/** The auditor's view: each CIS control the audit covers, by account (ops/compliance.ts). */
+function complianceSection(report: Report): string {
+  return `<section id="compliance"><h2>Compliance: ${e(CIS_STANDARD)}</h2>
+<p class="meta">${e(COMPLIANCE_SCOPE_TEXT)}</p>
+${complianceView(report).map(controlTable).join('\n')}</section>`;
+}
+
 export function renderReportHtml(report: Report): string {
   const t = report.totals;
   const notAudited = report.accounts.filter((a) => a.status !== 'AUDITED');
@@ -349,6 +410,7 @@ ${trendSection(report.trend, legend)}
 ${histogramSvg(keyAgeHistogram(report))}
 <p class="legend">${legend}</p></section>
 ${changesSection(report)}
+${complianceSection(report)}
 <section id="accounts"><h2>Accounts</h2>${accountsTable}</section>
 <section id="findings"><h2>Findings (${e(findings.length)})</h2>${table(
     'findings-table',

@@ -5,6 +5,7 @@
 
 import type { HistoryFinding, Report } from '@org-key-audit/functions/core';
 import { SEVERITIES } from '@org-key-audit/functions/core';
+import { CIS_STANDARD, COMPLIANCE_SCOPE_TEXT, complianceView } from './compliance';
 import { changesSummaryText, ownerOf, resolvedWhyText, routingText, unroutedOwners } from './report-text';
 
 /** Escapes what would break a table cell or turn into markup; names come from member accounts. */
@@ -84,6 +85,71 @@ function routingLines(report: Report): string[] {
   ];
 }
 
+const account = (a: { readonly accountId: string; readonly accountName: string }) =>
+  a.accountName === '' ? a.accountId : `${a.accountId} (${a.accountName})`;
+
+/** The compliance view (ops/compliance.ts): an overview, then each control's failing accounts and exceptions. */
+function complianceLines(report: Report): string[] {
+  const view = complianceView(report);
+  const out = [
+    '',
+    `## Compliance: ${mdCell(CIS_STANDARD)}`,
+    '',
+    mdCell(COMPLIANCE_SCOPE_TEXT),
+    '',
+    mdTable(
+      ['control', 'title', 'in scope', 'passing', 'failing', 'not assessed', 'exceptions'],
+      view.map((c) => [
+        c.control.id,
+        c.control.title,
+        c.inScope,
+        c.passing,
+        c.failing.length,
+        c.notAssessed.length,
+        c.exceptions.length,
+      ]),
+    ),
+  ];
+  for (const c of view) {
+    out.push('', `### CIS ${mdCell(c.control.id)}: ${mdCell(c.control.title)}`, '');
+    out.push(
+      `Failed by ${c.findingTypes.map(mdCell).join(' or ')} findings. ${c.inScope} in scope, ${c.passing} passing, ${c.failing.length} failing, ${c.notAssessed.length} not assessed, ${c.exceptions.length} ${c.exceptions.length === 1 ? 'exception' : 'exceptions'}.`,
+    );
+    if (c.thresholdNote !== null) out.push('', `**Note:** ${mdCell(c.thresholdNote)}`);
+    if (c.failing.length > 0) {
+      out.push(
+        '',
+        mdTable(
+          ['failing account', 'open findings'],
+          c.failing.map((a) => [account(a), a.findings]),
+        ),
+      );
+    }
+    if (c.exceptions.length > 0) {
+      out.push(
+        '',
+        mdTable(
+          ['exception', 'account', 'user', 'access key', 'reason', 'until'],
+          c.exceptions.map((x) => [x.type, account(x), x.userName, x.accessKeyId ?? '', x.reason, x.until]),
+        ),
+      );
+    }
+  }
+  const notAssessed = view[0]?.notAssessed ?? [];
+  if (notAssessed.length > 0) {
+    out.push(
+      '',
+      `### Not assessed for any control (${notAssessed.length})`,
+      '',
+      mdTable(
+        ['account', 'status', 'why'],
+        notAssessed.map((a) => [account(a), a.status, a.reason]),
+      ),
+    );
+  }
+  return out;
+}
+
 export function renderReportMarkdown(report: Report): string {
   const t = report.totals;
   const out = [
@@ -106,6 +172,7 @@ export function renderReportMarkdown(report: Report): string {
       ],
     ),
     ...changesLines(report),
+    ...complianceLines(report),
   ];
   const notAudited = report.accounts.filter((a) => a.status !== 'AUDITED');
   if (notAudited.length > 0) {

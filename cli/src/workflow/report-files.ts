@@ -1,6 +1,7 @@
 /**
  * A finished local run's report, read back from the bucket it was written to (the emulator's,
- * in-process), and saved to a folder as report.json, report.csv, digest.txt and report.html.
+ * in-process), and saved to a folder as report.json, report.csv, digest.txt, report.html and
+ * findings.asff.json (the open findings in ASFF, for the audit account's default product).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,7 @@ import type { Report } from '@org-key-audit/functions/core';
 import { renderDigest } from '@org-key-audit/functions/core';
 import type { BuildDigestResult } from '@org-key-audit/functions/handlers';
 import type { WorkflowTasks } from '@org-key-audit/statemachine';
+import { asffJson, reportToAsff } from '../ops/report-asff';
 import { renderReportHtml } from '../ops/report-html';
 
 /**
@@ -49,7 +51,10 @@ export type StoredReportFile = (typeof STORED_FILES)[number];
 
 export interface RunReport {
   readonly text: (file: StoredReportFile) => string | undefined;
-  /** Writes every stored file plus report.html into `out`; returns the paths written. */
+  /**
+   * Writes every stored file plus report.html and findings.asff.json into `out`; returns the
+   * paths written.
+   */
   readonly save: (out: string) => Promise<string[]>;
 }
 
@@ -70,11 +75,12 @@ export function runReport(store: RunningEmulator, bucket: string, executionName:
       }
       const json = body('report.json');
       if (json !== undefined) {
-        await writeFile(
-          join(dir, 'report.html'),
-          renderReportHtml(JSON.parse(json.toString('utf8')) as Report),
-        );
+        const report = JSON.parse(json.toString('utf8')) as Report;
+        await writeFile(join(dir, 'report.html'), renderReportHtml(report));
         written.push(join(out, 'report.html'));
+        // The audit account and region come from the run's executionArn, which a run always has.
+        await writeFile(join(dir, 'findings.asff.json'), asffJson(reportToAsff(report)));
+        written.push(join(out, 'findings.asff.json'));
       }
       return written;
     },

@@ -16,6 +16,18 @@ const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
 const JSON_CONTENT_TYPES: Readonly<Record<string, string>> = {
   organizations: 'application/x-amz-json-1.1',
   sqs: 'application/x-amz-json-1.0',
+  // restJson1: the operation is the HTTP route; errors carry x-amzn-errortype and `Code`.
+  securityhub: 'application/json',
+};
+
+/**
+ * Security Hub's own names for the conditions it shares with other JSON services (its SDK
+ * models InternalException 500 and LimitExceededException 429), and restJson1's statuses.
+ */
+const SECURITY_HUB_NAMES: Readonly<Partial<Record<ErrorKind, { json: string; status: number }>>> = {
+  invalidToken: { json: 'UnrecognizedClientException', status: 403 },
+  throttling: { json: 'LimitExceededException', status: 429 },
+  internal: { json: 'InternalException', status: 500 },
 };
 
 export type ErrorKind = 'invalidToken' | 'expiredToken' | 'missingToken' | 'throttling' | 'internal';
@@ -67,6 +79,15 @@ const NAMES: Readonly<
 
 export function serviceError(service: string, kind: ErrorKind, requestId: string): EmulatorResponse {
   const names = NAMES[kind];
+  if (service === 'securityhub') {
+    const own = SECURITY_HUB_NAMES[kind];
+    const type = own?.json ?? names.json;
+    return jsonError(
+      requestId,
+      { type, message: names.message, status: own?.status ?? names.status, extra: { Code: type } },
+      JSON_CONTENT_TYPES[service],
+    );
+  }
   if (service in JSON_CONTENT_TYPES) {
     return jsonError(
       requestId,
@@ -85,7 +106,8 @@ export function serviceError(service: string, kind: ErrorKind, requestId: string
  * AWS's answer to a request IAM does not authorize, in each protocol's own shape: the query
  * protocols (IAM, STS) `AccessDenied` 403, SNS `AuthorizationError` 403, SQS (JSON 1.0,
  * query-compatible) `AccessDenied` 403 by its `x-amzn-query-error` header, S3 `AccessDenied`
- * 403 (no body for HEAD), Organizations (JSON 1.1) `AccessDeniedException` 400.
+ * 403 (no body for HEAD), Organizations (JSON 1.1) `AccessDeniedException` 400, Security Hub
+ * (restJson1) `AccessDeniedException` 403.
  */
 export function accessDenied(
   service: string,
@@ -114,6 +136,12 @@ export function accessDenied(
         requestId,
         { type: 'AccessDeniedException', message, status: 400 },
         JSON_CONTENT_TYPES['organizations'],
+      );
+    case 'securityhub':
+      return jsonError(
+        requestId,
+        { type: 'AccessDeniedException', message, status: 403, extra: { Code: 'AccessDeniedException' } },
+        JSON_CONTENT_TYPES['securityhub'],
       );
     case 'sns':
       return queryError(namespaceFor(service), requestId, {

@@ -7,7 +7,7 @@
  * stable error name, so the state machine retries the transient ones and catches the rest.
  */
 import type { ContinuationToken, TimeBudget } from '../core/continuation';
-import { AuditRoleMissingError } from '../core/errors';
+import { AuditRoleMissingError, MalformedDataError } from '../core/errors';
 import type { ConfigExemption } from '../core/exemptions';
 import { FAILURE_FIXES } from '../core/failures';
 import { type AccountAudit, type AccountStatus, uncollectedAudit } from '../core/model';
@@ -86,6 +86,13 @@ export async function auditAccount(
         request.continuation === undefined || request.continuation === null
           ? undefined
           : await deps.records.getCheckpoint(request.continuation.key);
+      if (resume !== undefined && resume.accountId !== accountId) {
+        // A token of another account would audit this one from the other's data.
+        throw new MalformedDataError(
+          `the audit checkpoint ${request.continuation?.key} belongs to account ${resume.accountId}, not ${accountId}`,
+          { accountId },
+        );
+      }
       const source = await deps.members.open({ accountId, executionName });
       const step = await collectAccountStep(
         source,

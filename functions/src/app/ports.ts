@@ -141,3 +141,31 @@ export interface DigestPublisher {
     readonly owner?: string;
   }): Promise<{ readonly messageId: string | null }>;
 }
+
+/** A finding as GetFindings returns it: only what the importer reads is typed. */
+export interface StoredAsffFinding {
+  readonly Id?: string | undefined;
+  readonly ProductArn?: string | undefined;
+  readonly ProductFields?: Record<string, string> | undefined;
+  readonly Compliance?: object | undefined;
+  readonly [field: string]: unknown;
+}
+
+/** Security Hub, as the importer uses it (aws/security-hub.ts). */
+export interface FindingsHub {
+  /** This product's ACTIVE findings, every page. */
+  activeFindings(productArn: string): Promise<StoredAsffFinding[]>;
+  /** One BatchImportFindings call (at most 100); the ids Security Hub refused, with why. */
+  importBatch(findings: readonly object[]): Promise<{ readonly failed: readonly RefusedFinding[] }>;
+}
+
+export interface RefusedFinding {
+  readonly id: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Sends the short chat notification (Amazon Q Developer in chat applications); null when off. */
+export interface ChatNotifier {
+  notify(request: { readonly subject: string; readonly summary: unknown }): Promise<void>;
+}

@@ -4,8 +4,11 @@
  * policies match, and which the security team's policy (`owner` must not exist) keeps out.
  */
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import type { DigestPublisher } from '../app/ports';
+import type { ChatNotifier, DigestPublisher } from '../app/ports';
+import { renderChatNotification } from '../core/chat';
+import { MalformedDataError } from '../core/errors';
 import { OWNER_MESSAGE_ATTRIBUTE } from '../core/owners';
+import { RunSummarySchema } from '../core/run-summary';
 
 export function snsDigestPublisher(sns: SNSClient, topicArn: string): DigestPublisher {
   return {
@@ -25,6 +28,31 @@ export function snsDigestPublisher(sns: SNSClient, topicArn: string): DigestPubl
         }),
       );
       return { messageId: output.MessageId ?? null };
+    },
+  };
+}
+
+/**
+ * The chat notification (core/chat.ts) on the chat topic, which Amazon Q Developer in chat
+ * applications forwards to Slack or Teams: the custom-notification JSON as the message.
+ */
+export function snsChatNotifier(sns: SNSClient, topicArn: string, bucket: string): ChatNotifier {
+  return {
+    notify: async ({ subject, summary }) => {
+      const summaryParsed = RunSummarySchema.safeParse(summary);
+      if (!summaryParsed.success)
+        throw new MalformedDataError('the run summary for the chat notification is not a run summary');
+      const report = summaryParsed.data.reportKey;
+      await sns.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          Message: renderChatNotification({
+            summary: summaryParsed.data,
+            subject,
+            ...(report ? { reportUri: `s3://${bucket}/${report}` } : {}),
+          }),
+        }),
+      );
     },
   };
 }

@@ -39,6 +39,24 @@ export const DigestFailureMessageSchema = z.object({
   input: z.optional(z.unknown()),
 });
 
+/**
+ * The Security Hub import failed after its retries (the ASL's SendImportFailure); the digest went
+ * out all the same. `input` is the ImportFindings event: invoking the function with it imports again.
+ */
+export const FindingsImportFailureMessageSchema = z.object({
+  kind: z.literal('findings-import-failure'),
+  executionArn: z.string(),
+  executionName: z.string(),
+  error: errorText,
+  cause: errorText,
+  input: z.object({
+    executionName: z.string(),
+    executionArn: z.string(),
+    bucket: z.string(),
+    reportKey: z.string(),
+  }),
+});
+
 export const EXECUTION_FAILURE_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 export const ExecutionFailureMessageSchema = z.object({
@@ -53,11 +71,13 @@ export const DlqMessageSchema = z.discriminatedUnion('kind', [
   AccountFailureMessageSchema,
   DigestFailureMessageSchema,
   ExecutionFailureMessageSchema,
+  FindingsImportFailureMessageSchema,
 ]);
 
 export type AccountFailureMessage = z.output<typeof AccountFailureMessageSchema>;
 export type DigestFailureMessage = z.output<typeof DigestFailureMessageSchema>;
 export type ExecutionFailureMessage = z.output<typeof ExecutionFailureMessageSchema>;
+export type FindingsImportFailureMessage = z.output<typeof FindingsImportFailureMessageSchema>;
 export type DlqMessage = z.output<typeof DlqMessageSchema>;
 export type DlqMessageKind = DlqMessage['kind'];
 
@@ -65,4 +85,5 @@ export const DLQ_MESSAGE_KINDS: readonly DlqMessageKind[] = [
   'account-failure',
   'digest-failure',
   'execution-failure',
+  'findings-import-failure',
 ];

@@ -63,5 +63,20 @@ export class MalformedDataError extends KeyAuditError {
   override readonly name = 'MalformedDataError';
 }
 
+/** Security Hub kept throttling after our own retries (transient: the state machine retries it). */
+export class SecurityHubThrottledError extends KeyAuditError {
+  override readonly name = 'SecurityHubThrottledError';
+}
+
+/** Security Hub refused the import: not enabled in the region, or the role may not import. */
+export class SecurityHubAccessError extends KeyAuditError {
+  override readonly name = 'SecurityHubAccessError';
+}
+
+/** Some findings were still refused after the one retry of the refused ones; the message counts them. */
+export class FindingsImportError extends KeyAuditError {
+  override readonly name = 'FindingsImportError';
+}
+
 /** Error names the state machine retries on AuditAccount (with backoff and jitter). */
 export const TRANSIENT_ERROR_NAMES = ['CredentialReportTimeoutError', 'IamThrottledError'] as const;

@@ -1,7 +1,9 @@
 /** The core layer's public face for the other workspace packages (docs/architecture.md, "Packages"). */
 export * from './account-id';
 export * from './age';
+export * from './asff';
 export * from './audit-plan';
+export * from './chat';
 export * from './concurrency';
 export * from './continuation';
 export * from './credential-report';

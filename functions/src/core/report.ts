@@ -3,6 +3,7 @@
  * spreadsheet. It is the only place where key ids appear in full (the email masks them).
  */
 
+import { CIS_CONTROL_OF } from './asff';
 import { InvalidInputError } from './errors';
 import type { RunChanges, TrendPoint } from './history';
 import {
@@ -213,6 +214,8 @@ export const REPORT_CSV_COLUMNS = [
   'exemptionReason',
   'exemptionUntil',
   'owner',
+  /** The CIS AWS Foundations Benchmark v3.0.0 control the finding fails (core/asff.ts); empty when none. */
+  'cisControl',
 ] as const;
 
 type CsvCell = string | number | boolean | null;
@@ -255,6 +258,7 @@ function csvRow(account: AccountAudit, f: Finding, exempted: boolean): CsvCell[]
     f.exemption?.reason ?? null,
     f.exemption?.until ?? null,
     f.owner ?? null,
+    CIS_CONTROL_OF[f.type],
   ];
 }
 

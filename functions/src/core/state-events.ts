@@ -178,6 +178,24 @@ export function parseBuildDigestEvent(raw: unknown): BuildDigestEvent {
   return { ...event, input: event.input as unknown as NormalizedInput };
 }
 
+export const ImportFindingsEventSchema = eventObject('ImportFindings event', {
+  executionName: nonEmptyString('executionName'),
+  executionArn: nonEmptyString('executionArn').check(
+    z.regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:/, {
+      error:
+        'event field executionArn must be a Step Functions execution ARN (it names the audit account and region)',
+    }),
+  ),
+  bucket: nonEmptyString('bucket'),
+  reportKey: nonEmptyString('reportKey'),
+});
+
+export type ImportFindingsEvent = Readonly<z.output<typeof ImportFindingsEventSchema>>;
+
+export function parseImportFindingsEvent(raw: unknown): ImportFindingsEvent {
+  return parseEvent(ImportFindingsEventSchema, raw, 'ImportFindings event');
+}
+
 /** SNS rejects subjects with line breaks or control characters, and longer than 100 characters. */
 function isEmailSubject(text: string): boolean {
   if (text.length > 100) return false;
@@ -198,6 +216,16 @@ export const PublishDigestEventSchema = eventObject('PublishDigest event', {
   dryRun: booleanField('dryRun'),
   bucket: nonEmptyString('bucket'),
   digestKey: nonEmptyString('digestKey'),
+  /** The Security Hub step's outcome; absent before it existed, and on a dry run. */
+  securityHub: z.optional(
+    z.looseObject({
+      status: z.string({ error: 'event field securityHub.status must be a string' }),
+      error: z.optional(z.nullable(z.string())),
+      cause: z.optional(z.nullable(z.string())),
+    }),
+  ),
+  /** BuildDigest's run summary, for the chat notification; absent before it existed. */
+  summary: z.optional(z.unknown()),
   /** The owner digests' manifest; null or absent when there are none (or before owners existed). */
   ownerDigestsKey: z.optional(
     z.nullable(

@@ -11,6 +11,11 @@ export {
   makeAuditAccountHandler,
 } from './audit-account';
 export { type BuildDigestDeps, type BuildDigestResult, makeBuildDigestHandler } from './build-digest';
+export {
+  type ImportFindingsDeps,
+  type ImportFindingsResult,
+  makeImportFindingsHandler,
+} from './import-findings';
 export { type ListAccountsDeps, type ListAccountsResult, makeListAccountsHandler } from './list-accounts';
 export { makePublishDigestHandler, type PublishDigestDeps, type PublishDigestResult } from './publish-digest';
 export { makeValidateInputHandler, type ValidateInputDeps, type ValidateInputResult } from './validate-input';

@@ -10,7 +10,7 @@ import { type PublishDigestResult, publishDigest } from '../app/publish-digest';
 import { s3Client } from '../aws/clients/s3';
 import { snsClient } from '../aws/clients/sns';
 import { RunStore } from '../aws/run-store';
-import { snsDigestPublisher } from '../aws/sns-digest-publisher';
+import { snsChatNotifier, snsDigestPublisher } from '../aws/sns-digest-publisher';
 import { parsePublishDigestEvent } from '../core/state-events';
 import { requireDigestTopicArn } from '../runtime/config';
 import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
@@ -23,6 +23,8 @@ export interface PublishDigestDeps {
   readonly sns: SNSClient;
   /** Null when the function was deployed without DIGEST_TOPIC_ARN; only a real publish needs it. */
   readonly digestTopicArn: string | null;
+  /** The chat topic (CHAT_TOPIC_ARN); null or unset: no chat notification. */
+  readonly chatTopicArn?: string | null;
   readonly telemetry: Telemetry;
 }
 
@@ -34,6 +36,7 @@ export function makePublishDigestHandler(deps: PublishDigestDeps) {
         records: new RunStore({ s3: deps.s3, bucket: event.bucket }),
         publisher: () =>
           snsDigestPublisher(deps.sns, requireDigestTopicArn({ digestTopicArn: deps.digestTopicArn })),
+        chat: deps.chatTopicArn ? snsChatNotifier(deps.sns, deps.chatTopicArn, event.bucket) : null,
         telemetry: deps.telemetry,
       },
       event,
@@ -46,6 +49,7 @@ export const handler = lazyHandler((runtime) =>
     s3: runtime.traced(s3Client.get()),
     sns: runtime.traced(snsClient.get()),
     digestTopicArn: runtime.config.digestTopicArn,
+    chatTopicArn: runtime.config.chatTopicArn,
     telemetry: runtime.telemetry,
   }),
 );

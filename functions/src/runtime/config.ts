@@ -31,6 +31,10 @@ export interface HandlerConfig {
   readonly maxAuditIterations: number;
   /** Time AuditAccount keeps for its checkpoint (AUDIT_SAFETY_MARGIN_MS). */
   readonly auditSafetyMarginMs: number;
+  /** The Security Hub import (SECURITY_HUB_JSON): off unless enabled; region null = the function's. */
+  readonly securityHub: { readonly enabled: boolean; readonly region: string | null };
+  /** The chat topic (CHAT_TOPIC_ARN); null: no chat notification. */
+  readonly chatTopicArn: string | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -77,6 +81,25 @@ function parseConcurrency(env: Env): number {
   return value;
 }
 
+function parseSecurityHub(env: Env): HandlerConfig['securityHub'] {
+  const raw = parseJson(env, 'SECURITY_HUB_JSON', '{"enabled": true, "region": "us-east-1"}');
+  if (raw === undefined) return { enabled: false, region: null };
+  const value = raw as { enabled?: unknown; region?: unknown } | null;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.enabled !== 'boolean' ||
+    (value.region !== undefined &&
+      value.region !== null &&
+      (typeof value.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(value.region)))
+  ) {
+    throw new InvalidInputError(
+      'SECURITY_HUB_JSON must be {"enabled": true|false, "region": "<region code>"} (region optional); unset it to turn the import off',
+    );
+  }
+  return { enabled: value.enabled, region: typeof value.region === 'string' ? value.region : null };
+}
+
 export function configFromEnv(env: Env = process.env): HandlerConfig {
   return {
     reportBucket: optional(env, 'REPORT_BUCKET'),
@@ -105,6 +128,8 @@ export function configFromEnv(env: Env = process.env): HandlerConfig {
       600_000,
       DEFAULT_AUDIT_SAFETY_MARGIN_MS,
     ),
+    securityHub: parseSecurityHub(env),
+    chatTopicArn: optional(env, 'CHAT_TOPIC_ARN'),
     owners: parseOwnerRules(
       parseJson(env, 'OWNERS_JSON', '{"organizationalUnits": {"ou-ab12-cd34ef56": "payments"}}'),
       'OWNERS_JSON',

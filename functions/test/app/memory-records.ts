@@ -1,6 +1,7 @@
 /** The run store as a plain object in memory: the use cases' port, with no S3 and no SDK mock. */
 import type { OwnerDigestRef, RunRecords } from '../../src/app/ports';
 import { parseCheckpoint, serializeCheckpoint } from '../../src/core/continuation';
+import { MalformedDataError } from '../../src/core/errors';
 import { parseFindingsIndex } from '../../src/core/history';
 import type { AccountAudit } from '../../src/core/model';
 import { parseAccountTagCache } from '../../src/core/owners';
@@ -103,11 +104,12 @@ export function memoryRecords(seed: {
       written.set(key, serializeCheckpoint(checkpoint));
       return key;
     },
+    // As the run store (and the port) says: MalformedDataError naming the key, missing or damaged.
     getCheckpoint: async (key) => {
       const text = written.get(key);
-      if (text === undefined) throw new Error(`no object ${key}`);
+      if (text === undefined) throw new MalformedDataError(`the audit checkpoint ${key} does not exist`);
       const read = parseCheckpoint(text, key);
-      if ('problem' in read) throw new Error(read.problem);
+      if ('problem' in read) throw new MalformedDataError(read.problem);
       return read.checkpoint;
     },
     readAccountTagCache: async (tagKey) => {

@@ -5,6 +5,7 @@ import {
   AccountFailureMessageSchema,
   DigestFailureMessageSchema,
   DlqMessageSchema,
+  FindingsImportFailureMessageSchema,
 } from '../../src/core/dlq-messages';
 import { parseExecutionInput } from '../../src/core/execution-input';
 
@@ -60,7 +61,11 @@ const fieldsOf = (body: Record<string, unknown>) => Object.keys(body).map((k) =>
 describe('DLQ message bodies', () => {
   it('name exactly the fields the state machine sends', () => {
     const bodies = aslBodies();
-    expect([...bodies.keys()].sort()).toEqual(['account-failure', 'digest-failure']);
+    expect([...bodies.keys()].sort()).toEqual([
+      'account-failure',
+      'digest-failure',
+      'findings-import-failure',
+    ]);
     for (const body of bodies.get('account-failure') ?? []) {
       expect(fieldsOf(body).sort()).toEqual(Object.keys(AccountFailureMessageSchema.def.shape).sort());
       expect(fieldsOf(body['rerunInput'] as Record<string, unknown>).sort()).toEqual([
@@ -71,6 +76,16 @@ describe('DLQ message bodies', () => {
     }
     for (const body of bodies.get('digest-failure') ?? []) {
       expect(fieldsOf(body).sort()).toEqual(Object.keys(DigestFailureMessageSchema.def.shape).sort());
+    }
+    for (const body of bodies.get('findings-import-failure') ?? []) {
+      expect(fieldsOf(body).sort()).toEqual(Object.keys(FindingsImportFailureMessageSchema.def.shape).sort());
+      // The input is the ImportFindings event: the fields that function reads.
+      expect(fieldsOf(body['input'] as Record<string, unknown>).sort()).toEqual([
+        'bucket',
+        'executionArn',
+        'executionName',
+        'reportKey',
+      ]);
     }
   });
 

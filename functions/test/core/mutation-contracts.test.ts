@@ -77,7 +77,12 @@ describe('Lambda event messages', () => {
 
 describe('DLQ message bodies', () => {
   it('the three kinds, each read by its own schema', () => {
-    expect(DLQ_MESSAGE_KINDS).toEqual(['account-failure', 'digest-failure', 'execution-failure']);
+    expect(DLQ_MESSAGE_KINDS).toEqual([
+      'account-failure',
+      'digest-failure',
+      'execution-failure',
+      'findings-import-failure',
+    ]);
     const arn = 'arn:aws:states:eu-west-1:111111111111:execution:AuditOrganization:r';
     expect(
       DlqMessageSchema.safeParse({ kind: 'execution-failure', executionArn: arn, status: 'ABORTED' }).success,
@@ -161,7 +166,7 @@ describe('the report', () => {
       META,
     );
     expect(reportToCsv(report).split('\r\n')[1]).toBe(
-      '111111111111,Payments,alice,arn:aws:iam::111111111111:user/alice,AKIAABCDEFGHIJKLMNOP,1,Active,2024-01-01T00:00:00.000Z,100,2024-04-01T00:00:00.000Z,s3,ROTATION_OVERDUE,high,false,,,',
+      '111111111111,Payments,alice,arn:aws:iam::111111111111:user/alice,AKIAABCDEFGHIJKLMNOP,1,Active,2024-01-01T00:00:00.000Z,100,2024-04-01T00:00:00.000Z,s3,ROTATION_OVERDUE,high,false,,,,1.14',
     );
   });
 

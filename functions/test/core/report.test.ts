@@ -190,7 +190,46 @@ describe('reportToCsv', () => {
       exemptionUntil: '2024-12-31',
       // No owner was assigned (the report was built without owner routing): an empty cell.
       owner: '',
+      // ROTATION_OVERDUE fails CIS 1.14 (access keys rotated every 90 days or less), exempted or not.
+      cisControl: '1.14',
     });
+  });
+
+  it('names the CIS control each finding fails after owner, and leaves it empty for the rest', () => {
+    expect(REPORT_CSV_COLUMNS.slice(-2)).toEqual(['owner', 'cisControl']);
+    const rows = parse(reportToCsv(buildReport(AUDITS, META)), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r['type'], r['cisControl']])).toEqual([
+      ['ROOT_ACCESS_KEY', '1.4'],
+      ['ROTATION_OVERDUE', '1.14'],
+      ['TWO_ACTIVE_KEYS', '1.13'],
+      ['ROTATION_OVERDUE', '1.14'],
+      ['UNUSED', '1.12'],
+    ]);
+    // One finding of every other type: never used is 1.12; due soon, the reminder day and an
+    // inactive key left lying around fail no CIS control.
+    const others = ['NEVER_USED', 'ROTATION_DUE_SOON', 'REMINDER_DAY', 'INACTIVE_KEY_LINGERING'] as const;
+    const report = buildReport(
+      [
+        audit({
+          accountId: A,
+          findings: others.map((type) => finding({ accountId: A, type, severity: 'low' })),
+        }),
+      ],
+      META,
+    );
+    const csv = reportToCsv(report);
+    expect(
+      csv
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => line.slice(line.lastIndexOf(',') + 1)),
+    ).toEqual(['1.12', '', '', '']);
+    expect((parse(csv, { columns: true }) as Record<string, string>[]).map((r) => r['cisControl'])).toEqual([
+      '1.12',
+      '',
+      '',
+      '',
+    ]);
   });
 
   it('uses CRLF line endings and writes nulls as empty cells', () => {

@@ -19,6 +19,7 @@ export function unusedTasks(): WorkflowTasks {
     auditAccount: notCalled('auditAccount'),
     buildDigest: notCalled('buildDigest'),
     publishDigest: notCalled('publishDigest'),
+    importFindings: notCalled('importFindings'),
   };
 }
 

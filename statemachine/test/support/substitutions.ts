@@ -15,6 +15,7 @@ export const SUBSTITUTIONS = {
   AuditAccountFunctionArn: fn('AuditAccount'),
   BuildDigestFunctionArn: fn('BuildDigest'),
   PublishDigestFunctionArn: fn('PublishDigest'),
+  ImportFindingsFunctionArn: fn('ImportFindings'),
   AccountFailuresQueueUrl: QUEUES.accountFailures,
   DigestFailuresQueueUrl: QUEUES.digestFailures,
   ReportBucket: REPORT_BUCKET,
