@@ -3,6 +3,7 @@
  * behind it, for scripts and tests that drive an operation without a subprocess.
  */
 export { registerCommands } from './commands/index';
+export { type ControlCompliance, complianceView } from './ops/compliance';
 export { type DlqEntry, parseDlqMessage, queueCounts, replayAccountFailures } from './ops/dlq';
 export { redriveExecution } from './ops/redrive';
 export { buildRerunInput, failedAccountsOf, rerunExecutionName } from './ops/rerun';

@@ -65,6 +65,8 @@ export interface DemoOptions {
   readonly json: boolean;
   /** Only today's audit: no history, so no NEW / RESOLVED. A dry run is always a single day. */
   readonly singleDay?: boolean;
+  /** Import the findings into the emulator's Security Hub (both days), and say what it holds. */
+  readonly securityHub?: boolean;
   /** Writes the emulator's planted expectations here (what the e2e test compares against). */
   readonly expectOut?: string;
 }
@@ -140,6 +142,7 @@ async function auditDemoOrganization(
       roleName: emulator.roleName,
       owners: routing.owners,
       exemptions,
+      ...(options.securityHub === true ? { securityHub: { enabled: true } } : {}),
       now: () => emulator.clock.now(),
       onProgress: progress.update,
     });
@@ -183,6 +186,14 @@ async function auditDemoOrganization(
   const report = runReport(emulator, emulator.resources.reportBucket, executionName);
   const files = await report.save(options.out);
   files.push(...(await saveOwnerMail(emulator, routing, options.out, publishedBefore)));
+  if (options.securityHub === true) {
+    const held = emulator.securityHub.findings(emulator.auditAccountId, emulator.region);
+    const active = held.filter((f) => f['RecordState'] !== 'ARCHIVED').length;
+    io.err(
+      `Security Hub (audit account ${emulator.auditAccountId}, ${emulator.region}): ${active} active findings, ` +
+        `${held.length - active} archived (resolved since yesterday); findings.asff.json has today's`,
+    );
+  }
   if (routing.unrouted.length > 0) {
     // Nothing is sent to an owner without an address: the security team's digest names them.
     io.err(`unrouted (no address, no mail): ${routing.unrouted.join(', ')}`);
@@ -229,6 +240,11 @@ export function register(program: Command): void {
     )
     .option('--dry-run', 'build the digest but do not publish it (a single day)', false)
     .option('--single-day', 'audit today only: no yesterday, so no NEW / RESOLVED', false)
+    .option(
+      '--security-hub',
+      "also import the findings into the emulator's Security Hub, and archive the resolved ones",
+      false,
+    )
     .option('--json', 'print the execution output (the digest summary) as JSON instead of the email', false)
     .option(
       '--expect-out <file>',
@@ -245,6 +261,7 @@ export function register(program: Command): void {
           dryRun: raw['dryRun'] === true,
           json: raw['json'] === true,
           singleDay: raw['singleDay'] === true,
+          securityHub: raw['securityHub'] === true,
           ...(typeof raw['expectOut'] === 'string' ? { expectOut: raw['expectOut'] } : {}),
         };
         return (await runDemo(options, io, process.stderr.isTTY === true)).exitCode;
