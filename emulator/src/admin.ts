@@ -2,7 +2,8 @@
  * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations,
  * changes to an account's keys and credential-report snapshot behind the audit's back, and to
  * the organization's tree (an account's tags and OU).
- * Paths it does not own go to Security Hub (`/_emulator/securityhub/…`) and the messaging module
+ * Paths it does not own go to Step Functions (`/_emulator/stepfunctions/…`), Security Hub
+ * (`/_emulator/securityhub/…`) and the messaging module
  * (`/_emulator/{sns,sqs,s3,messaging}/…`).
  */
 import type { CallLog, RecordedCall } from './calls';
@@ -15,6 +16,7 @@ import { adminJson } from './server';
 import { noFaults } from './services/messaging/faults';
 import type { MessagingServices } from './services/messaging/index';
 import type { SecurityHub } from './services/securityhub';
+import type { StepFunctions } from './services/stepfunctions';
 import {
   createAccessKey,
   createUser,
@@ -43,6 +45,7 @@ export interface AdminDeps {
   readonly expected: Expected;
   readonly messaging: MessagingServices;
   readonly securityHub: SecurityHub;
+  readonly stepFunctions: StepFunctions;
   readonly calls: CallLog;
   /** A session of an audit-account role (made if missing), as `RunningEmulator.roleCredentials`. */
   readonly roleCredentials: (
@@ -262,6 +265,10 @@ export function createAdminHandler(deps: AdminDeps) {
     const accountMatch = ACCOUNT_PATH.exec(path);
     if (accountMatch !== null) {
       const answer = accountRoute(accountMatch, method.toUpperCase(), body);
+      if (answer !== undefined) return answer;
+    }
+    if (path.startsWith('/_emulator/stepfunctions/')) {
+      const answer = deps.stepFunctions.admin(pathWithQuery, method, body);
       if (answer !== undefined) return answer;
     }
     if (path.startsWith('/_emulator/securityhub/')) {

@@ -13,7 +13,7 @@ export type CallOutcome = 'ok' | 'error' | 'denied' | 'fault';
 export interface RecordedCall {
   /** 1, 2, 3… in order of arrival, never reused (not even after clearCalls). */
   readonly seq: number;
-  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3' | 'securityhub'. */
+  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3' | 'securityhub' | 'states'. */
   readonly service: string;
   /** IAM-style, as a policy names it: 'sqs:SendMessage', 's3:ListBucket', 'iam:ListUsers'. */
   readonly action: string;
@@ -111,6 +111,8 @@ export function callTarget(request: EmulatorRequest, caller: Caller, org?: Organ
       return iamTarget(request, caller);
     case 'securityhub':
       return securityHubTarget(request, caller);
+    case 'states':
+      return statesTarget(request);
     default:
       return { action: `${request.service}:${operation(request)}`, resource: '*' };
   }
@@ -304,6 +306,33 @@ function securityHubTarget(request: EmulatorRequest, caller: Caller): CallTarget
       ? text((first as Record<string, unknown>)['ProductArn'])
       : undefined;
   return { action, resource: productArn ?? '*' };
+}
+
+// --- Step Functions -------------------------------------------------------------------------
+
+/**
+ * The Service Authorization Reference gives StartExecution and ListExecutions the
+ * `stateMachine` resource type, DescribeExecution, StopExecution, RedriveExecution and
+ * GetExecutionHistory the `execution` type; the SendTask* actions take no resource ('*').
+ */
+const STATES_MACHINE_ACTIONS = new Set(['StartExecution', 'ListExecutions']);
+const STATES_EXECUTION_ACTIONS = new Set([
+  'DescribeExecution',
+  'StopExecution',
+  'RedriveExecution',
+  'GetExecutionHistory',
+]);
+
+function statesTarget(request: EmulatorRequest): CallTarget {
+  const op = operation(request);
+  const action = `states:${op}`;
+  const body = jsonBody(request);
+  const arn = STATES_MACHINE_ACTIONS.has(op)
+    ? text(body['stateMachineArn'])
+    : STATES_EXECUTION_ACTIONS.has(op)
+      ? text(body['executionArn'])
+      : undefined;
+  return { action, resource: arn ?? '*' };
 }
 
 // --- IAM --------------------------------------------------------------------------------------

@@ -16,6 +16,11 @@ import { createIamHandler } from './services/iam';
 import { createMessagingServices, type MessagingServices } from './services/messaging/index';
 import { createOrganizationsHandler } from './services/organizations';
 import { createSecurityHub, type SecurityHubView } from './services/securityhub';
+import {
+  createStepFunctions,
+  type StepFunctionsOptions,
+  type StepFunctionsView,
+} from './services/stepfunctions';
 import { createStsHandler, SESSION_NAME } from './services/sts';
 import { type AuditorIdentity, ROLE_NAME } from './state/build';
 import type { OrganizationRecord } from './state/model';
@@ -35,6 +40,20 @@ export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
 export type { DeliveredMessage, SnsProtocol, SubscriptionView } from './services/messaging/index';
 export type { SecurityHubView, StoredFinding } from './services/securityhub';
+export type {
+  ExecutionContext,
+  ExecutionOutcome,
+  ExecutionStatus,
+  ExecutionView,
+  HistoryEvent,
+  RedriveContext,
+  RedriveStatus,
+  StateMachineHost,
+  StepFunctionsOptions,
+  StepFunctionsView,
+  TaskTokenOptions,
+  TaskTokenResult,
+} from './services/stepfunctions';
 export type { OrganizationalUnitRecord, RootRecord } from './state/model';
 export type { OuSpec } from './state/spec';
 export { FINDING_TYPE_NAMES } from './state/spec';
@@ -83,6 +102,11 @@ export interface StartEmulatorOptions {
    * @default { enabledAccounts: [the audit account] }
    */
   readonly securityHub?: { readonly enabledAccounts?: readonly string[] };
+  /**
+   * Step Functions (SigV4 service `states`): the state machines it serves, each backed by a
+   * host that runs its executions. @default no state machines
+   */
+  readonly stepFunctions?: StepFunctionsOptions;
 }
 
 /** Temporary credentials of a role session: all three are needed to sign a request. */
@@ -112,6 +136,8 @@ export interface RunningEmulator {
   readonly messaging: MessagingServices;
   /** Security Hub's findings per account and region, and whether it is enabled. */
   readonly securityHub: SecurityHubView;
+  /** Step Functions' state machines and executions. */
+  readonly stepFunctions: StepFunctionsView;
   /** The admin API in-process: same routes and answers as `/_emulator/*`. */
   readonly admin: (path: string, method: string, body?: unknown) => { status: number; body: unknown };
   /** The AWS calls served so far, in order of arrival; [] when `recordCalls` is false. */
@@ -224,6 +250,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     enabledAccounts: options.securityHub?.enabledAccounts ?? [organization.auditAccountId],
     nextRequestId,
   });
+  const stepFunctions = createStepFunctions({
+    clock,
+    region,
+    auditAccountId: organization.auditAccountId,
+    seed,
+    nextRequestId,
+    options: options.stepFunctions,
+  });
   const calls = new CallLog(options.recordCalls ?? true);
   const admin = createAdminHandler({
     calls,
@@ -235,6 +269,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     expected: organization.expected,
     messaging,
     securityHub,
+    stepFunctions,
   });
   const server: Server = createEmulatorServer({
     org: organization.org,
@@ -250,6 +285,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       sts: createStsHandler(ctx, nextRequestId),
       organizations: createOrganizationsHandler(ctx, nextRequestId),
       securityhub: securityHub.handler,
+      states: stepFunctions.handler,
       ...messaging.handlers,
     },
   });
@@ -295,7 +331,11 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     clearCalls: () => {
       calls.clear();
     },
+    stepFunctions: stepFunctions.view,
     roleCredentials,
-    stop: () => close(server),
+    stop: () => {
+      stepFunctions.shutdown();
+      return close(server);
+    },
   };
 }

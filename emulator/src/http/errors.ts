@@ -16,6 +16,7 @@ const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
 const JSON_CONTENT_TYPES: Readonly<Record<string, string>> = {
   organizations: 'application/x-amz-json-1.1',
   sqs: 'application/x-amz-json-1.0',
+  states: 'application/x-amz-json-1.0',
   // restJson1: the operation is the HTTP route; errors carry x-amzn-errortype and `Code`.
   securityhub: 'application/json',
 };
@@ -136,6 +137,12 @@ export function accessDenied(
         requestId,
         { type: 'AccessDeniedException', message, status: 400 },
         JSON_CONTENT_TYPES['organizations'],
+      );
+    case 'states':
+      return jsonError(
+        requestId,
+        { type: 'AccessDeniedException', message, status: 400 },
+        JSON_CONTENT_TYPES['states'],
       );
     case 'securityhub':
       return jsonError(
