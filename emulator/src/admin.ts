@@ -2,7 +2,8 @@
  * The admin API (`/_emulator/*`, JSON): faults, clock, stats, account state, expectations,
  * changes to an account's keys and credential-report snapshot behind the audit's back, and to
  * the organization's tree (an account's tags and OU).
- * Paths it does not own go to Step Functions (`/_emulator/stepfunctions/…`), Security Hub
+ * Paths it does not own go to Step Functions (`/_emulator/stepfunctions/…`), CloudFormation
+ * (`/_emulator/cloudformation/stacks`), Security Hub
  * (`/_emulator/securityhub/…`) and the messaging module
  * (`/_emulator/{sns,sqs,s3,messaging}/…`).
  */
@@ -13,6 +14,7 @@ import type { Faults } from './faults';
 import type { EmulatorResponse } from './http/types';
 import { createRandom, hashString } from './random';
 import { adminJson } from './server';
+import type { CloudFormation } from './services/cloudformation';
 import { noFaults } from './services/messaging/faults';
 import type { MessagingServices } from './services/messaging/index';
 import type { SecurityHub } from './services/securityhub';
@@ -46,6 +48,7 @@ export interface AdminDeps {
   readonly messaging: MessagingServices;
   readonly securityHub: SecurityHub;
   readonly stepFunctions: StepFunctions;
+  readonly cloudFormation: CloudFormation;
   readonly calls: CallLog;
   /** A session of an audit-account role (made if missing), as `RunningEmulator.roleCredentials`. */
   readonly roleCredentials: (
@@ -269,6 +272,10 @@ export function createAdminHandler(deps: AdminDeps) {
     }
     if (path.startsWith('/_emulator/stepfunctions/')) {
       const answer = deps.stepFunctions.admin(pathWithQuery, method, body);
+      if (answer !== undefined) return answer;
+    }
+    if (path.startsWith('/_emulator/cloudformation/')) {
+      const answer = deps.cloudFormation.admin(pathWithQuery, method, body);
       if (answer !== undefined) return answer;
     }
     if (path.startsWith('/_emulator/securityhub/')) {

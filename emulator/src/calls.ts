@@ -13,7 +13,7 @@ export type CallOutcome = 'ok' | 'error' | 'denied' | 'fault';
 export interface RecordedCall {
   /** 1, 2, 3… in order of arrival, never reused (not even after clearCalls). */
   readonly seq: number;
-  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3' | 'securityhub' | 'states'. */
+  /** The SigV4 scope's service: 'iam' | 'sts' | 'organizations' | 'sns' | 'sqs' | 's3' | 'securityhub' | 'states' | 'cloudformation'. */
   readonly service: string;
   /** IAM-style, as a policy names it: 'sqs:SendMessage', 's3:ListBucket', 'iam:ListUsers'. */
   readonly action: string;
@@ -94,9 +94,19 @@ export interface OrganizationIds {
   readonly managementAccountId: string;
 }
 
+/** The ARN of an existing stack named (by name or ARN) in that account and region, else undefined. */
+export type StackIdLookup = (accountId: string, region: string, nameOrArn: string) => string | undefined;
+
 /** The IAM action and resource ARN of a request, by service. */
-export function callTarget(request: EmulatorRequest, caller: Caller, org?: OrganizationIds): CallTarget {
+export function callTarget(
+  request: EmulatorRequest,
+  caller: Caller,
+  org?: OrganizationIds,
+  stacks?: StackIdLookup,
+): CallTarget {
   switch (request.service) {
+    case 'cloudformation':
+      return cloudFormationTarget(request, caller, stacks);
     case 'organizations':
       return organizationsTarget(request, org);
     case 's3':
@@ -333,6 +343,31 @@ function statesTarget(request: EmulatorRequest): CallTarget {
       ? text(body['executionArn'])
       : undefined;
   return { action, resource: arn ?? '*' };
+}
+
+// --- CloudFormation -------------------------------------------------------------------------
+
+/**
+ * The Service Authorization Reference gives DescribeStacks the `stack` resource type:
+ * `arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>`. Without a StackName it lists
+ * the account's stacks, on '*'. A stack that does not exist has no id yet: `stack/<name>/*`.
+ */
+function cloudFormationTarget(
+  request: EmulatorRequest,
+  caller: Caller,
+  stacks: StackIdLookup | undefined,
+): CallTarget {
+  const params = formParams(request);
+  const op = params.get('Action') ?? operation(request);
+  const action = `cloudformation:${op}`;
+  const name = text(params.get('StackName'));
+  if (name === undefined) return { action, resource: '*' };
+  if (name.startsWith('arn:')) return { action, resource: name };
+  const known = stacks?.(caller.accountId, request.region, name);
+  return {
+    action,
+    resource: known ?? `arn:aws:cloudformation:${request.region}:${caller.accountId}:stack/${name}/*`,
+  };
 }
 
 // --- IAM --------------------------------------------------------------------------------------

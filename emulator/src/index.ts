@@ -11,6 +11,11 @@ import { type FaultPatch, Faults } from './faults';
 import { type GeneratedOrganization, generateOrganization, organizationFromSpec } from './generate';
 import { awsId, createRandom, hashString, requestId, secretKey, sessionToken } from './random';
 import { close, createEmulatorServer, listen } from './server';
+import {
+  type CloudFormationOptions,
+  type CloudFormationView,
+  createCloudFormation,
+} from './services/cloudformation';
 import type { ServiceContext } from './services/context';
 import { createIamHandler } from './services/iam';
 import { createMessagingServices, type MessagingServices } from './services/messaging/index';
@@ -38,6 +43,13 @@ export type { Expected, ExpectedAccount, ExpectedFinding } from './expected';
 export type { FailFirstRule, FaultConfig, FaultPatch, Faults } from './faults';
 export { DEFAULT_FAULTS } from './faults';
 export { generateOrganization, organizationFromSpec } from './generate';
+export type {
+  CloudFormationOptions,
+  CloudFormationView,
+  StackOutputValue,
+  StackSpec,
+  StackView,
+} from './services/cloudformation';
 export type { DeliveredMessage, SnsProtocol, SubscriptionView } from './services/messaging/index';
 export type { SecurityHubView, StoredFinding } from './services/securityhub';
 export type {
@@ -107,6 +119,11 @@ export interface StartEmulatorOptions {
    * host that runs its executions. @default no state machines
    */
   readonly stepFunctions?: StepFunctionsOptions;
+  /**
+   * CloudFormation (DescribeStacks only): the stacks that exist, with their outputs, so a client
+   * that finds its resources by stack outputs runs unchanged. @default no stacks
+   */
+  readonly cloudFormation?: CloudFormationOptions;
 }
 
 /** Temporary credentials of a role session: all three are needed to sign a request. */
@@ -138,6 +155,8 @@ export interface RunningEmulator {
   readonly securityHub: SecurityHubView;
   /** Step Functions' state machines and executions. */
   readonly stepFunctions: StepFunctionsView;
+  /** CloudFormation's stacks: add or replace one, list them, find a stack's ARN. */
+  readonly cloudFormation: CloudFormationView;
   /** The admin API in-process: same routes and answers as `/_emulator/*`. */
   readonly admin: (path: string, method: string, body?: unknown) => { status: number; body: unknown };
   /** The AWS calls served so far, in order of arrival; [] when `recordCalls` is false. */
@@ -258,6 +277,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     nextRequestId,
     options: options.stepFunctions,
   });
+  const cloudFormation = createCloudFormation({
+    region,
+    auditAccountId: organization.auditAccountId,
+    now: () => clock.nowMs(),
+    seed,
+    nextRequestId,
+    options: options.cloudFormation,
+  });
   const calls = new CallLog(options.recordCalls ?? true);
   const admin = createAdminHandler({
     calls,
@@ -270,6 +297,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     messaging,
     securityHub,
     stepFunctions,
+    cloudFormation,
   });
   const server: Server = createEmulatorServer({
     org: organization.org,
@@ -280,12 +308,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     admin,
     calls,
     authorize: options.authorize,
+    stackIds: cloudFormation.findStackId,
     handlers: {
       iam: createIamHandler(ctx, nextRequestId),
       sts: createStsHandler(ctx, nextRequestId),
       organizations: createOrganizationsHandler(ctx, nextRequestId),
       securityhub: securityHub.handler,
       states: stepFunctions.handler,
+      cloudformation: cloudFormation.handler,
       ...messaging.handlers,
     },
   });
@@ -332,6 +362,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       calls.clear();
     },
     stepFunctions: stepFunctions.view,
+    cloudFormation: cloudFormation.view,
     roleCredentials,
     stop: () => {
       stepFunctions.shutdown();

@@ -11,7 +11,14 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Authorizer, type CallLog, type CallOutcome, type CallTarget, callTarget } from './calls';
+import {
+  type Authorizer,
+  type CallLog,
+  type CallOutcome,
+  type CallTarget,
+  callTarget,
+  type StackIdLookup,
+} from './calls';
 import type { Clock } from './clock';
 import type { Faults } from './faults';
 import { accessDenied, handlerError, serviceError } from './http/errors';
@@ -45,6 +52,8 @@ export interface ServerDeps {
   readonly calls: CallLog;
   /** Asked right before the handler runs; a denial answers AccessDenied in the service's shape. */
   readonly authorize?: Authorizer | undefined;
+  /** CloudFormation's stacks, so a DescribeStacks call is authorized on the stack's ARN. */
+  readonly stackIds?: StackIdLookup | undefined;
 }
 
 const CREDENTIAL = /Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request/;
@@ -216,7 +225,9 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
 
   // Which IAM action on which resource: only worked out when someone will read it.
   const target =
-    deps.calls.enabled || deps.authorize !== undefined ? callTarget(request, caller, deps.org) : undefined;
+    deps.calls.enabled || deps.authorize !== undefined
+      ? callTarget(request, caller, deps.org, deps.stackIds)
+      : undefined;
   const seq = deps.calls.enabled ? deps.calls.nextSeq() : 0;
   // Stays 'error' only if serving throws (e.g. the authorize hook did): the client gets a 500.
   let outcome: CallOutcome = 'error';

@@ -3,6 +3,7 @@
  * audit account; see org-key-audit.ts) and the stack outputs `keyaudit` finds it by. Its fields
  * are the construct's, for the tests and tools that read them from the stack.
  */
+import { STACK_OUTPUTS } from '@org-key-audit/statemachine/definition';
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import type { Key } from 'aws-cdk-lib/aws-kms';
@@ -23,23 +24,24 @@ export { EXECUTION_FAILED_RULE_NAME, QUEUE_IDS, type QueueId } from './failure-q
 export interface AuditorStackProps extends StackProps, OrgKeyAuditProps {}
 
 /**
- * The stack outputs `keyaudit` finds the deployed resources by (cli/src/ops/stack.ts,
- * OUTPUT_KEYS; `keyaudit dlq` finds its queues by the queue URLs). Added to the stack itself, so
- * their names are exactly these: a stack that holds an OrgKeyAudit calls this once, and
- * operators pass its name to `keyaudit --stack`.
+ * The stack outputs `keyaudit` finds the deployed resources by: their keys are STACK_OUTPUTS
+ * (statemachine/src/stack-outputs.ts), which cli/src/ops/stack.ts reads by too; `keyaudit dlq`
+ * finds its queues by the queue URLs. Added to the stack itself, so their names are exactly
+ * these: a stack that holds an OrgKeyAudit calls this once, and operators pass its name to
+ * `keyaudit --stack`.
  */
 export function addOperatorOutputs(stack: Stack, audit: OrgKeyAudit): void {
   const { queues } = audit;
-  new CfnOutput(stack, 'StateMachineArn', { value: audit.stateMachine.stateMachineArn });
-  new CfnOutput(stack, 'ReportBucketName', { value: audit.reportBucket.bucketName });
-  new CfnOutput(stack, 'DigestTopicArn', { value: audit.digestTopic.topicArn });
-  new CfnOutput(stack, 'AccountFailuresQueueUrl', { value: queues.AccountFailuresDlq.queueUrl });
-  new CfnOutput(stack, 'DigestFailuresQueueUrl', { value: queues.DigestFailuresDlq.queueUrl });
-  new CfnOutput(stack, 'ExecutionFailuresQueueUrl', { value: queues.ExecutionFailuresDlq.queueUrl });
-  new CfnOutput(stack, 'SchedulerDlqUrl', { value: queues.SchedulerDlq.queueUrl });
+  new CfnOutput(stack, STACK_OUTPUTS.stateMachineArn, { value: audit.stateMachine.stateMachineArn });
+  new CfnOutput(stack, STACK_OUTPUTS.reportBucket, { value: audit.reportBucket.bucketName });
+  new CfnOutput(stack, STACK_OUTPUTS.digestTopic, { value: audit.digestTopic.topicArn });
+  new CfnOutput(stack, STACK_OUTPUTS.accountFailuresQueue, { value: queues.AccountFailuresDlq.queueUrl });
+  new CfnOutput(stack, STACK_OUTPUTS.digestFailuresQueue, { value: queues.DigestFailuresDlq.queueUrl });
+  new CfnOutput(stack, STACK_OUTPUTS.executionFailuresQueue, { value: queues.ExecutionFailuresDlq.queueUrl });
+  new CfnOutput(stack, STACK_OUTPUTS.schedulerDlq, { value: queues.SchedulerDlq.queueUrl });
   if (audit.chatTopic !== undefined) {
     // What a Slack or Microsoft Teams channel configuration names in SnsTopicArns (README.md, "Integrations").
-    new CfnOutput(stack, 'ChatTopicArn', {
+    new CfnOutput(stack, STACK_OUTPUTS.chatTopic, {
       value: audit.chatTopic.topicArn,
       description:
         'org-key-audit-chat: attach an AWS::Chatbot::SlackChannelConfiguration or MicrosoftTeamsChannelConfiguration with this ARN in SnsTopicArns',

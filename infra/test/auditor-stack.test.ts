@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadDefinition, substitute } from '@org-key-audit/statemachine/definition';
+import {
+  ALWAYS_PRESENT_OUTPUTS,
+  AUDITOR_STACK_NAME,
+  loadDefinition,
+  STACK_OUTPUTS,
+  substitute,
+} from '@org-key-audit/statemachine/definition';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditorStack } from '../lib/auditor-stack';
@@ -432,28 +438,35 @@ describe('member roles, as the app deploys them', () => {
 });
 
 describe('stack outputs', () => {
-  it('exports every name keyaudit looks resources up by', () => {
+  it('has exactly the shared output names (STACK_OUTPUTS, which keyaudit reads by), chat aside', () => {
     const outputs = (template['Outputs'] ?? {}) as Record<string, unknown>;
-    // The CLI's OUTPUT_KEYS (cli/src/ops/stack.ts); written out here so a rename on either side fails.
-    for (const name of [
-      'StateMachineArn',
-      'ReportBucketName',
-      'AccountFailuresQueueUrl',
-      'DigestFailuresQueueUrl',
-      'ExecutionFailuresQueueUrl',
-      'SchedulerDlqUrl',
-    ]) {
-      expect(Object.keys(outputs)).toContain(name);
-    }
+    // DELEGATED_CONFIG has no chat integration, so no ChatTopicArn (integrations.test.ts covers it).
+    expect(Object.keys(outputs).sort()).toEqual([...ALWAYS_PRESENT_OUTPUTS].sort());
+    const shared = new Set<string>(Object.values(STACK_OUTPUTS));
+    expect(ALWAYS_PRESENT_OUTPUTS.every((name) => shared.has(name))).toBe(true);
+    expect([...shared].filter((name) => !ALWAYS_PRESENT_OUTPUTS.includes(name as never))).toEqual([
+      STACK_OUTPUTS.chatTopic,
+    ]);
+  });
+
+  it('is the stack keyaudit looks for by default (AUDITOR_STACK_NAME)', () => {
+    expect(stack.stackName).toBe(AUDITOR_STACK_NAME);
+  });
+
+  it('points each output at its resource', () => {
+    const outputs = (template['Outputs'] ?? {}) as Record<string, { Value: unknown }>;
     const queueOutputs = [
-      'AccountFailuresQueueUrl',
-      'DigestFailuresQueueUrl',
-      'ExecutionFailuresQueueUrl',
-      'SchedulerDlqUrl',
+      STACK_OUTPUTS.accountFailuresQueue,
+      STACK_OUTPUTS.digestFailuresQueue,
+      STACK_OUTPUTS.executionFailuresQueue,
+      STACK_OUTPUTS.schedulerDlq,
     ];
     for (const name of queueOutputs) {
-      const value = (outputs[name] as { Value: { Ref: string } }).Value;
+      const value = outputs[name]?.Value as { Ref: string };
       expect(resourcesOfType(template, 'AWS::SQS::Queue')).toHaveProperty(value.Ref);
     }
+    expect(outputs[STACK_OUTPUTS.stateMachineArn]?.Value).toEqual(ref(logicalId(stack.stateMachine)));
+    expect(outputs[STACK_OUTPUTS.reportBucket]?.Value).toEqual(ref(logicalId(stack.reportBucket)));
+    expect(outputs[STACK_OUTPUTS.digestTopic]?.Value).toEqual(ref(logicalId(stack.digestTopic)));
   });
 });

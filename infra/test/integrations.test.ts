@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '@org-key-audit/functions/core';
+import { STACK_OUTPUTS } from '@org-key-audit/statemachine/definition';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config';
 import {
@@ -133,7 +134,7 @@ describe('with both off (the default)', () => {
       (t) => t.Properties['TopicName'],
     );
     expect(names.sort()).toEqual(['org-key-audit-alarms', 'org-key-audit-digest']);
-    expect(Object.keys(s.template['Outputs'] as Json)).not.toContain('ChatTopicArn');
+    expect(Object.keys(s.template['Outputs'] as Json)).not.toContain(STACK_OUTPUTS.chatTopic);
     expect(resourcesFor(s.statements('publish-digest'), 'sns:Publish')).toEqual([
       { Ref: logicalId(s.stack.digestTopic) },
     ]);
@@ -207,7 +208,9 @@ describe('with Security Hub in another region and chat on', () => {
     ).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
-    expect((s.template['Outputs'] as Record<string, { Value: unknown }>)['ChatTopicArn']?.Value).toEqual({
+    expect(
+      (s.template['Outputs'] as Record<string, { Value: unknown }>)[STACK_OUTPUTS.chatTopic]?.Value,
+    ).toEqual({
       Ref: logicalId(topic),
     });
   });

@@ -35,6 +35,8 @@ export type TaskName = (typeof FUNCTION_PLACEHOLDERS)[keyof typeof FUNCTION_PLAC
 
 // The Lambdas' timeouts and memory, shared by CDK and the local runner.
 export * from './sizing';
+// The AuditorStack's name and output keys, shared by infra (writes them) and the CLI (reads them).
+export * from './stack-outputs';
 
 export const DEFINITION_PATH = fileURLToPath(new URL('../audit-organization.asl.json', import.meta.url));
 

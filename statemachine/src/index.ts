@@ -4,5 +4,6 @@
  * factories (local-audit.ts), used by `keyaudit demo` / `keyaudit run`, the tests and the benchmarks.
  */
 export * from './definition';
+export * from './emulator-host';
 export * from './local-audit';
 export * from './runner';

@@ -37,7 +37,16 @@ import {
 import type { CollectParams } from '@org-key-audit/functions/runtime';
 import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime';
 import { FUNCTION_PLACEHOLDERS, lambdaSizingFor, type TaskName } from './definition';
-import { type MapChildProgress, runWorkflow, type WorkflowResult, type WorkflowTasks } from './runner';
+import {
+  type MapChildProgress,
+  type RedriveRecord,
+  type RunWorkflowOptions,
+  redriveWorkflow,
+  runWorkflow,
+  type WorkflowEvent,
+  type WorkflowResult,
+  type WorkflowTasks,
+} from './runner';
 
 /** Where each AWS service is reached, and as whom. */
 export interface Connection {
@@ -102,6 +111,10 @@ export interface LocalAuditOptions {
   readonly collector?: { readonly sleep?: (ms: number) => Promise<void>; readonly random?: () => number };
   /** Wraps the bound handlers, so the reliability suite can inject a crash into one of them. */
   readonly wrapTasks?: (tasks: WorkflowTasks) => WorkflowTasks;
+  /** The execution's state machine (its ARN names the execution). @default DEFAULT_STATE_MACHINE_ARN */
+  readonly stateMachineArn?: string;
+  /** Each event of the parent execution (the emulator host turns them into history events). */
+  readonly onEvent?: (event: WorkflowEvent) => void;
 }
 
 export interface LocalAuditClients {
@@ -251,9 +264,36 @@ export async function runLocalAudit(
   options: LocalAuditOptions,
   allClients: LocalAuditClients | WorkflowClients = buildClients(options.aws, options.storage),
 ): Promise<WorkflowResult> {
+  return runWorkflow(localWorkflowOptions(options, allClients));
+}
+
+/**
+ * RedriveExecution of a FAILED local audit: `previous` is its `result.redrive`; the options are
+ * the run's own (the input and execution name come from `previous`). See redriveWorkflow.
+ */
+export async function redriveLocalAudit(
+  previous: RedriveRecord,
+  options: Omit<LocalAuditOptions, 'input' | 'executionName'>,
+  allClients: LocalAuditClients | WorkflowClients = buildClients(options.aws, options.storage),
+): Promise<WorkflowResult> {
+  const {
+    input: _input,
+    executionName: _name,
+    ...rest
+  } = localWorkflowOptions(
+    { ...options, input: previous.executionInput, executionName: previous.executionName },
+    allClients,
+  );
+  return redriveWorkflow({ ...rest, previous });
+}
+
+function localWorkflowOptions(
+  options: LocalAuditOptions,
+  allClients: LocalAuditClients | WorkflowClients,
+): RunWorkflowOptions {
   const clients = asWorkflowClients(allClients);
   const owners = options.owners ?? DEFAULT_OWNER_RULES;
-  return runWorkflow({
+  return {
     input: options.input,
     ...(options.executionName === undefined ? {} : { executionName: options.executionName }),
     tasks: buildTasks(options, clients),
@@ -282,5 +322,7 @@ export async function runLocalAudit(
     lambdaSizing: lambdaSizingFor({ ...owners, routedOwners: owners.routed.length }),
     ...(options.lambdaTimeScale === undefined ? {} : { lambdaTimeScale: options.lambdaTimeScale }),
     ...(options.now === undefined ? {} : { now: options.now }),
-  });
+    ...(options.stateMachineArn === undefined ? {} : { stateMachineArn: options.stateMachineArn }),
+    ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+  };
 }

@@ -36,7 +36,7 @@ import { type EventLog, MetricsRecorder, type RunMetrics } from './metrics';
 
 export { LAMBDA_TIMEOUT_ERROR, type TaskContext, type TaskFunction } from './bindings';
 export type { MapChildProgress } from './distributed-map';
-export type { RunMetrics } from './metrics';
+export type { EventLog as WorkflowEvent, RunMetrics } from './metrics';
 
 /** The Lambda handlers, by role; callers pass the real ones (`makeHandler(deps)`), tests pass doubles. */
 export type WorkflowTasks = Readonly<Record<TaskName, TaskFunction>>;
@@ -87,6 +87,8 @@ export interface RunWorkflowOptions {
   /** The raw (unsubstituted) definition to run. @default the product's audit-organization.asl.json */
   readonly definition?: unknown;
   readonly now?: () => Date;
+  /** Each event of the parent execution, as aws-local-stepfunctions logs it (live history). */
+  readonly onEvent?: (event: EventLog) => void;
 }
 
 export interface WorkflowResult {
@@ -97,6 +99,39 @@ export interface WorkflowResult {
   readonly error?: string;
   readonly cause?: string;
   readonly metrics: RunMetrics;
+  /** FAILED only: what `redriveWorkflow` needs to continue this execution (small, JSON-serializable). */
+  readonly redrive?: RedriveRecord;
+}
+
+/**
+ * Where a FAILED execution stopped, so `redriveWorkflow` can continue it as RedriveExecution
+ * does: the top-level state to restart at and the input that state was entered with, plus the
+ * execution's identity and original input (the context object's `$$.Execution`).
+ *
+ * `failedState` is the state whose error ended the execution, with one deliberate exception: when
+ * a Catch routed the error through `sqs:sendMessage` Tasks (the DLQ notices) to a Fail state, it
+ * is the Task whose error was caught (PublishDigest → SendDigestFailure → DigestFailed restarts at
+ * PublishDigest). AWS's docs say redrive restarts at "the unsuccessful step"; taken literally
+ * that is the Fail state, and restarting at a Fail state fails again by definition, so the
+ * redrive could never help. The DLQ notice is sent again on a second failure, as AWS would.
+ * A Fail state reached without a caught error (InvalidInput after CheckInput) stays the failed
+ * state: the input was bad, and a redrive with the same input fails the same way.
+ */
+export interface RedriveRecord {
+  readonly executionArn: string;
+  readonly executionName: string;
+  readonly stateMachineArn: string;
+  /** The execution's original input (`$$.Execution.Input`), kept across redrives. */
+  readonly executionInput: JsonValue;
+  /** `$$.Execution.StartTime` of the first attempt. */
+  readonly startTime: string;
+  /** The top-level state the redrive restarts at. */
+  readonly failedState: string;
+  /** The input `failedState` was entered with the last time. */
+  readonly stateInput: JsonValue;
+  /** The error `failedState` itself failed with (the caught one), when it had one. */
+  readonly stateError?: string;
+  readonly stateCause?: string;
 }
 
 export const DEFAULT_STATE_MACHINE_ARN =
@@ -120,26 +155,86 @@ interface StateEntry {
 export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowResult> {
   const now = options.now ?? (() => new Date());
   const executionName = options.executionName ?? defaultExecutionName(now());
+  const input = (options.input === undefined ? null : JSON.parse(JSON.stringify(options.input))) as JsonValue;
+  return execute(options, executionName, options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN, {
+    executionInput: input,
+    startTime: now().toISOString(),
+  });
+}
+
+export type RedriveWorkflowOptions = Omit<RunWorkflowOptions, 'input' | 'executionName'> & {
+  /** The failed run's `result.redrive` (from runWorkflow or an earlier redriveWorkflow). */
+  readonly previous: RedriveRecord;
+};
+
+/**
+ * RedriveExecution, locally: runs a copy of the definition whose StartAt is `previous.failedState`,
+ * entered with the input it had, under the same execution name and ARN and the same
+ * `$$.Execution.Input` / `StartTime`. The states that succeeded before it are not run again (their
+ * effect is in the recorded input). See RedriveRecord for which state that is.
+ *
+ * Map states: a failed Distributed Map (AuditAccounts) is rerun as a whole, so its succeeded
+ * children run again too, where AWS's Map Run redrive reruns only the failed and unstarted ones.
+ * Keeping them would mean carrying every child's result (10,000 of them) in the record or reading
+ * the previous Map Run's ResultWriter files back; the product's Map tolerates 100 % failed
+ * children, so it only fails when its items or results cannot be read or written, where no child
+ * result is kept anyway. An Inline Map is rerun whole as well.
+ */
+export async function redriveWorkflow(options: RedriveWorkflowOptions): Promise<WorkflowResult> {
+  const { previous } = options;
+  const stateMachineArn = options.stateMachineArn ?? previous.stateMachineArn;
+  if (stateMachineArn !== previous.stateMachineArn) {
+    throw new RunnerConfigError(
+      `redrive: stateMachineArn ${stateMachineArn} is not the failed execution's (${previous.stateMachineArn})`,
+    );
+  }
+  return execute(options, previous.executionName, stateMachineArn, {
+    executionInput: previous.executionInput,
+    startTime: previous.startTime,
+    startAt: { state: previous.failedState, input: previous.stateInput },
+  });
+}
+
+interface Start {
+  readonly executionInput: JsonValue;
+  readonly startTime: string;
+  /** A redrive: the state to start at and its input; unset: the definition's StartAt with the execution input. */
+  readonly startAt?: { readonly state: string; readonly input: JsonValue };
+}
+
+async function execute(
+  options: Omit<RunWorkflowOptions, 'input' | 'executionName'>,
+  executionName: string,
+  stateMachineArn: string,
+  start: Start,
+): Promise<WorkflowResult> {
+  const now = options.now ?? (() => new Date());
   if (!EXECUTION_NAME.test(executionName)) {
     throw new RunnerConfigError(
       `executionName '${executionName}' is invalid: use 1-80 letters, digits, '-' or '_' (it becomes part of S3 keys)`,
     );
   }
   checkLambdaLimits(options);
-  const stateMachineArn = options.stateMachineArn ?? DEFAULT_STATE_MACHINE_ARN;
   const { region, account, name: stateMachineName } = parseStateMachineArn(stateMachineArn);
   const executionArn = `arn:aws:states:${region}:${account}:execution:${stateMachineName}:${executionName}`;
 
   const raw = (options.definition ?? loadDefinition()) as JsonObject;
   const definition = substitute(raw, options.substitutions as Readonly<Record<string, string>>);
+  const topLevel = (definition['States'] ?? {}) as Record<string, JsonObject>;
+  if (start.startAt !== undefined && topLevel[start.startAt.state] === undefined) {
+    throw new RunnerConfigError(
+      `redrive: state ${start.startAt.state} is not a top-level state of the definition`,
+    );
+  }
   const entries = collectStates(definition, raw);
   const distributedMaps = new Set(
     entries.filter((entry) => isDistributedMap(entry.state)).map((e) => e.name),
   );
   const recorder = new MetricsRecorder(distributedMaps);
+  const tracker = new FailureTracker(topLevel);
 
-  const input = (options.input === undefined ? null : JSON.parse(JSON.stringify(options.input))) as JsonValue;
-  const startTime = now().toISOString();
+  const input = start.executionInput;
+  const startTime = start.startTime;
   const context = {
     Execution: { Id: executionArn, Name: executionName },
     StateMachine: { Id: stateMachineArn, Name: stateMachineName },
@@ -182,16 +277,27 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     }
   }
 
+  const replaced = replaceDistributedMaps(definition, distributedMaps);
   const machine = new StateMachine(
-    replaceDistributedMaps(definition, distributedMaps) as unknown as StateMachineDefinition,
+    (start.startAt === undefined
+      ? replaced
+      : { ...replaced, StartAt: start.startAt.state }) as unknown as StateMachineDefinition,
     {
       // The product definition is checked by asl-validator 4 in the tests; the library's bundled
       // validator is older and would also see the local stand-in tasks.
       validationOptions: { noValidate: true },
     },
   );
-  const execution = machine.run(input, { ...runOptions(), context });
-  const drained = drain(execution.eventLogs, (event) => recorder.observeParent(event));
+  const execution = machine.run(start.startAt === undefined ? input : start.startAt.input, {
+    ...runOptions(),
+    // `$$.Execution.Input` is the execution's, also when a redrive starts at a later state.
+    context: parentContext(),
+  });
+  const drained = drain(execution.eventLogs, (event) => {
+    recorder.observeParent(event);
+    tracker.observe(event);
+    options.onEvent?.(event);
+  });
   let result: WorkflowResult;
   try {
     const output = (await execution.result) as JsonValue;
@@ -201,6 +307,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     if (!(error instanceof ExecutionError)) throw error;
     await drained;
     const failure = describeFailure(error);
+    const failed = tracker.failedState(start.startAt);
     result = {
       status: 'FAILED',
       executionArn,
@@ -208,6 +315,21 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       error: failure.Error,
       cause: failure.Cause,
       metrics: recorder.snapshot(),
+      ...(failed === undefined
+        ? {}
+        : {
+            redrive: {
+              executionArn,
+              executionName,
+              stateMachineArn,
+              executionInput: input,
+              startTime,
+              failedState: failed.name,
+              stateInput: failed.input,
+              ...(failed.error === undefined ? {} : { stateError: failed.error }),
+              ...(failed.cause === undefined ? {} : { stateCause: failed.cause }),
+            },
+          }),
     };
   }
   if (result.status === 'FAILED' && options.executionFailuresQueueUrl !== undefined) {
@@ -228,7 +350,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   return result;
 }
 
-function bindTask(entry: StateEntry, options: RunWorkflowOptions): Handler {
+function bindTask(entry: StateEntry, options: Omit<RunWorkflowOptions, 'input'>): Handler {
   const resource = entry.state['Resource'];
   if (resource === LAMBDA_INVOKE) {
     const rawFunction = (entry.raw['Parameters'] as JsonObject | undefined)?.['FunctionName'];
@@ -269,7 +391,7 @@ function functionNameOf(functionArn: string): string {
   return /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:([^:]+)/.exec(functionArn)?.[1] ?? functionArn;
 }
 
-function checkLambdaLimits(options: RunWorkflowOptions): void {
+function checkLambdaLimits(options: Omit<RunWorkflowOptions, 'input'>): void {
   const scale = options.lambdaTimeScale ?? 1;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
     throw new RunnerConfigError(
@@ -363,6 +485,65 @@ function replaceDistributedMaps(definition: JsonObject, names: ReadonlySet<strin
     replaced[name] = task;
   }
   return { ...definition, States: replaced };
+}
+
+/**
+ * Follows the parent's top-level states to name the one a redrive restarts at (see RedriveRecord):
+ * the input each state was last entered with, and the Task whose caught error led, through DLQ
+ * sends only, to the Fail state that ended the execution.
+ */
+class FailureTracker {
+  private readonly inputs = new Map<string, JsonValue>();
+  private readonly errors = new Map<string, { error: string; cause: string }>();
+  private last: string | undefined;
+  /** Set by a caught error; kept while only DLQ sends and Fail states follow, cleared otherwise. */
+  private caughtAt: string | undefined;
+
+  constructor(private readonly states: Readonly<Record<string, JsonObject>>) {}
+
+  observe(event: EventLog): void {
+    // Inline Map iterations and Parallel branches carry an index or use nested names.
+    if (!('state' in event) || event.index !== undefined) return;
+    const name = event.state.name;
+    const state = this.states[name];
+    if (state === undefined) return;
+    switch (event.type) {
+      case 'StateEntered':
+        this.inputs.set(name, JSON.parse(JSON.stringify(event.state.input ?? null)) as JsonValue);
+        this.errors.delete(name);
+        this.last = name;
+        if (!this.isDlqSend(state) && state['Type'] !== 'Fail') this.caughtAt = undefined;
+        break;
+      case 'StateFailed':
+        this.errors.set(name, {
+          error: event.Error,
+          cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause ?? null),
+        });
+        break;
+      case 'StateCaught':
+        // A DLQ send failing after the caught Task keeps pointing at that Task.
+        if (this.caughtAt === undefined || !this.isDlqSend(state)) this.caughtAt = name;
+        break;
+      default:
+        break;
+    }
+  }
+
+  failedState(
+    startAt: { readonly state: string; readonly input: JsonValue } | undefined,
+  ): { name: string; input: JsonValue; error?: string; cause?: string } | undefined {
+    // Restarting at the Fail state would fail again by definition: the caught Task is the step to rerun.
+    const name = this.caughtAt ?? this.last ?? startAt?.state;
+    if (name === undefined) return undefined;
+    const input = this.inputs.get(name) ?? (name === startAt?.state ? startAt.input : undefined);
+    if (input === undefined) return undefined;
+    const error = this.errors.get(name);
+    return { name, input, ...(error === undefined ? {} : error) };
+  }
+
+  private isDlqSend(state: JsonObject): boolean {
+    return state['Type'] === 'Task' && state['Resource'] === SQS_SEND_MESSAGE;
+  }
 }
 
 async function drain(events: AsyncGenerator<EventLog>, observe: (event: EventLog) => void): Promise<void> {

@@ -89,7 +89,10 @@ export interface LocalEnv extends DeployedRoles {
 }
 
 export async function startLocalEnv(
-  options: Pick<StartEmulatorOptions, 'orgSpec' | 'accounts' | 'users' | 'seed' | 'now' | 'port'> &
+  options: Pick<
+    StartEmulatorOptions,
+    'orgSpec' | 'accounts' | 'users' | 'seed' | 'now' | 'port' | 'stepFunctions'
+  > &
     Pick<DeploymentOptions, 'enforcePolicies' | 'mutateAssembly' | 'config'> & {
       readonly preset: PresetName;
       /** Faults on from the start, and restored by resetFaults(). */

@@ -6,8 +6,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
-import { runLocalAudit } from '@org-key-audit/statemachine';
+import {
+  AUDITOR_STACK_NAME,
+  auditOrganizationHost,
+  type HostAuditOptions,
+  runLocalAudit,
+  STACK_OUTPUTS,
+} from '@org-key-audit/statemachine';
 import { type Command, Option } from 'commander';
 import { EXIT, type Io, paint, processIo, runCommand } from '../ops/output';
 import {
@@ -69,6 +76,16 @@ export interface DemoOptions {
   readonly securityHub?: boolean;
   /** Writes the emulator's planted expectations here (what the e2e test compares against). */
   readonly expectOut?: string;
+  /**
+   * Keep the emulator running after the demo, serving the AuditOrganization state machine (Step
+   * Functions backed by the local runner) and the auditor stack's outputs (CloudFormation), so
+   * the operations commands can be tried against it; today's audit is started through it.
+   */
+  readonly serve?: boolean;
+  /** The emulator's port with `serve`. @default a free one */
+  readonly port?: number;
+  /** Resolves when the served emulator should stop (tests); @default SIGINT or SIGTERM */
+  readonly until?: Promise<void>;
 }
 
 export interface DemoResult {
@@ -84,12 +101,23 @@ export interface DemoResult {
 export async function runDemo(options: DemoOptions, io: Io, isTty: boolean): Promise<DemoResult> {
   const twoDays = options.singleDay !== true && !options.dryRun;
   const todayMs = Date.now();
+  // The served state machine runs each execution with the demo's settings, known once it starts.
+  const served: { options?: HostAuditOptions } = {};
+  const host =
+    options.serve === true
+      ? auditOrganizationHost(() => {
+          if (served.options === undefined) throw new Error('the demo has not configured the audit yet');
+          return served.options;
+        })
+      : undefined;
   const emulator = await startEmulator({
     accounts: options.accounts,
     users: options.users,
     seed: options.seed,
     owners: true,
     ...(twoDays ? { now: new Date(todayMs - DAY_MS) } : {}),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(host === undefined ? {} : { stepFunctions: { stateMachines: [host] } }),
   });
   try {
     if (options.expectOut !== undefined) {
@@ -101,9 +129,101 @@ export async function runDemo(options: DemoOptions, io: Io, isTty: boolean): Pro
       await mkdir(dirname(resolve(options.expectOut)), { recursive: true });
       await writeFile(options.expectOut, `${JSON.stringify(expected, null, 2)}\n`);
     }
-    return await auditDemoOrganization(emulator, options, io, isTty, twoDays);
+    const result = await auditDemoOrganization(emulator, options, io, isTty, twoDays, served);
+    if (options.serve === true && result.exitCode === EXIT.OK)
+      await serveUntilStopped(emulator, result, io, options);
+    return result;
   } finally {
     await emulator.stop();
+  }
+}
+
+/** The auditor stack as CDK writes it, pointing at the emulator's own resources. */
+function putAuditorStack(emulator: RunningEmulator): void {
+  const { resources } = emulator;
+  emulator.cloudFormation.putStack({
+    name: AUDITOR_STACK_NAME,
+    outputs: {
+      [STACK_OUTPUTS.stateMachineArn]: emulator.stepFunctions.stateMachineArn(STATE_MACHINE),
+      [STACK_OUTPUTS.reportBucket]: resources.reportBucket,
+      [STACK_OUTPUTS.digestTopic]: resources.digestTopicArn,
+      [STACK_OUTPUTS.accountFailuresQueue]: resources.queues.accountFailures,
+      [STACK_OUTPUTS.digestFailuresQueue]: resources.queues.digestFailures,
+      [STACK_OUTPUTS.executionFailuresQueue]: resources.queues.executionFailures,
+      [STACK_OUTPUTS.schedulerDlq]: resources.queues.scheduler,
+    },
+  });
+}
+
+/** Prints what to export and a few commands, then serves until Ctrl-C (or `until`). */
+async function serveUntilStopped(
+  emulator: RunningEmulator,
+  result: DemoResult,
+  io: Io,
+  options: DemoOptions,
+): Promise<void> {
+  const { auditor } = emulator;
+  const arn = `arn:aws:states:${emulator.region}:${emulator.auditAccountId}:execution:${STATE_MACHINE}:${result.executionName}`;
+  io.err(
+    [
+      '',
+      `The emulator keeps running on ${emulator.url}, serving the AuditOrganization state machine and the ${AUDITOR_STACK_NAME} stack. In another shell:`,
+      '',
+      `  export AWS_ENDPOINT_URL=${emulator.url} AWS_REGION=${emulator.region} AWS_ACCESS_KEY_ID=${auditor.accessKeyId} AWS_SECRET_ACCESS_KEY=${auditor.secretAccessKey}`,
+      '  pnpm keyaudit status',
+      `  pnpm keyaudit rerun --failed-from ${arn} --wait`,
+      '  pnpm keyaudit dlq list',
+      '  pnpm keyaudit dlq replay',
+      `  pnpm keyaudit redrive <the ARN of a FAILED execution>`,
+      '',
+      'Ctrl-C stops it.',
+    ].join('\n'),
+  );
+  await (options.until ??
+    new Promise<void>((done) => {
+      process.once('SIGINT', () => done());
+      process.once('SIGTERM', () => done());
+    }));
+  io.err('stopping the emulator');
+}
+
+const STATE_MACHINE = 'AuditOrganization';
+const POLL_MS = 200;
+
+/** Today's audit through the emulator's Step Functions, so `keyaudit status` lists it. */
+async function startServed(
+  emulator: RunningEmulator,
+  executionName: string,
+  input: unknown,
+): Promise<{ status: 'SUCCEEDED' | 'FAILED'; output?: unknown; error?: string; cause?: string }> {
+  const sfn = new SFNClient({
+    region: emulator.region,
+    endpoint: emulator.url,
+    credentials: emulator.auditor,
+  });
+  try {
+    const { executionArn } = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: emulator.stepFunctions.stateMachineArn(STATE_MACHINE),
+        name: executionName,
+        input: JSON.stringify(input),
+      }),
+    );
+    for (;;) {
+      const described = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+      if (described.status !== 'RUNNING' && described.status !== 'PENDING_REDRIVE') {
+        return described.status === 'SUCCEEDED'
+          ? { status: 'SUCCEEDED', output: JSON.parse(described.output ?? 'null') as unknown }
+          : {
+              status: 'FAILED',
+              ...(described.error === undefined ? {} : { error: described.error }),
+              ...(described.cause === undefined ? {} : { cause: described.cause }),
+            };
+      }
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  } finally {
+    sfn.destroy();
   }
 }
 
@@ -113,6 +233,7 @@ async function auditDemoOrganization(
   io: Io,
   isTty: boolean,
   twoDays: boolean,
+  served: { options?: HostAuditOptions },
 ): Promise<DemoResult> {
   const stamp = (ms: number) =>
     new Date(ms)
@@ -122,30 +243,34 @@ async function auditDemoOrganization(
   const routing = await subscribeDemoOwners(emulator);
   const yesterdayMs = emulator.clock.nowMs();
   const exemptions = twoDays ? demoExemptions(emulator, yesterdayMs) : [];
-  const audit = async (executionName: string, day: string) => {
+  const settings: HostAuditOptions = {
+    aws: { region: emulator.region, endpoint: emulator.url, credentials: emulator.auditor },
+    reportBucket: emulator.resources.reportBucket,
+    queues: {
+      accountFailures: emulator.resources.queues.accountFailures,
+      digestFailures: emulator.resources.queues.digestFailures,
+      executionFailures: emulator.resources.queues.executionFailures,
+    },
+    digestTopicArn: emulator.resources.digestTopicArn,
+    roleName: emulator.roleName,
+    owners: routing.owners,
+    exemptions,
+    ...(options.securityHub === true ? { securityHub: { enabled: true } } : {}),
+    now: () => emulator.clock.now(),
+  };
+  if (options.serve === true) {
+    served.options = settings;
+    putAuditorStack(emulator);
+  }
+  const input = options.dryRun ? { dryRun: true, reason: 'keyaudit demo' } : { reason: 'keyaudit demo' };
+  const audit = async (executionName: string, day: string, viaStepFunctions = false) => {
     io.err(
       `emulator on ${emulator.url}: ${emulator.expected.accounts.length} accounts, seed ${options.seed}; ` +
-        `running the audit workflow for ${day} (${executionName})`,
+        `running the audit workflow for ${day} (${executionName}${viaStepFunctions ? ", through the emulator's Step Functions" : ''})`,
     );
+    if (viaStepFunctions) return { ...(await startServed(emulator, executionName, input)), metrics: null };
     const progress = progressReporter({ write: (text) => process.stderr.write(text), isTty });
-    const result = await runLocalAudit({
-      input: options.dryRun ? { dryRun: true, reason: 'keyaudit demo' } : { reason: 'keyaudit demo' },
-      executionName,
-      aws: { region: emulator.region, endpoint: emulator.url, credentials: emulator.auditor },
-      reportBucket: emulator.resources.reportBucket,
-      queues: {
-        accountFailures: emulator.resources.queues.accountFailures,
-        digestFailures: emulator.resources.queues.digestFailures,
-        executionFailures: emulator.resources.queues.executionFailures,
-      },
-      digestTopicArn: emulator.resources.digestTopicArn,
-      roleName: emulator.roleName,
-      owners: routing.owners,
-      exemptions,
-      ...(options.securityHub === true ? { securityHub: { enabled: true } } : {}),
-      now: () => emulator.clock.now(),
-      onProgress: progress.update,
-    });
+    const result = await runLocalAudit({ ...settings, input, executionName, onProgress: progress.update });
     progress.finish();
     return result;
   };
@@ -180,7 +305,7 @@ async function auditDemoOrganization(
   }
   const executionName = `demo-${stamp(emulator.clock.nowMs())}`;
   const publishedBefore = emulator.messaging.published().length;
-  const result = await audit(executionName, 'today');
+  const result = await audit(executionName, 'today', options.serve === true);
   if (result.status === 'FAILED') return failed(result, executionName);
 
   const report = runReport(emulator, emulator.resources.reportBucket, executionName);
@@ -215,8 +340,10 @@ async function auditDemoOrganization(
     io.out(`(dry run: nothing was published)\n\n${report.text('digest.txt') ?? ''}`);
   }
   io.err(
-    `wrote ${files.join(', ')}; states entered ${result.metrics.statesEntered}, ` +
-      `largest state payload ${result.metrics.largestPayloadBytes} bytes`,
+    `wrote ${files.join(', ')}` +
+      (result.metrics === null
+        ? ''
+        : `; states entered ${result.metrics.statesEntered}, largest state payload ${result.metrics.largestPayloadBytes} bytes`),
   );
   return { exitCode: EXIT.OK, executionName, status: result.status, output: result.output, files };
 }
@@ -245,6 +372,12 @@ export function register(program: Command): void {
       "also import the findings into the emulator's Security Hub, and archive the resolved ones",
       false,
     )
+    .option(
+      '--serve',
+      "keep the emulator running afterwards, with the AuditOrganization state machine and the auditor stack's outputs, to try the operations commands",
+      false,
+    )
+    .option('--port <n>', 'the emulator port with --serve (default: a free one)')
     .option('--json', 'print the execution output (the digest summary) as JSON instead of the email', false)
     .option(
       '--expect-out <file>',
@@ -262,6 +395,10 @@ export function register(program: Command): void {
           json: raw['json'] === true,
           singleDay: raw['singleDay'] === true,
           securityHub: raw['securityHub'] === true,
+          serve: raw['serve'] === true,
+          ...(raw['port'] === undefined
+            ? {}
+            : { port: parseIntegerOption('--port', raw['port'], 1, 65_535) }),
           ...(typeof raw['expectOut'] === 'string' ? { expectOut: raw['expectOut'] } : {}),
         };
         return (await runDemo(options, io, process.stderr.isTTY === true)).exitCode;

@@ -3,20 +3,17 @@
  * type a stack name (or nothing) instead of ARNs and queue URLs.
  */
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { AUDITOR_STACK_NAME, STACK_OUTPUTS } from '@org-key-audit/statemachine/definition';
 import { awsErrorName, OperationError } from './errors';
 
-/** The stack name `infra/lib/app.ts` gives the audit-account stack. */
-export const DEFAULT_STACK_NAME = 'OrgKeyAuditAuditor';
+/** The stack name `infra/lib/app.ts` gives the audit-account stack (statemachine/src/stack-outputs.ts). */
+export const DEFAULT_STACK_NAME = AUDITOR_STACK_NAME;
 
-/** Output keys of the AuditorStack (infra/lib/auditor-stack.ts). */
-export const OUTPUT_KEYS = {
-  stateMachineArn: 'StateMachineArn',
-  reportBucket: 'ReportBucketName',
-  accountFailuresQueue: 'AccountFailuresQueueUrl',
-  digestFailuresQueue: 'DigestFailuresQueueUrl',
-  executionFailuresQueue: 'ExecutionFailuresQueueUrl',
-  schedulerDlq: 'SchedulerDlqUrl',
-} as const;
+/**
+ * Output keys of the AuditorStack: the very names infra/lib/auditor-stack.ts writes, from the
+ * one module both import (`STACK_OUTPUTS`); OUTPUT_KEYS is its name here.
+ */
+export const OUTPUT_KEYS = STACK_OUTPUTS;
 export type OutputName = keyof typeof OUTPUT_KEYS;
 
 /** The DLQs in the order `dlq list` shows them, with their output key. */

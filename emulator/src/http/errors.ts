@@ -11,6 +11,7 @@ const QUERY_NAMESPACES: Readonly<Record<string, string>> = {
   iam: 'https://iam.amazonaws.com/doc/2010-05-08/',
   sts: 'https://sts.amazonaws.com/doc/2011-06-15/',
   sns: 'http://sns.amazonaws.com/doc/2010-03-31/',
+  cloudformation: 'http://cloudformation.amazonaws.com/doc/2010-05-15/',
 };
 
 const JSON_CONTENT_TYPES: Readonly<Record<string, string>> = {
