@@ -5,39 +5,22 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../src/ops/report-html';
+import { launchChromium, OUT } from './helpers/chromium';
 import { plantedReport } from './helpers/report-fixture';
-
-const CHROMIUM = '/usr/bin/chromium';
-const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../../out');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('HTML report in headless Chromium', () => {
   let browser: Browser;
   const file = join(OUT, 'report.html');
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install it with apt-get install -y --no-install-recommends chromium`,
-      );
-    }
     await mkdir(OUT, { recursive: true });
     await writeFile(file, renderReportHtml(plantedReport()), 'utf8');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -7,37 +7,15 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReportHtml } from '../src/ops/report-html';
+import { launchChromium, OUT, watch } from './helpers/chromium';
 import { complianceReport } from './helpers/compliance-fixture';
 
-const CHROMIUM = '/usr/bin/chromium';
-const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../../out');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ROWS = ['in-scope', 'passing', 'failing', 'not-assessed', 'exceptions'] as const;
-
-function watch(page: Page) {
-  const problems: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-  page.on('request', (r) => requests.push(r.url()));
-  return { problems, requests };
-}
 
 /** The five counts of one control's table, as the page shows them. */
 async function counts(page: Page, control: string): Promise<Record<(typeof ROWS)[number], string>> {
@@ -60,14 +38,9 @@ describe('HTML report compliance view in headless Chromium', () => {
   const url = pathToFileURL(file).href;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install it with apt-get install -y --no-install-recommends chromium`,
-      );
-    }
     await mkdir(OUT, { recursive: true });
     await writeFile(file, renderReportHtml(complianceReport()), 'utf8');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
