@@ -157,7 +157,9 @@ describe('the operations commands on the emulator', () => {
     expect(failedDaily.filter((id) => !plantedFailed.has(id))).toEqual(refused);
     const rerun = await keyaudit(['rerun', '--failed-from', daily, '--wait']);
     // Exit 2 (partial) when a planted role-less account is among them: it still cannot be audited.
-    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(failedDaily.some((id) => plantedFailed.has(id)) ? 2 : 0);
+    expect(rerun.code, rerun.stdout + rerun.stderr).toBe(
+      failedDaily.some((id) => plantedFailed.has(id)) ? 2 : 0,
+    );
     const name = /rerun-[0-9A-Za-z-]+/.exec(rerun.stdout + rerun.stderr)?.[0] ?? '';
     const report = reportOf(env.emulator, name);
     const statusOf = (wanted: string) =>
@@ -201,7 +203,7 @@ describe('the operations commands on the emulator', () => {
     const redrive = await keyaudit(['redrive', arn]);
     expect(redrive.code, redrive.stderr).toBe(0);
     const after = await settled(arn);
-    expect([after.status, after.error, after.cause]).toEqual(["SUCCEEDED", undefined, undefined]);
+    expect([after.status, after.error, after.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
     expect(after.redriveCount).toBe(1);
     expect(audits.get('publish-fails')).toBe(audited);
   });
