@@ -10,6 +10,7 @@ import { LAMBDA_SIZING, lambdaSizingFor, loadDefinition, type TaskName } from '.
 import { RunnerConfigError } from '../src/errors';
 import type { MapChildProgress } from '../src/runner';
 import { runWorkflow, type WorkflowTasks } from '../src/runner';
+import { perTask } from './support/doubles';
 import { createFakeAws, type FakeAws } from './support/fake-aws';
 import { QUEUES, REPORT_BUCKET, SUBSTITUTIONS } from './support/substitutions';
 
@@ -28,22 +29,8 @@ let calls: Record<TaskName, unknown[]>;
 let contexts: Record<TaskName, TaskContext[]>;
 beforeEach(() => {
   aws = createFakeAws(Object.values(QUEUES));
-  calls = {
-    validateInput: [],
-    listAccounts: [],
-    auditAccount: [],
-    buildDigest: [],
-    publishDigest: [],
-    importFindings: [],
-  };
-  contexts = {
-    validateInput: [],
-    listAccounts: [],
-    auditAccount: [],
-    buildDigest: [],
-    publishDigest: [],
-    importFindings: [],
-  };
+  calls = perTask();
+  contexts = perTask();
 });
 afterEach(() => aws.restore());
 

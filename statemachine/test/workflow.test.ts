@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runWorkflow, type WorkflowTasks } from '../src/runner';
-import { NamedError } from './support/doubles';
+import { NamedError, perTask } from './support/doubles';
 import { createFakeAws, type FakeAws } from './support/fake-aws';
 import { QUEUES, REPORT_BUCKET, SUBSTITUTIONS } from './support/substitutions';
 
@@ -13,14 +13,7 @@ let aws: FakeAws;
 let calls: Record<string, unknown[]>;
 beforeEach(() => {
   aws = createFakeAws(Object.values(QUEUES));
-  calls = {
-    validateInput: [],
-    listAccounts: [],
-    auditAccount: [],
-    buildDigest: [],
-    publishDigest: [],
-    importFindings: [],
-  };
+  calls = perTask();
 });
 afterEach(() => aws.restore());
 

@@ -1,4 +1,5 @@
 /** Test doubles for the five Lambda tasks: they record their events and return canned values. */
+import { FUNCTION_PLACEHOLDERS, type TaskName } from '../../src/definition';
 import type { WorkflowTasks } from '../../src/runner';
 
 export class NamedError extends Error {
@@ -46,4 +47,11 @@ export class Gate {
     }
     this.inside -= 1;
   }
+}
+
+/** One empty list per task of the definition: a task added to the ASL gets its list here too. */
+export function perTask<T>(): Record<TaskName, T[]> {
+  return Object.fromEntries(
+    Object.values(FUNCTION_PLACEHOLDERS).map((task) => [task, []]),
+  ) as unknown as Record<TaskName, T[]>;
 }
