@@ -6,4 +6,13 @@ export { registerCommands } from './commands/index';
 export { type ControlCompliance, complianceView } from './ops/compliance';
 export { type DlqEntry, parseDlqMessage, queueCounts, replayAccountFailures } from './ops/dlq';
 export { redriveExecution } from './ops/redrive';
+export {
+  approveRequest,
+  describeRequest,
+  listRequests,
+  reactivateKey,
+  rejectRequest,
+  waitForOutcome,
+  waitForReactivation,
+} from './ops/remediation';
 export { buildRerunInput, failedAccountsOf, rerunExecutionName } from './ops/rerun';

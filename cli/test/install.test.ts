@@ -20,7 +20,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ProcessResult, runProcess } from '../../test/support/process';
 
 const CLI = resolve(import.meta.dirname, '..');
-const COMMANDS = ['demo', 'run', 'rerun', 'redrive', 'dlq', 'status', 'report', 'rotate', 'help'];
+const COMMANDS = [
+  'demo',
+  'run',
+  'rerun',
+  'redrive',
+  'dlq',
+  'status',
+  'report',
+  'rotate',
+  'requests',
+  'approve',
+  'reject',
+  'reactivate',
+  'help',
+];
 
 function expectSuccess(result: ProcessResult, what: string): void {
   if (result.status !== 0) {

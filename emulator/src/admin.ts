@@ -23,10 +23,14 @@ import {
   createAccessKey,
   createUser,
   deleteAccessKey,
+  describeAccessKey,
   KeyChangeError,
   type KeyOwner,
+  markAccessKeyUsed,
   type NewUserSpec,
+  rotateAccessKey,
   setAccessKeyStatus,
+  setUserTags,
   snapshotCredentialReport,
 } from './state/key-changes';
 import {
@@ -37,6 +41,7 @@ import {
   parentPath,
 } from './state/model';
 import { moveAccount, OrgChangeError, placement, setAccountTags } from './state/org-changes';
+import { deleteRole, listRoles, putRole } from './state/role-changes';
 import type { Stats } from './stats';
 
 export interface AdminDeps {
@@ -61,6 +66,10 @@ const ACCOUNT_STATE_PATH = /^\/_emulator\/accounts\/(\d{12})\/state$/;
 const ACCOUNT_TREE_PATH = /^\/_emulator\/accounts\/(\d{12})\/(tags|parent)$/;
 const ACCOUNT_PATH =
   /^\/_emulator\/accounts\/(\d{12})\/(credential-report|access-keys|users)(?:\/([A-Z0-9]{16,128}))?$/;
+const KEY_ACTION_PATH =
+  /^\/_emulator\/accounts\/(\d{12})\/access-keys\/([A-Z0-9]{16,128})\/(rotate|last-used)$/;
+const USER_TAGS_PATH = /^\/_emulator\/accounts\/(\d{12})\/users\/([\w+=,.@-]{1,64})\/tags$/;
+const ROLES_PATH = /^\/_emulator\/accounts\/(\d{12})\/roles(?:\/([\w+=,.@-]{1,64}))?$/;
 
 function objectBody(body: unknown, route: string): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
@@ -73,6 +82,7 @@ export function createAdminHandler(deps: AdminDeps) {
   const { org, clock, faults, stats, messaging } = deps;
   // Keys created through the admin API: their own seeded stream, so nothing else's ids move.
   const keyIds = createRandom(hashString(`admin-keys:${org.organizationId}`));
+  const roleIds = createRandom(hashString(`admin-roles:${org.organizationId}`));
 
   const keyAnswer = (account: AccountRecord, owner: KeyOwner, extra: Record<string, unknown> = {}) =>
     adminJson(200, {
@@ -124,6 +134,84 @@ export function createAdminHandler(deps: AdminDeps) {
       }
       if (keyId !== undefined && method === 'DELETE') {
         return keyAnswer(account, deleteAccessKey(org, account, keyId), { deleted: true });
+      }
+      if (keyId !== undefined && method === 'GET') {
+        return adminJson(200, { accountId, ...describeAccessKey(account, keyId) });
+      }
+      return undefined;
+    } catch (error) {
+      if (error instanceof KeyChangeError) return adminJson(error.status, { error: error.message });
+      throw error;
+    }
+  };
+
+  /**
+   * Between a deactivation request's proposal and its approval (docs/remediation.md):
+   * `POST …/access-keys/<key id>/rotate`, `POST …/access-keys/<key id>/last-used` and
+   * `POST …/users/<name>/tags`; and the roles: `GET …/roles`, `POST`/`DELETE …/roles/<name>`.
+   */
+  const changeRoute = (path: string, method: string, body: unknown): EmulatorResponse | undefined => {
+    const keyAction = KEY_ACTION_PATH.exec(path);
+    const userTags = USER_TAGS_PATH.exec(path);
+    const roles = ROLES_PATH.exec(path);
+    const accountId = (keyAction ?? userTags ?? roles)?.[1];
+    if (accountId === undefined) return undefined;
+    const account = org.accounts.get(accountId);
+    if (account === undefined) return adminJson(404, { error: `no account ${accountId}` });
+    const route = `${method} ${path}`;
+    try {
+      if (keyAction !== null && method === 'POST') {
+        const keyId = keyAction[2] ?? '';
+        if (keyAction[3] === 'rotate') {
+          const rotated = rotateAccessKey(org, account, keyId, clock.nowMs(), keyIds);
+          return keyAnswer(
+            account,
+            { userName: rotated.userName, key: rotated.key, keys: [] },
+            { secretAccessKey: rotated.key.secretAccessKey, replaced: rotated.replaced },
+          );
+        }
+        const input = body === undefined || body === null ? {} : objectBody(body, route);
+        const at = input['at'] === undefined ? clock.nowMs() : Date.parse(String(input['at']));
+        const service = input['service'] ?? 's3';
+        const region = input['region'] ?? 'us-east-1';
+        if (Number.isNaN(at) || typeof service !== 'string' || typeof region !== 'string') {
+          throw new Error(
+            `${route}: give {} (used now), or {"at": "<ISO-8601>", "service": "s3", "region": "us-east-1"}`,
+          );
+        }
+        markAccessKeyUsed(account, keyId, at, service, region);
+        return adminJson(200, { accountId, ...describeAccessKey(account, keyId) });
+      }
+      if (userTags !== null && method === 'POST') {
+        const tags = objectBody(body, route)['tags'];
+        const valid =
+          tags !== null &&
+          typeof tags === 'object' &&
+          !Array.isArray(tags) &&
+          Object.values(tags).every((v) => typeof v === 'string' || v === null);
+        if (!valid) {
+          throw new Error(
+            `${route}: give {"tags": {"org-key-audit:exempt": "CHG-1234 vendor migration until=2027-01-31", "old": null}}`,
+          );
+        }
+        const userName = userTags[2] ?? '';
+        const after = setUserTags(account, userName, tags as Record<string, string | null>);
+        return adminJson(200, { accountId, userName, tags: after });
+      }
+      if (roles !== null) {
+        const roleName = roles[2];
+        if (roleName === undefined && method === 'GET')
+          return adminJson(200, { accountId, roles: listRoles(account) });
+        if (roleName !== undefined && method === 'POST') {
+          const trusted = objectBody(body, route)['trustedPrincipals'];
+          if (!Array.isArray(trusted) || !trusted.every((p) => typeof p === 'string')) {
+            throw new Error(`${route}: give {"trustedPrincipals": ["arn:aws:iam::<account>:role/<name>"]}`);
+          }
+          return adminJson(200, { accountId, ...putRole(account, roleName, trusted as string[], roleIds) });
+        }
+        if (roleName !== undefined && method === 'DELETE') {
+          return adminJson(200, { accountId, ...deleteRole(account, roleName), deleted: true });
+        }
       }
       return undefined;
     } catch (error) {
@@ -265,6 +353,8 @@ export function createAdminHandler(deps: AdminDeps) {
     }
     const treeMatch = ACCOUNT_TREE_PATH.exec(path);
     if (treeMatch !== null && method.toUpperCase() === 'POST') return treeRoute(treeMatch, body);
+    const changed = changeRoute(path, method.toUpperCase(), body);
+    if (changed !== undefined) return changed;
     const accountMatch = ACCOUNT_PATH.exec(path);
     if (accountMatch !== null) {
       const answer = accountRoute(accountMatch, method.toUpperCase(), body);

@@ -97,12 +97,16 @@ export interface OrganizationIds {
 /** The ARN of an existing stack named (by name or ARN) in that account and region, else undefined. */
 export type StackIdLookup = (accountId: string, region: string, nameOrArn: string) => string | undefined;
 
+/** The user who owns an access key in an account, else undefined. */
+export type KeyOwnerLookup = (accountId: string, accessKeyId: string) => string | undefined;
+
 /** The IAM action and resource ARN of a request, by service. */
 export function callTarget(
   request: EmulatorRequest,
   caller: Caller,
   org?: OrganizationIds,
   stacks?: StackIdLookup,
+  keyOwner?: KeyOwnerLookup,
 ): CallTarget {
   switch (request.service) {
     case 'cloudformation':
@@ -118,7 +122,7 @@ export function callTarget(
     case 'sts':
       return stsTarget(request);
     case 'iam':
-      return iamTarget(request, caller);
+      return iamTarget(request, caller, keyOwner);
     case 'securityhub':
       return securityHubTarget(request, caller);
     case 'states':
@@ -382,10 +386,15 @@ const IAM_SELF_ACTIONS = new Set([
   'ListUserTags',
 ]);
 
-function iamTarget(request: EmulatorRequest, caller: Caller): CallTarget {
+function iamTarget(request: EmulatorRequest, caller: Caller, keyOwner?: KeyOwnerLookup): CallTarget {
   const params = formParams(request);
   const op = params.get('Action') ?? operation(request);
   const action = `iam:${op}`;
+  // GetAccessKeyLastUsed names no user, but IAM authorizes it on the user who owns the key
+  // (the Service Authorization Reference lists its resource type as `user`).
+  const keyId = op === 'GetAccessKeyLastUsed' ? text(params.get('AccessKeyId')) : undefined;
+  const owner = keyId === undefined ? undefined : keyOwner?.(caller.accountId, keyId);
+  if (owner !== undefined) return { action, resource: `arn:aws:iam::${caller.accountId}:user/${owner}` };
   const userName = text(params.get('UserName'));
   if (userName !== undefined) {
     return { action, resource: `arn:aws:iam::${caller.accountId}:user/${userName}` };
@@ -393,6 +402,6 @@ function iamTarget(request: EmulatorRequest, caller: Caller): CallTarget {
   if (IAM_SELF_ACTIONS.has(op) && caller.arn.startsWith(`arn:aws:iam::${caller.accountId}:user/`)) {
     return { action, resource: caller.arn };
   }
-  // Account-level calls (credential report, summary, ListUsers) and GetAccessKeyLastUsed.
+  // Account-level calls (credential report, summary, ListUsers), and GetAccessKeyLastUsed of a key nobody owns.
   return { action, resource: '*' };
 }

@@ -13,6 +13,7 @@ import {
   type OrgSpec,
   type OuSpec,
   orgSpecSchema,
+  type RemediationRoleSpec,
   type UserSpec,
 } from './state/spec';
 import { resolveOracleThresholds, type ThresholdOverrides } from './state/thresholds';
@@ -40,6 +41,12 @@ export interface GenerateOptions {
    * every output built on it) stays what it was. @default false
    */
   readonly owners?: boolean;
+  /**
+   * Also plant the remediation role (docs/remediation.md) in every account that has the audit
+   * role, trusting the RemediateKey Lambda's role; ids and everything else stay the same.
+   * @default false
+   */
+  readonly remediationRole?: RemediationRoleSpec;
 }
 
 export interface GeneratedOrganization extends BuiltOrganization {
@@ -297,6 +304,7 @@ export function generateOrganization(options: GenerateOptions): GeneratedOrganiz
     organizationalUnits,
     ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
     ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
+    ...(options.remediationRole === undefined ? {} : { remediationRole: options.remediationRole }),
   });
   const meta = { seed: options.seed, now };
   const expected =
@@ -322,7 +330,13 @@ export function generateOrganization(options: GenerateOptions): GeneratedOrganiz
  */
 export function organizationFromSpec(
   input: unknown,
-  options: { readonly now?: Date; readonly roleName?: string; readonly auditorRoleName?: string } = {},
+  options: {
+    readonly now?: Date;
+    readonly roleName?: string;
+    readonly auditorRoleName?: string;
+    /** Replaces the spec's own `remediationRole`. */
+    readonly remediationRole?: RemediationRoleSpec;
+  } = {},
 ): GeneratedOrganization {
   const parsed = orgSpecSchema.safeParse(input);
   if (!parsed.success) {
@@ -343,6 +357,7 @@ export function organizationFromSpec(
       organizationalUnits: spec.organizationalUnits ?? [],
       ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
       ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
+      remediationRole: options.remediationRole ?? spec.remediationRole,
     });
   } catch (error) {
     // A time of day after now, or thresholds out of order: named like the schema's issues.

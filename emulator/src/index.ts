@@ -29,6 +29,7 @@ import {
 import { createStsHandler, SESSION_NAME } from './services/sts';
 import { type AuditorIdentity, ROLE_NAME } from './state/build';
 import type { OrganizationRecord } from './state/model';
+import type { RemediationRoleSpec } from './state/spec';
 import { Stats } from './stats';
 
 export type {
@@ -66,8 +67,9 @@ export type {
   TaskTokenOptions,
   TaskTokenResult,
 } from './services/stepfunctions';
+export { REMEDIATE_KEY_ROLE_NAME, REMEDIATION_ROLE_NAME } from './state/build';
 export type { OrganizationalUnitRecord, RootRecord } from './state/model';
-export type { OuSpec } from './state/spec';
+export type { OuSpec, RemediationRoleSpec } from './state/spec';
 export { FINDING_TYPE_NAMES } from './state/spec';
 export type { CallStat, FaultFilter, FaultKind, FaultName, FaultStat, Stats } from './stats';
 
@@ -110,6 +112,13 @@ export interface StartEmulatorOptions {
    */
   readonly owners?: boolean;
   /**
+   * The remediation role (docs/remediation.md) in every account with the audit role:
+   * `org-key-audit-remediation`, trusting the audit account's `org-key-audit-remediate-key`
+   * (or the names given). With `orgSpec` it replaces the spec's own `remediationRole`; an
+   * account's `remediationRole: false` there plants one without it. @default off (or the spec's)
+   */
+  readonly remediationRole?: RemediationRoleSpec;
+  /**
    * Security Hub: the accounts where it is enabled (in every region).
    * @default { enabledAccounts: [the audit account] }
    */
@@ -147,6 +156,8 @@ export interface RunningEmulator {
   readonly roleName: string;
   /** The audit-account role the audit roles trust; the auditor's keys are a session of it. */
   readonly auditorRoleName: string;
+  /** The remediation role's name in the accounts that have it; null when none has. */
+  readonly remediationRoleName: string | null;
   readonly expected: Expected;
   readonly organization: GeneratedOrganization;
   readonly resources: MessagingServices['resources'];
@@ -177,6 +188,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const roleOption = {
     ...(options.roleName === undefined ? {} : { roleName: options.roleName }),
     ...(options.auditorRoleName === undefined ? {} : { auditorRoleName: options.auditorRoleName }),
+    ...(options.remediationRole === undefined ? {} : { remediationRole: options.remediationRole }),
   };
   const organization =
     options.orgSpec === undefined
@@ -336,6 +348,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     auditAccountId: organization.auditAccountId,
     roleName: organization.roleName,
     auditorRoleName: organization.auditorRoleName,
+    remediationRoleName: organization.remediationRoleName,
     expected: organization.expected,
     organization,
     resources: messaging.resources,

@@ -226,7 +226,15 @@ async function handle(deps: ServerDeps, req: IncomingMessage, res: ServerRespons
   // Which IAM action on which resource: only worked out when someone will read it.
   const target =
     deps.calls.enabled || deps.authorize !== undefined
-      ? callTarget(request, caller, deps.org, deps.stackIds)
+      ? callTarget(
+          request,
+          caller,
+          deps.org,
+          deps.stackIds,
+          (accountId, keyId) =>
+            deps.org.accounts.get(accountId)?.users.find((u) => u.keys.some((k) => k.accessKeyId === keyId))
+              ?.userName,
+        )
       : undefined;
   const seq = deps.calls.enabled ? deps.calls.nextSeq() : 0;
   // Stays 'error' only if serving throws (e.g. the authorize hook did): the client gets a 500.

@@ -4,14 +4,17 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { AuditorStack, type AuditorStackProps } from './auditor-stack';
 import type { OrgKeyAuditConfig } from './config';
 import { MemberRoleStack } from './member-role-stack';
-import { accountListerRoleArn, auditorRoleArn, refuseDeploymentOfExample } from './names';
+import { accountListerRoleArn, auditorRoleArn, refuseDeploymentOfExample, remediatorRoleArn } from './names';
 import { ownerOrganizationsAccess } from './owners';
+import { RemediationRole } from './remediation-role-stack';
 import { RoleRolloutStack } from './role-rollout-stack';
 
 export interface OrgKeyAuditStacks {
   readonly auditor: AuditorStack;
   readonly managementRole: MemberRoleStack;
   readonly rollout: RoleRolloutStack;
+  /** The remediation role in the management account's stack, only with `remediation.enabled`. */
+  readonly managementRemediationRole?: RemediationRole;
 }
 
 export interface BuildAppOptions {
@@ -54,6 +57,14 @@ export function buildApp(
       : {}),
   });
   refuseDeploymentOfExample(managementRole, config);
+  // A construct of its own next to the audit role, so the audit role's resource stays as it is.
+  const managementRemediationRole = config.remediation.enabled
+    ? new RemediationRole(managementRole, 'RemediationRole', {
+        roleName: config.remediation.roleName,
+        trustedRoleArn: remediatorRoleArn(config),
+        organizationId: config.organizationId,
+      })
+    : undefined;
 
   const rollout = new RoleRolloutStack(app, 'OrgKeyAuditRoleRollout', {
     // SELF runs from the management account; DELEGATED_ADMIN from the audit account.
@@ -67,5 +78,10 @@ export function buildApp(
   });
 
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { auditor, managementRole, rollout };
+  return {
+    auditor,
+    managementRole,
+    rollout,
+    ...(managementRemediationRole === undefined ? {} : { managementRemediationRole }),
+  };
 }

@@ -2,7 +2,11 @@
  * The AuditOrganization workflow: the six Lambdas with their grants, and the state machine (the
  * ASL file, inlined) with its role and log group (docs/design.md, "Infrastructure").
  */
-import { ACCOUNT_TAG_CACHE_KEY } from '@org-key-audit/functions/core';
+import {
+  ACCOUNT_TAG_CACHE_KEY,
+  OPEN_MARKERS_PREFIX,
+  REMEDIATION_PREFIX,
+} from '@org-key-audit/functions/core';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -19,10 +23,17 @@ import {
   type OrgKeyAuditConfig,
   ownerRulesOf,
   publishDigestTimeoutSeconds,
+  remediationEnvironment,
   securityHubEnvironment,
 } from './config';
 import { type DefinitionPlaceholder, readDefinition } from './definition';
-import { type FunctionName, roleArn, STATE_MACHINE_NAME } from './names';
+import {
+  type FunctionName,
+  REMEDIATION_STATE_MACHINE_NAME,
+  roleArn,
+  STATE_MACHINE_NAME,
+  stateMachineArnIn,
+} from './names';
 import { ownerOrganizationsAccess, ownerOrganizationsStatements } from './owners';
 
 /** The Distributed Map's ResultWriter `Prefix` in the ASL file (contracts.md, "S3 layout"). */
@@ -99,6 +110,10 @@ export class AuditWorkflow extends Construct {
         ...(props.chatTopic === undefined
           ? {}
           : { 'publish-digest': { CHAT_TOPIC_ARN: props.chatTopic.topicArn } }),
+        // Unset when disabled: BuildDigest then proposes nothing and touches no remediation/ object.
+        ...(config.remediation.enabled
+          ? { 'build-digest': { REMEDIATION_JSON: remediationEnvironment(config) } }
+          : {}),
       },
     });
     checkTaskTimeouts(definition, this.functions, props.definitionPath);
@@ -127,6 +142,9 @@ export class AuditWorkflow extends Construct {
       DigestFailuresQueueUrl: props.digestFailuresQueue.queueUrl,
       ReportBucket: props.reportBucket.bucketName,
       ChildExecutionType: config.childExecutionType,
+      // Built from the fixed name even when the machine exists: no reference, so no ordering
+      // between the two machines; disabled, BuildDigest never answers a request to start.
+      RemediationStateMachineArn: stateMachineArnIn(Stack.of(this), REMEDIATION_STATE_MACHINE_NAME),
     };
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName: STATE_MACHINE_NAME,
@@ -206,6 +224,34 @@ export class AuditWorkflow extends Construct {
       roles[name].addToPrincipalPolicy(allow(['kms:Decrypt', 'kms:GenerateDataKey'], [keyArn]));
     }
     this.grantSecurityHubImport();
+    this.grantRemediationProposals();
+  }
+
+  /**
+   * BuildDigest's side of remediation (docs/remediation.md, "Stored objects"), only when enabled:
+   * it stores requests and open markers, reads markers and closed requests' outcomes for the
+   * digest, and removes closed markers. Its s3:ListBucket on the bucket (above) lets it list the
+   * markers. Deleting is limited to the markers: requests and outcomes are the record.
+   */
+  private grantRemediationProposals(): void {
+    if (!this.props.config.remediation.enabled) return;
+    const role = this.functions.roles['build-digest'];
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'RemediationRequestsAndMarkers',
+        effect: Effect.ALLOW,
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [this.objectsArn(REMEDIATION_PREFIX)],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'RemoveClosedMarkers',
+        effect: Effect.ALLOW,
+        actions: ['s3:DeleteObject'],
+        resources: [this.objectsArn(OPEN_MARKERS_PREFIX)],
+      }),
+    );
   }
 
   /**
@@ -301,6 +347,16 @@ export class AuditWorkflow extends Construct {
         resources: [childExecutions],
       }),
     ];
+    if (this.props.config.remediation.enabled) {
+      // StartDeactivationRequest is fire-and-forget (no .sync): starting is all it does.
+      statements.push(
+        new PolicyStatement({
+          sid: 'StartDeactivationRequests',
+          actions: ['states:StartExecution'],
+          resources: [stateMachineArnIn(stack, REMEDIATION_STATE_MACHINE_NAME)],
+        }),
+      );
+    }
     for (const statement of statements) role.addToPrincipalPolicy(statement);
   }
 }
@@ -361,11 +417,24 @@ interface TaskState {
   readonly Iterator?: { readonly States: Record<string, TaskState> };
 }
 
+/** One function of a definition: the placeholder its Tasks name it by, and how long it may run. */
+export interface TaskFunction {
+  readonly functionName: string;
+  readonly placeholder: string;
+  readonly lambdaSeconds: number | undefined;
+  /** What else lengthens this function, for the message. @default none */
+  readonly hint?: string;
+}
+
 /**
  * A Lambda that may run longer than its Task's TimeoutSeconds is cut off by Step Functions
  * (States.Timeout) while it is still working: refused at synthesis, naming both numbers.
  */
-function checkTaskTimeouts(definition: string, functions: AuditorFunctions, path: string | undefined): void {
+export function checkTaskTimeoutsOf(
+  definition: string,
+  taskFunctions: readonly TaskFunction[],
+  path: string,
+): void {
   const tasks: [string, TaskState][] = [];
   const walk = (states: Record<string, TaskState>) => {
     for (const [name, state] of Object.entries(states)) {
@@ -375,16 +444,32 @@ function checkTaskTimeouts(definition: string, functions: AuditorFunctions, path
     }
   };
   walk((JSON.parse(definition) as { States: Record<string, TaskState> }).States);
-  for (const [fn, placeholder] of Object.entries(FUNCTION_PLACEHOLDERS) as [FunctionName, string][]) {
-    const lambdaSeconds = functions.functions[fn].timeout?.toSeconds();
+  for (const { functionName, placeholder, lambdaSeconds, hint } of taskFunctions) {
     for (const [name, state] of tasks) {
       if (state.Type !== 'Task' || state.Parameters?.FunctionName !== `\${${placeholder}}`) continue;
       if (state.TimeoutSeconds === undefined || lambdaSeconds === undefined) continue;
       if (lambdaSeconds > state.TimeoutSeconds) {
         throw new Error(
-          `org-key-audit-${fn} may run ${lambdaSeconds} s, but the ${name} Task of ${path ?? 'statemachine/audit-organization.asl.json'} times out after ${state.TimeoutSeconds} s: raise the Task's TimeoutSeconds to at least ${lambdaSeconds}${fn === 'list-accounts' ? ', or lower owners.accountTags.maxPerRun (or raise requestsPerSecond) in the config' : fn === 'publish-digest' ? ' (PublishDigest sends one message per owner in owners.endpoints)' : ''}`,
+          `${functionName} may run ${lambdaSeconds} s, but the ${name} Task of ${path} times out after ${state.TimeoutSeconds} s: raise the Task's TimeoutSeconds to at least ${lambdaSeconds}${hint ?? ''}`,
         );
       }
     }
   }
+}
+
+function checkTaskTimeouts(definition: string, functions: AuditorFunctions, path: string | undefined): void {
+  checkTaskTimeoutsOf(
+    definition,
+    (Object.entries(FUNCTION_PLACEHOLDERS) as [FunctionName, string][]).map(([fn, placeholder]) => ({
+      functionName: `org-key-audit-${fn}`,
+      placeholder,
+      lambdaSeconds: functions.functions[fn].timeout?.toSeconds(),
+      ...(fn === 'list-accounts'
+        ? { hint: ', or lower owners.accountTags.maxPerRun (or raise requestsPerSecond) in the config' }
+        : fn === 'publish-digest'
+          ? { hint: ' (PublishDigest sends one message per owner in owners.endpoints)' }
+          : {}),
+    })),
+    path ?? 'statemachine/audit-organization.asl.json',
+  );
 }

@@ -1,10 +1,15 @@
 /**
- * The six auditor Lambdas: Node.js 22 on arm64, bundled by the local esbuild (no Docker), each
+ * The six auditor Lambdas (and, with remediation, three more): Node.js 22 on arm64, bundled by the local esbuild (no Docker), each
  * with its own role and log group so its permissions can be read, and tested, one by one.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { LAMBDA_SIZING, type TaskName } from '@org-key-audit/statemachine/definition';
+import { isAbsolute, join, parse, relative } from 'node:path';
+import {
+  LAMBDA_SIZING,
+  REMEDIATION_LAMBDA_SIZING,
+  type RemediationTaskName,
+  type TaskName,
+} from '@org-key-audit/statemachine/definition';
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { Effect, type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -13,7 +18,13 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { REPO_ROOT } from './config';
-import { FUNCTION_NAMES, type FunctionName, functionRoleName } from './names';
+import {
+  FUNCTION_NAMES,
+  type FunctionName,
+  functionRoleName,
+  REMEDIATION_FUNCTION_NAMES,
+  type RemediationFunctionName,
+} from './names';
 
 export const DEFAULT_HANDLERS_DIR = join(REPO_ROOT, 'functions', 'src', 'handlers');
 
@@ -71,6 +82,7 @@ const ENVIRONMENT_SOURCES: Readonly<Record<string, string>> = {
   EXEMPTIONS_JSON: 'config exemptions',
   THRESHOLDS_JSON: 'config thresholds',
   SECURITY_HUB_JSON: 'config securityHub',
+  REMEDIATION_JSON: 'config remediation',
 };
 
 /**
@@ -101,6 +113,99 @@ export function checkEnvironmentSize(
   );
 }
 
+export interface AuditorLambdaOptions {
+  /** Folder holding `<name>.ts`. */
+  readonly handlersDir: string;
+  /** Encrypts the log group. */
+  readonly key: IKey;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  /**
+   * Runs the function as this role instead of a role of its own (CheckKey runs as the
+   * audit-account role, which the member audit roles trust); it gets the log grant all the same.
+   * @default a new role `org-key-audit-<name>`
+   */
+  readonly role?: IRole;
+}
+
+/**
+ * One Lambda as every function of the auditor is built: its own log group, a hand-made role
+ * (not AWSLambdaBasicExecutionRole: logs only to its own group), bundled ESM with the SDK inside.
+ */
+export function createAuditorLambda(
+  scope: Construct,
+  name: FunctionName | RemediationFunctionName,
+  options: AuditorLambdaOptions,
+): { readonly fn: NodejsFunction; readonly role: IRole } {
+  const entry = join(options.handlersDir, `${name}.ts`);
+  if (!existsSync(entry)) {
+    throw new Error(
+      `Lambda entry ${entry} does not exist: every function needs functions/src/handlers/${name}.ts`,
+    );
+  }
+  const logGroup = new LogGroup(scope, `${name}-logs`, {
+    logGroupName: `/aws/lambda/org-key-audit-${name}`,
+    retention: RetentionDays.THREE_MONTHS,
+    encryptionKey: options.key,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role =
+    options.role ??
+    new Role(scope, `${name}-role`, {
+      roleName: functionRoleName(name),
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `org-key-audit ${name} Lambda`,
+    });
+  role.addToPrincipalPolicy(
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
+    }),
+  );
+  const environment = { ...options.environment, NODE_OPTIONS: '--enable-source-maps' };
+  checkEnvironmentSize(`org-key-audit-${name}`, environment);
+  const fn = new NodejsFunction(scope, name, {
+    functionName: `org-key-audit-${name}`,
+    entry,
+    handler: 'handler',
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    role,
+    logGroup,
+    tracing: Tracing.ACTIVE,
+    timeout: options.timeout,
+    memorySize: options.memorySize,
+    environment,
+    depsLockFilePath: join(REPO_ROOT, 'pnpm-lock.yaml'),
+    projectRoot: projectRootFor(entry),
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      minify: true,
+      sourceMap: true,
+      // Bundle the SDK too: the versions we test with, not whatever the runtime ships.
+      externalModules: [],
+      mainFields: ['module', 'main'],
+      // Some CommonJS dependencies call require(); ESM output has none unless we make one.
+      banner:
+        "import { createRequire as __ckaRequire } from 'module'; const require = __ckaRequire(import.meta.url);",
+    },
+  });
+  return { fn, role };
+}
+
+/**
+ * CDK requires the entry under projectRoot. A handlers folder outside the repository (stand-in
+ * handlers of a test, which skips bundling) is bundled from the filesystem root instead; the
+ * real handlers always bundle from the repository, with its lock file and node_modules.
+ */
+function projectRootFor(entry: string): string {
+  const fromRepo = relative(REPO_ROOT, entry);
+  return fromRepo.startsWith('..') || isAbsolute(fromRepo) ? parse(entry).root : REPO_ROOT;
+}
+
 export class AuditorFunctions extends Construct {
   readonly functions: Readonly<Record<FunctionName, NodejsFunction>>;
   readonly roles: Readonly<Record<FunctionName, IRole>>;
@@ -112,65 +217,13 @@ export class AuditorFunctions extends Construct {
     const roles = {} as Record<FunctionName, IRole>;
 
     for (const name of FUNCTION_NAMES) {
-      const entry = join(handlersDir, `${name}.ts`);
-      if (!existsSync(entry)) {
-        throw new Error(
-          `Lambda entry ${entry} does not exist: every function needs functions/src/handlers/${name}.ts`,
-        );
-      }
-      const logGroup = new LogGroup(this, `${name}-logs`, {
-        logGroupName: `/aws/lambda/org-key-audit-${name}`,
-        retention: RetentionDays.THREE_MONTHS,
-        encryptionKey: props.key,
-        removalPolicy: RemovalPolicy.DESTROY,
-      });
-      // A hand-made role instead of AWSLambdaBasicExecutionRole: logs only to its own group.
-      const role = new Role(this, `${name}-role`, {
-        roleName: functionRoleName(name),
-        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-        description: `org-key-audit ${name} Lambda`,
-      });
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          effect: Effect.ALLOW,
-          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-          resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:log-stream:*`],
-        }),
-      );
       const sizing = SIZING[name];
-      const timeout = props.timeouts?.[name] ?? sizing.timeout;
-      const environment = {
-        ...props.environment,
-        ...props.functionEnvironment?.[name],
-        NODE_OPTIONS: '--enable-source-maps',
-      };
-      checkEnvironmentSize(`org-key-audit-${name}`, environment);
-      const fn = new NodejsFunction(this, name, {
-        functionName: `org-key-audit-${name}`,
-        entry,
-        handler: 'handler',
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        role,
-        logGroup,
-        tracing: Tracing.ACTIVE,
-        timeout,
+      const { fn, role } = createAuditorLambda(this, name, {
+        handlersDir,
+        key: props.key,
+        environment: { ...props.environment, ...props.functionEnvironment?.[name] },
+        timeout: props.timeouts?.[name] ?? sizing.timeout,
         memorySize: sizing.memorySize,
-        environment,
-        depsLockFilePath: join(REPO_ROOT, 'pnpm-lock.yaml'),
-        projectRoot: REPO_ROOT,
-        bundling: {
-          format: OutputFormat.ESM,
-          target: 'node22',
-          minify: true,
-          sourceMap: true,
-          // Bundle the SDK too: the versions we test with, not whatever the runtime ships.
-          externalModules: [],
-          mainFields: ['module', 'main'],
-          // Some CommonJS dependencies call require(); ESM output has none unless we make one.
-          banner:
-            "import { createRequire as __ckaRequire } from 'module'; const require = __ckaRequire(import.meta.url);",
-        },
       });
       functions[name] = fn;
       roles[name] = role;
@@ -182,5 +235,60 @@ export class AuditorFunctions extends Construct {
   /** ARNs of all six functions, in FUNCTION_NAMES order. */
   get functionArns(): string[] {
     return FUNCTION_NAMES.map((n) => this.functions[n].functionArn);
+  }
+}
+
+/** The RemediateKeys task (statemachine REMEDIATION_FUNCTION_PLACEHOLDERS) each function stands for. */
+export const TASK_OF_REMEDIATION_FUNCTION: Readonly<Record<RemediationFunctionName, RemediationTaskName>> = {
+  'record-remediation': 'recordRemediation',
+  'check-key': 'checkKey',
+  'remediate-key': 'remediateKey',
+};
+
+export interface RemediationFunctionsProps {
+  /** Folder holding `<name>.ts` for each function. @default functions/src/handlers */
+  readonly handlersDir?: string;
+  /** Each function's whole environment: the three need little of the auditor's. */
+  readonly environment: Readonly<Record<RemediationFunctionName, Readonly<Record<string, string>>>>;
+  /** Encrypts the log groups. */
+  readonly key: IKey;
+  /** CheckKey runs as this role: the audit-account function's, the one the member audit roles trust. */
+  readonly auditAccountRole: IRole;
+}
+
+/**
+ * RecordRemediation, CheckKey and RemediateKey (docs/remediation.md), only with
+ * `remediation.enabled`. RecordRemediation and RemediateKey have roles of their own; CheckKey
+ * reads through the read-only audit role, so it runs as the one role that role trusts.
+ */
+export class RemediationFunctions extends Construct {
+  readonly functions: Readonly<Record<RemediationFunctionName, NodejsFunction>>;
+  /** `check-key` is the audit-account function's role. */
+  readonly roles: Readonly<Record<RemediationFunctionName, IRole>>;
+
+  constructor(scope: Construct, id: string, props: RemediationFunctionsProps) {
+    super(scope, id);
+    const functions = {} as Record<RemediationFunctionName, NodejsFunction>;
+    const roles = {} as Record<RemediationFunctionName, IRole>;
+    for (const name of REMEDIATION_FUNCTION_NAMES) {
+      const sizing = REMEDIATION_LAMBDA_SIZING[TASK_OF_REMEDIATION_FUNCTION[name]];
+      const { fn, role } = createAuditorLambda(this, name, {
+        handlersDir: props.handlersDir ?? DEFAULT_HANDLERS_DIR,
+        key: props.key,
+        environment: props.environment[name],
+        timeout: Duration.seconds(sizing.timeoutSeconds),
+        memorySize: sizing.memoryMb,
+        ...(name === 'check-key' ? { role: props.auditAccountRole } : {}),
+      });
+      functions[name] = fn;
+      roles[name] = role;
+    }
+    this.functions = functions;
+    this.roles = roles;
+  }
+
+  /** ARNs of the three functions, in REMEDIATION_FUNCTION_NAMES order. */
+  get functionArns(): string[] {
+    return REMEDIATION_FUNCTION_NAMES.map((n) => this.functions[n].functionArn);
   }
 }

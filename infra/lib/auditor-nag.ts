@@ -5,7 +5,7 @@
  */
 import { type CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { FUNCTION_NAMES, STATE_MACHINE_NAME } from './names';
+import { FUNCTION_NAMES, REMEDIATION_FUNCTION_NAMES, STATE_MACHINE_NAME } from './names';
 import type { OrgKeyAudit } from './org-key-audit';
 import { ownerOrganizationsAccess, ownerStatementWildcards } from './owners';
 
@@ -109,5 +109,57 @@ export function acknowledgeAuditorFindings(audit: OrgKeyAudit): void {
     audit.stateMachineRole,
     `arn:<AWS::Partition>:states:${stack.region}:${stack.account}:execution:${STATE_MACHINE_NAME}/*`,
     'Distributed Map child executions get generated names under this state machine; Step Functions needs to describe, stop and redrive them.',
+  );
+  acknowledgeRemediationFindings(audit, bucket);
+}
+
+/** RemediateKeys and its three functions (config `remediation.enabled`). */
+function acknowledgeRemediationFindings(audit: OrgKeyAudit, bucket: string): void {
+  const remediation = audit.remediation;
+  const queue = audit.remediationFailuresQueue;
+  if (remediation === undefined || queue === undefined) return;
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason:
+      "This queue is itself a DLQ (of RemediateKeys' Catches); nothing consumes it automatically, an operator reads it after the alarm.",
+  });
+  const functions = remediation.functions;
+  Validations.of(functions).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason:
+      'Node.js 22 is the runtime the code is built and tested for (esbuild target node22); moving on is a tested change.',
+  });
+  iam5(functions, '*', 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.');
+  for (const name of REMEDIATION_FUNCTION_NAMES) {
+    iam5(
+      functions.roles[name],
+      `${arnRef(functions.functions[name].logGroup)}:log-stream:*`,
+      "Log streams are created at run time with generated names, inside the function's own log group only.",
+    );
+  }
+  iam5(
+    functions.roles['record-remediation'],
+    `${bucket}/remediation/*`,
+    'Each deactivation request keeps its records under remediation/requests/<requestId>/ and its marker under remediation/open/; request ids are made per audit run; only the remediation/ prefix, no delete.',
+  );
+  iam5(
+    audit.functions.roles['build-digest'],
+    `${bucket}/remediation/*`,
+    'BuildDigest stores each new deactivation request (remediation/requests/<requestId>/) and its open marker, and reads the markers and closed requests; request ids are made per audit run.',
+  );
+  iam5(
+    audit.functions.roles['build-digest'],
+    `${bucket}/remediation/open/*`,
+    'BuildDigest removes the markers of requests closed more than 14 days ago; requests and their outcomes are never deleted.',
+  );
+  iam5(
+    functions.roles['remediate-key'],
+    `arn:<AWS::Partition>:iam::*:role/${audit.config.remediation.roleName}`,
+    'The remediation role has one fixed name in every member account; accounts join the organization over time, and each role trusts only this Lambda role within the organization.',
+  );
+  iam5(
+    remediation.stateMachineRole,
+    '*',
+    'X-Ray and CloudWatch Logs vended-log delivery (logs:CreateLogDelivery and friends) support no resource-level permissions.',
   );
 }

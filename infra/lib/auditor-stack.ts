@@ -17,9 +17,15 @@ import type { Construct } from 'constructs';
 import type { AuditorFunctions } from './auditor-functions';
 import type { QueueId } from './failure-queues';
 import { OrgKeyAudit, type OrgKeyAuditProps } from './org-key-audit';
+import type { RemediationWorkflow } from './remediation-workflow';
 
 export { RESULT_WRITER_PREFIX } from './audit-workflow';
-export { EXECUTION_FAILED_RULE_NAME, QUEUE_IDS, type QueueId } from './failure-queues';
+export {
+  EXECUTION_FAILED_RULE_NAME,
+  QUEUE_IDS,
+  type QueueId,
+  REMEDIATION_QUEUE_ID,
+} from './failure-queues';
 
 export interface AuditorStackProps extends StackProps, OrgKeyAuditProps {}
 
@@ -46,6 +52,14 @@ export function addOperatorOutputs(stack: Stack, audit: OrgKeyAudit): void {
       description:
         'org-key-audit-chat: attach an AWS::Chatbot::SlackChannelConfiguration or MicrosoftTeamsChannelConfiguration with this ARN in SnsTopicArns',
     });
+  }
+  const remediationQueue = audit.remediationFailuresQueue;
+  if (audit.remediation !== undefined && remediationQueue !== undefined) {
+    // What keyaudit approve / reject / reactivate and keyaudit dlq find the deactivation workflow by.
+    new CfnOutput(stack, STACK_OUTPUTS.remediationStateMachineArn, {
+      value: audit.remediation.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(stack, STACK_OUTPUTS.remediationFailuresQueue, { value: remediationQueue.queueUrl });
   }
 }
 
@@ -88,6 +102,10 @@ export class AuditorStack extends Stack {
   }
   get stateMachineRole(): Role {
     return this.audit.stateMachineRole;
+  }
+  /** RemediateKeys and its functions, only with `remediation.enabled`. */
+  get remediation(): RemediationWorkflow | undefined {
+    return this.audit.remediation;
   }
   get schedule(): Schedule {
     return this.audit.schedule;

@@ -8,12 +8,16 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ConfigExemptionSchema,
+  DEFAULT_REMEDIATION,
   DEFAULT_THRESHOLDS,
   InvalidInputError,
+  MAX_APPROVAL_TIMEOUT_SECONDS,
   OWNER_NAME_PATTERN,
   type OwnerRules,
   OwnerRulesSchema,
   parseOwnerRules,
+  type RemediationSettings,
+  RemediationSettingsSchema,
   resolveThresholds,
   type Thresholds,
 } from '@org-key-audit/functions/core';
@@ -26,6 +30,7 @@ import {
   publishDigestTimeoutSeconds as sizingPublishDigestTimeoutSeconds,
 } from '@org-key-audit/statemachine/definition';
 import * as z from 'zod/mini';
+import { FUNCTION_NAMES, functionRoleName, REMEDIATION_FUNCTION_NAMES } from './names';
 // The English messages this file's issues quote (zod/mini ships none of its own).
 import '@org-key-audit/functions/core';
 
@@ -115,6 +120,51 @@ export const ChatConfigSchema = z.strictObject({
   enabled: z._default(z.boolean(), false),
 });
 
+const SECONDS_PER_DAY = 86_400;
+const MAX_APPROVAL_TIMEOUT_DAYS = MAX_APPROVAL_TIMEOUT_SECONDS / SECONDS_PER_DAY;
+
+// Same bounds as the functions' RemediationSettingsSchema, so synthesis refuses what the Lambdas would.
+const CRITERION_RANGE = 'must be a whole number of days from 1 to 100000, or null to turn this criterion off';
+const remediationCriterion = (fallback: number | null) =>
+  z._default(
+    z.nullable(z.int().check(z.positive(CRITERION_RANGE), z.maximum(100_000, CRITERION_RANGE))),
+    fallback,
+  );
+const NOTICE_RANGE = 'must be 0 to 365 days';
+const TIMEOUT_RANGE = `must be 1 to ${MAX_APPROVAL_TIMEOUT_SECONDS / SECONDS_PER_DAY} days: a request waits this long for a decision, and a Step Functions execution runs at most a year`;
+const KEYS_RANGE = 'must be 1 to 1000 keys';
+
+/**
+ * `remediation` (docs/remediation.md): approval-gated deactivation. Off by default: then nothing
+ * of it is deployed, not a function, role, queue or grant. Defaults are the functions' own
+ * (DEFAULT_REMEDIATION), except the approval timeout, which a person writes in days.
+ */
+export const RemediationConfigSchema = z.strictObject({
+  enabled: z._default(z.boolean(), false),
+  /** The role the StackSet puts in every member account: iam:UpdateAccessKey and iam:ListAccessKeys only. */
+  roleName: z._default(roleName, 'org-key-audit-remediation'),
+  criteria: z.prefault(
+    z.strictObject({
+      rotationOverdueDays: remediationCriterion(DEFAULT_REMEDIATION.criteria.rotationOverdueDays),
+      unusedDays: remediationCriterion(DEFAULT_REMEDIATION.criteria.unusedDays),
+      neverUsedDays: remediationCriterion(DEFAULT_REMEDIATION.criteria.neverUsedDays),
+    }),
+    {},
+  ),
+  noticeDays: z._default(
+    z.int().check(z.nonnegative(NOTICE_RANGE), z.maximum(365, NOTICE_RANGE)),
+    DEFAULT_REMEDIATION.noticeDays,
+  ),
+  approvalTimeoutDays: z._default(
+    z.int().check(z.minimum(1, TIMEOUT_RANGE), z.maximum(MAX_APPROVAL_TIMEOUT_DAYS, TIMEOUT_RANGE)),
+    DEFAULT_REMEDIATION.approvalTimeoutSeconds / SECONDS_PER_DAY,
+  ),
+  maxKeysPerRequest: z._default(
+    z.int().check(z.positive(KEYS_RANGE), z.maximum(1000, KEYS_RANGE)),
+    DEFAULT_REMEDIATION.maxKeysPerRequest,
+  ),
+});
+
 const percentage = (min: number, fallback: number) =>
   z._default(z.int().check(z.minimum(min), z.maximum(100)), fallback);
 
@@ -195,6 +245,8 @@ export const ConfigSchema = z.strictObject({
   securityHub: z.prefault(SecurityHubConfigSchema, {}),
   /** The chat topic for Amazon Q Developer in chat applications. @default {enabled: false} */
   chat: z.prefault(ChatConfigSchema, {}),
+  /** Approval-gated deactivation of old keys (docs/remediation.md). @default {enabled: false} */
+  remediation: z.prefault(RemediationConfigSchema, {}),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -226,6 +278,8 @@ const FIXES: Readonly<Record<string, string>> = {
   securityHub:
     'write it as {"enabled": true, "region": "eu-west-1"}; region is optional and defaults to the config\'s region; see README.md, "Integrations"',
   chat: 'write it as {"enabled": true}, then attach a Slack or Microsoft Teams channel configuration to the topic org-key-audit-chat; see README.md, "Integrations"',
+  remediation:
+    'write it as {"enabled": true, "roleName": "org-key-audit-remediation", "criteria": {"rotationOverdueDays": 365, "unusedDays": 180, "neverUsedDays": 30}, "noticeDays": 7, "approvalTimeoutDays": 7, "maxKeysPerRequest": 200}, every field but enabled optional; see docs/remediation.md',
 };
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -260,7 +314,7 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
     const lines = parsed.error.issues.map(describeIssue);
     throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${lines.join('\n  - ')}`);
   }
-  const ownerProblems = checkOwners(parsed.data);
+  const ownerProblems = [...checkOwners(parsed.data), ...checkRemediationRoleName(parsed.data)];
   if (ownerProblems.length > 0) {
     throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${ownerProblems.join('\n  - ')}`);
   }
@@ -272,6 +326,12 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
     const message = error instanceof Error ? error.message : String(error);
     throw new InvalidInputError(`Invalid org-key-audit ${source}:\n  - ${message}`, { cause: error });
   }
+  const remediationProblems = checkRemediationCriteria(rest.remediation, thresholds);
+  if (remediationProblems.length > 0) {
+    throw new InvalidInputError(
+      `Invalid org-key-audit ${source}:\n  - ${remediationProblems.join('\n  - ')}`,
+    );
+  }
   return {
     ...rest,
     thresholds,
@@ -281,6 +341,28 @@ export function parseConfig(raw: unknown, source = 'config'): OrgKeyAuditConfig 
 }
 
 export type OwnersConfig = z.output<typeof OwnersConfigSchema>;
+
+export type RemediationConfig = z.output<typeof RemediationConfigSchema>;
+
+/**
+ * REMEDIATION_JSON (on BuildDigest, RecordRemediation and CheckKey, only when enabled): the
+ * functions' RemediationSettings, through their own schema, so a value they would refuse fails
+ * synthesis instead of the first request.
+ */
+export function remediationSettingsOf(config: Pick<OrgKeyAuditConfig, 'remediation'>): RemediationSettings {
+  const { enabled, criteria, noticeDays, approvalTimeoutDays, maxKeysPerRequest } = config.remediation;
+  return RemediationSettingsSchema.parse({
+    enabled,
+    criteria,
+    noticeDays,
+    approvalTimeoutSeconds: approvalTimeoutDays * SECONDS_PER_DAY,
+    maxKeysPerRequest,
+  });
+}
+
+export function remediationEnvironment(config: Pick<OrgKeyAuditConfig, 'remediation'>): string {
+  return JSON.stringify(remediationSettingsOf(config));
+}
 
 /** SECURITY_HUB_JSON, on the import-findings function only: `{"enabled":…,"region":…}`. */
 export function securityHubEnvironment(config: Pick<OrgKeyAuditConfig, 'securityHub'>): string {
@@ -357,6 +439,63 @@ function checkOwners(config: z.output<typeof ConfigSchema>): string[] {
     );
     problems.push(
       `owners.accountTags: ${maxPerRun} ListTagsForResource calls per run at ${requestsPerSecond} per second need about ${budget - LIST_ACCOUNTS_LISTING_SECONDS} s (with ${Math.round((ACCOUNT_TAG_HEADROOM - 1) * 100)}% headroom), and ListAccounts also needs ${LIST_ACCOUNTS_LISTING_SECONDS} s to list the organization, over Lambda's ${LAMBDA_MAX_TIMEOUT_SECONDS} s limit: lower maxPerRun to at most ${most}, or raise requestsPerSecond (tags not read in one run are read on later runs)`,
+    );
+  }
+  return problems;
+}
+
+/**
+ * The remediation role is a second role in every member account, next to the audit role: a
+ * shared name would make the two StackSets fight over one role, and a name of the auditor's own
+ * roles would collide in the audit account when it is in a target OU.
+ */
+function checkRemediationRoleName(config: z.output<typeof ConfigSchema>): string[] {
+  const { remediation, auditRoleName, orgReaderRoleName } = config;
+  const taken: [string, string][] = [
+    [auditRoleName, 'auditRoleName (the read-only audit role)'],
+    [orgReaderRoleName, 'orgReaderRoleName'],
+  ];
+  const clash = taken.find(([name]) => name.toLowerCase() === remediation.roleName.toLowerCase());
+  if (clash !== undefined) {
+    return [
+      `remediation.roleName ${remediation.roleName} is also ${clash[1]}; IAM role names are unique per account, and the remediation role must be a role of its own: use another name, like "org-key-audit-remediation"`,
+    ];
+  }
+  const lambdaRoles = [...FUNCTION_NAMES, ...REMEDIATION_FUNCTION_NAMES].map(functionRoleName);
+  if (lambdaRoles.some((name) => name.toLowerCase() === remediation.roleName.toLowerCase())) {
+    return [
+      `remediation.roleName ${remediation.roleName} is the name of one of the auditor's Lambda roles, which would collide in the audit account: use another name, like "org-key-audit-remediation"`,
+    ];
+  }
+  return [];
+}
+
+/**
+ * A key is proposed for a finding (docs/remediation.md, "What is proposed"), and the findings
+ * start at the policy thresholds (functions/src/core/policy.ts): ROTATION_OVERDUE at an age of
+ * `rotationOverdueDays`, UNUSED at `unusedDays` since the last use, NEVER_USED only once a
+ * never-used key is older than `neverUsedGraceDays`. A criterion below its threshold would name
+ * a day on which no finding exists yet, so the key could not be proposed then. Checked only when
+ * enabled: a disabled section's defaults must not refuse a config with high thresholds.
+ */
+function checkRemediationCriteria(remediation: RemediationConfig, thresholds: Thresholds): string[] {
+  if (!remediation.enabled) return [];
+  const { rotationOverdueDays, unusedDays, neverUsedDays } = remediation.criteria;
+  const problems: string[] = [];
+  const off = 'or null to turn this criterion off';
+  if (rotationOverdueDays !== null && rotationOverdueDays < thresholds.rotationOverdueDays) {
+    problems.push(
+      `remediation.criteria.rotationOverdueDays is ${rotationOverdueDays}, but a key is ROTATION_OVERDUE only from an age of thresholds.rotationOverdueDays (${thresholds.rotationOverdueDays} days), so no key could be proposed at ${rotationOverdueDays}: set it to at least ${thresholds.rotationOverdueDays}, ${off}`,
+    );
+  }
+  if (unusedDays !== null && unusedDays < thresholds.unusedDays) {
+    problems.push(
+      `remediation.criteria.unusedDays is ${unusedDays}, but a key is UNUSED only once it has not been used for thresholds.unusedDays (${thresholds.unusedDays} days), so no key could be proposed at ${unusedDays}: set it to at least ${thresholds.unusedDays}, ${off}`,
+    );
+  }
+  if (neverUsedDays !== null && neverUsedDays <= thresholds.neverUsedGraceDays) {
+    problems.push(
+      `remediation.criteria.neverUsedDays is ${neverUsedDays}, but a key never used is NEVER_USED only once it is older than thresholds.neverUsedGraceDays (${thresholds.neverUsedGraceDays} days), that is from an age of ${thresholds.neverUsedGraceDays + 1}, so no key could be proposed at ${neverUsedDays}: set it to at least ${thresholds.neverUsedGraceDays + 1}, ${off}`,
     );
   }
   return problems;

@@ -10,6 +10,9 @@ import {
   loadDefinitionText,
   PLACEHOLDERS,
   type Placeholder,
+  REMEDIATION_DEFINITION_PATH,
+  REMEDIATION_PLACEHOLDERS,
+  type RemediationPlaceholder,
 } from '@org-key-audit/statemachine/definition';
 
 export const ASL_PATH = DEFINITION_PATH;
@@ -26,6 +29,22 @@ export function readDefinition(path: string = ASL_PATH): string {
   if (unknown.length > 0) {
     throw new Error(
       `${path} uses placeholder(s) ${unknown.map((p) => `\${${p}}`).join(', ')} that the AuditorStack does not supply`,
+    );
+  }
+  return loadDefinitionText(path);
+}
+
+export const REMEDIATION_ASL_PATH = REMEDIATION_DEFINITION_PATH;
+export type RemediationDefinitionPlaceholder = RemediationPlaceholder;
+
+/** The RemediateKeys ASL text, checked like the audit's against its own placeholders. */
+export function readRemediationDefinition(path: string = REMEDIATION_ASL_PATH): string {
+  const unknown = findPlaceholders(loadDefinition(path)).filter(
+    (name) => !(REMEDIATION_PLACEHOLDERS as readonly string[]).includes(name),
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `${path} uses placeholder(s) ${unknown.map((p) => `\${${p}}`).join(', ')} that the RemediationWorkflow does not supply`,
     );
   }
   return loadDefinitionText(path);

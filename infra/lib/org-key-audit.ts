@@ -23,6 +23,7 @@ import { acknowledgeAuditorFindings } from './auditor-nag';
 import type { OrgKeyAuditConfig } from './config';
 import { type ExecutionFailureRouting, FailureQueues, type QueueId } from './failure-queues';
 import { refuseDeploymentOfExample } from './names';
+import { RemediationWorkflow } from './remediation-workflow';
 
 export interface OrgKeyAuditProps {
   /** The validated config (`parseConfig` / `loadConfig`); `auditAccountId` is the stack's account. */
@@ -31,6 +32,8 @@ export interface OrgKeyAuditProps {
   readonly handlersDir?: string;
   /** The ASL file. @default statemachine/audit-organization.asl.json */
   readonly definitionPath?: string;
+  /** The RemediateKeys ASL (with `remediation.enabled`). @default statemachine/remediate-keys.asl.json */
+  readonly remediationDefinitionPath?: string;
 }
 
 /** Marks instances without `instanceof`, which two copies of this module would defeat. */
@@ -39,7 +42,9 @@ const ORG_KEY_AUDIT = Symbol.for('@org-key-audit/infra.OrgKeyAudit');
 /**
  * The auditor: report storage and its key, the digest and alarm topics (and the chat topic when
  * config `chat.enabled`), four DLQs with alarms and the failed-execution rule, the six Lambdas and
- * the AuditOrganization state machine, and the daily schedule. cdk-nag (AwsSolutions) findings it accepts are acknowledged on its constructs.
+ * the AuditOrganization state machine, and the daily schedule; with config `remediation.enabled`
+ * also the OrgKeyAuditRemediateKeys state machine, its three Lambdas and the fifth DLQ. cdk-nag
+ * (AwsSolutions) findings it accepts are acknowledged on its constructs.
  *
  * **One per account.** Its physical names are fixed, because member accounts' roles trust the
  * audit-account Lambda role by name before the two ever meet, and the key policy and the state
@@ -68,6 +73,8 @@ export class OrgKeyAudit extends Construct {
   readonly auditSchedule: AuditSchedule;
   /** The failed-execution rule and the alarm on failed executions. */
   readonly executionFailures: ExecutionFailureRouting;
+  /** RemediateKeys, its role, log group and three functions, only with `remediation.enabled`. */
+  readonly remediation?: RemediationWorkflow;
   readonly config: OrgKeyAuditConfig;
 
   constructor(scope: Construct, id: string, props: OrgKeyAuditProps) {
@@ -90,6 +97,7 @@ export class OrgKeyAudit extends Construct {
     this.failureQueues = new FailureQueues(this, 'FailureQueues', {
       key,
       alarmTopic: this.notifications.alarmTopic,
+      remediation: config.remediation.enabled,
     });
     const { queues } = this.failureQueues;
     this.workflow = new AuditWorkflow(this, 'Workflow', {
@@ -111,8 +119,26 @@ export class OrgKeyAudit extends Construct {
       timeZone: config.schedule.timeZone,
       enabled: config.schedule.enabled,
     });
+    const remediationQueue = this.failureQueues.remediationFailuresQueue;
+    if (config.remediation.enabled && remediationQueue !== undefined) {
+      this.remediation = new RemediationWorkflow(this, 'Remediation', {
+        config,
+        key,
+        reportBucket: this.storage.reportBucket,
+        digestTopic: this.notifications.digestTopic,
+        remediationFailuresQueue: remediationQueue,
+        auditAccountRole: this.workflow.functions.roles['audit-account'],
+        ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
+        ...(props.remediationDefinitionPath === undefined
+          ? {}
+          : { definitionPath: props.remediationDefinitionPath }),
+      });
+    }
     // Step Functions has no DLQ for a failed execution; EventBridge delivers the event instead.
-    this.executionFailures = this.failureQueues.watchExecutions(this.workflow.stateMachine);
+    this.executionFailures = this.failureQueues.watchExecutions(
+      this.workflow.stateMachine,
+      this.remediation?.stateMachine,
+    );
 
     // Last: the findings name resources and ids that exist only once everything above is built.
     acknowledgeAuditorFindings(this);
@@ -129,6 +155,10 @@ export class OrgKeyAudit extends Construct {
   }
   get alarmTopic(): Topic {
     return this.notifications.alarmTopic;
+  }
+  /** `RemediationFailuresDlq`, only when config `remediation.enabled`. */
+  get remediationFailuresQueue(): Queue | undefined {
+    return this.failureQueues.remediationFailuresQueue;
   }
   /** `org-key-audit-chat`, only when config `chat.enabled`. */
   get chatTopic(): Topic | undefined {
@@ -163,7 +193,7 @@ export class OrgKeyAudit extends Construct {
       .find((c: IConstruct) => c !== this && isOrgKeyAudit(c) && Stack.of(c).account === account);
     if (other !== undefined) {
       throw new Error(
-        `${this.node.path}: ${other.node.path} already deploys org-key-audit to account ${account}; one account holds one OrgKeyAudit, because its names are fixed (state machine AuditOrganization, functions, roles and log groups org-key-audit-*, topics org-key-audit-digest and org-key-audit-alarms, rule org-key-audit-execution-failed, key alias alias/org-key-audit)`,
+        `${this.node.path}: ${other.node.path} already deploys org-key-audit to account ${account}; one account holds one OrgKeyAudit, because its names are fixed (state machine AuditOrganization (and OrgKeyAuditRemediateKeys), functions, roles and log groups org-key-audit-*, topics org-key-audit-digest and org-key-audit-alarms, rule org-key-audit-execution-failed, key alias alias/org-key-audit)`,
       );
     }
   }

@@ -9,7 +9,12 @@
  * Each edge has a concrete request (what the simulator evaluates) and glob patterns for its
  * principal and resource, so that a call the emulator recorded can be matched to its edge.
  */
-import { type DeployedSystem, queueArnFromUrl, SAMPLE_MEMBER_ACCOUNT } from './deployed-system';
+import {
+  constructLogicalIdPattern,
+  type DeployedSystem,
+  queueArnFromUrl,
+  SAMPLE_MEMBER_ACCOUNT,
+} from './deployed-system';
 import type { TemplateResolver } from './intrinsics';
 import type { AccessRequest } from './simulate';
 
@@ -43,6 +48,20 @@ export const FUNCTION_CONSTRUCT_IDS = {
 } as const;
 export type FunctionKey = keyof typeof FUNCTION_CONSTRUCT_IDS;
 
+/**
+ * The RemediateKeys Lambdas (docs/remediation.md), present only with `remediation.enabled`.
+ * CheckKey has no role of its own: it runs as the audit-account role.
+ */
+export const REMEDIATION_FUNCTION_CONSTRUCT_IDS = {
+  'record-remediation': 'Functionsrecordremediation',
+  'check-key': 'Functionscheckkey',
+  'remediate-key': 'Functionsremediatekey',
+} as const;
+export type RemediationFunctionKey = keyof typeof REMEDIATION_FUNCTION_CONSTRUCT_IDS;
+
+/** The construct id of RemediateKeys (and the prefix of its role's and log group's). */
+export const REMEDIATION_STATE_MACHINE_CONSTRUCT_ID = 'RemediateKeys';
+
 const SAMPLE_MAP_RUN = '00000000-0000-4000-8000-000000000000';
 
 /** Globs a principal ARN: any session of the role. */
@@ -73,6 +92,56 @@ interface Auditor {
   readonly stateMachineArn: string;
   readonly stateMachineName: string;
   readonly stateMachineRoleArn: string;
+  /** RemediateKeys and its functions, when the assembly deploys them. */
+  readonly remediation: DeployedRemediation | undefined;
+}
+
+/** RemediateKeys as the templates deploy it. */
+export interface DeployedRemediation {
+  readonly stateMachineArn: string;
+  readonly stateMachineName: string;
+  readonly stateMachineRoleArn: string;
+  readonly stateMachineProps: Record<string, unknown>;
+  /** Each function's role ARN (check-key's is the audit-account role) and environment. */
+  readonly functions: Readonly<
+    Record<RemediationFunctionKey, { readonly roleArn: string; readonly environment: Record<string, string> }>
+  >;
+}
+
+/** RemediateKeys and its functions in the auditor stack, or undefined when remediation is off. */
+export function deployedRemediation(
+  system: DeployedSystem,
+  stackId: string,
+): DeployedRemediation | undefined {
+  const { resolver } = system.stack(stackId);
+  const pattern = constructLogicalIdPattern(REMEDIATION_STATE_MACHINE_CONSTRUCT_ID);
+  const machineId = resolver
+    .logicalIds()
+    .find((id) => pattern.test(id) && resolver.resource(id).Type === 'AWS::StepFunctions::StateMachine');
+  if (machineId === undefined) return undefined;
+  const props = resolver.properties(machineId);
+  const functions = {} as Record<
+    RemediationFunctionKey,
+    { roleArn: string; environment: Record<string, string> }
+  >;
+  for (const [fn, constructId] of Object.entries(REMEDIATION_FUNCTION_CONSTRUCT_IDS) as [
+    RemediationFunctionKey,
+    string,
+  ][]) {
+    const fnProps = resolver.properties(system.logicalId(stackId, 'AWS::Lambda::Function', constructId));
+    functions[fn] = {
+      roleArn: String(fnProps['Role']),
+      environment:
+        (fnProps['Environment'] as { Variables?: Record<string, string> } | undefined)?.Variables ?? {},
+    };
+  }
+  return {
+    stateMachineArn: resolver.getAtt(machineId, 'Arn'),
+    stateMachineName: resolver.physicalName(machineId),
+    stateMachineRoleArn: String(props['RoleArn']),
+    stateMachineProps: props,
+    functions,
+  };
 }
 
 export function buildEdgeCatalogue(system: DeployedSystem, options: CatalogueOptions): Edge[] {
@@ -95,6 +164,7 @@ export function buildEdgeCatalogue(system: DeployedSystem, options: CatalogueOpt
     stateMachineArn: resolver.getAtt(stateMachineId, 'Arn'),
     stateMachineName: resolver.physicalName(stateMachineId),
     stateMachineRoleArn: String(stateMachineProps['RoleArn']),
+    remediation: deployedRemediation(system, stackId),
   };
   const edges: Edge[] = [];
   const add = (
@@ -108,9 +178,38 @@ export function buildEdgeCatalogue(system: DeployedSystem, options: CatalogueOpt
   };
 
   addServiceAssumptions(system, auditor, add);
-  addStateMachineEdges(system, auditor, stateMachineProps, add);
+  addStateMachineEdges(
+    system,
+    auditor,
+    {
+      who: 'state machine role',
+      roleArn: auditor.stateMachineRoleArn,
+      arn: auditor.stateMachineArn,
+      name: auditor.stateMachineName,
+      logGroupConstructId: 'StateMachineLogs',
+      props: stateMachineProps,
+    },
+    add,
+  );
+  if (auditor.remediation !== undefined) {
+    const r = auditor.remediation;
+    addStateMachineEdges(
+      system,
+      auditor,
+      {
+        who: 'remediation state machine role',
+        roleArn: r.stateMachineRoleArn,
+        arn: r.stateMachineArn,
+        name: r.stateMachineName,
+        logGroupConstructId: `${REMEDIATION_STATE_MACHINE_CONSTRUCT_ID}Logs`,
+        props: r.stateMachineProps,
+      },
+      add,
+    );
+  }
   addSchedulerEdges(system, auditor, add);
   addFunctionEdges(system, auditor, options, add);
+  addRemediationEdges(system, auditor, options, add);
   addDeliveryEdges(system, auditor, add);
 
   const ids = new Set<string>();
@@ -185,6 +284,30 @@ function addServiceAssumptions(system: DeployedSystem, a: Auditor, add: Add): vo
     resourcePattern: a.stateMachineRoleArn,
     context: { 'aws:SourceAccount': a.account, 'aws:SourceArn': a.stateMachineArn },
   });
+  if (a.remediation !== undefined) {
+    const r = a.remediation;
+    // CheckKey's role is the audit-account role, whose assumption is above.
+    for (const fn of ['record-remediation', 'remediate-key'] as const) {
+      add({
+        id: `lambda.amazonaws.com → sts:AssumeRole ${fn} role`,
+        why: `Lambda assumes the ${fn} function's execution role`,
+        principalPattern: 'lambda.amazonaws.com',
+        principal: 'lambda.amazonaws.com',
+        action: 'sts:AssumeRole',
+        resourcePattern: r.functions[fn].roleArn,
+        context: { 'aws:SourceAccount': a.account },
+      });
+    }
+    add({
+      id: 'states.amazonaws.com → sts:AssumeRole remediation state machine role',
+      why: 'Step Functions runs RemediateKeys as its role',
+      principalPattern: 'states.amazonaws.com',
+      principal: 'states.amazonaws.com',
+      action: 'sts:AssumeRole',
+      resourcePattern: r.stateMachineRoleArn,
+      context: { 'aws:SourceAccount': a.account, 'aws:SourceArn': r.stateMachineArn },
+    });
+  }
   const scheduleId = system.logicalId(a.stackId, 'AWS::Scheduler::Schedule', 'DailySchedule');
   add({
     id: 'scheduler.amazonaws.com → sts:AssumeRole scheduler role',
@@ -230,16 +353,37 @@ function deployedStates(props: Record<string, unknown>): [string, AslState][] {
   return all;
 }
 
-function addStateMachineEdges(
-  system: DeployedSystem,
-  a: Auditor,
-  props: Record<string, unknown>,
-  add: Add,
-): void {
-  const principalPattern = sessionPattern(a.stateMachineRoleArn);
-  const who = 'state machine role';
+/** One state machine of the auditor stack, and the words its edge ids start with. */
+interface Machine {
+  readonly who: string;
+  readonly roleArn: string;
+  readonly arn: string;
+  readonly name: string;
+  readonly logGroupConstructId: string;
+  readonly props: Record<string, unknown>;
+}
+
+/** Whether the auditor stack deploys a state machine with this ARN. */
+function deploysStateMachine(a: Auditor, arn: string): boolean {
+  return a.resolver
+    .logicalIds()
+    .some(
+      (id) =>
+        a.resolver.resource(id).Type === 'AWS::StepFunctions::StateMachine' &&
+        a.resolver.getAtt(id, 'Arn') === arn,
+    );
+}
+
+function addStateMachineEdges(system: DeployedSystem, a: Auditor, machine: Machine, add: Add): void {
+  const { props, who } = machine;
+  const principalPattern = sessionPattern(machine.roleArn);
+  const lambdaTasks = [
+    `arn:${a.partition}:states:::lambda:invoke`,
+    // Invokes the function like lambda:invoke, then waits for SendTaskSuccess / SendTaskFailure.
+    `arn:${a.partition}:states:::lambda:invoke.waitForTaskToken`,
+  ];
   for (const [name, state] of deployedStates(props)) {
-    if (state.Type === 'Task' && state.Resource === `arn:${a.partition}:states:::lambda:invoke`) {
+    if (state.Type === 'Task' && state.Resource !== undefined && lambdaTasks.includes(state.Resource)) {
       const functionArn = String(state.Parameters?.['FunctionName']);
       add({
         id: `${who} → lambda:InvokeFunction (${name})`,
@@ -247,6 +391,22 @@ function addStateMachineEdges(
         principalPattern,
         action: 'lambda:InvokeFunction',
         resourcePattern: functionArn,
+        context: {},
+      });
+    } else if (
+      state.Type === 'Task' &&
+      state.Resource === `arn:${a.partition}:states:::states:startExecution`
+    ) {
+      const target = String(state.Parameters?.['StateMachineArn']);
+      // Disabled, the target does not exist and BuildDigest never asks for a start (must-deny.ts
+      // proves the start is refused then).
+      if (!deploysStateMachine(a, target)) continue;
+      add({
+        id: `${who} → states:StartExecution (${name})`,
+        why: `the ${name} Task starts its state machine, without waiting for it (no .sync)`,
+        principalPattern,
+        action: 'states:StartExecution',
+        resourcePattern: target,
         context: {},
       });
     } else if (state.Type === 'Task' && state.Resource === `arn:${a.partition}:states:::sqs:sendMessage`) {
@@ -312,13 +472,13 @@ function addStateMachineEdges(
     }
     if (state.Type === 'Map' && state.ItemProcessor?.ProcessorConfig?.Mode === 'DISTRIBUTED') {
       const label = state.Label ?? name;
-      const children = `arn:${a.partition}:states:${a.region}:${a.account}:execution:${a.stateMachineName}/${label}:*`;
+      const children = `arn:${a.partition}:states:${a.region}:${a.account}:execution:${machine.name}/${label}:*`;
       add({
         id: `${who} → states:StartExecution (${name} children)`,
         why: 'a Distributed Map starts one child execution per item batch',
         principalPattern,
         action: 'states:StartExecution',
-        resourcePattern: a.stateMachineArn,
+        resourcePattern: machine.arn,
         context: {},
       });
       for (const action of ['states:DescribeExecution', 'states:StopExecution', 'states:RedriveExecution']) {
@@ -356,7 +516,7 @@ function addStateMachineEdges(
         context: {},
       });
     }
-    const logGroupId = system.logicalId(a.stackId, 'AWS::Logs::LogGroup', 'StateMachineLogs');
+    const logGroupId = system.logicalId(a.stackId, 'AWS::Logs::LogGroup', machine.logGroupConstructId);
     addLogGroupKms(system, a, logGroupId, add);
   }
   if ((props['TracingConfiguration'] as { Enabled?: boolean } | undefined)?.Enabled) {
@@ -628,6 +788,227 @@ function addFunctionEdges(system: DeployedSystem, a: Auditor, options: Catalogue
   ]);
 
   addIntegrationEdges(system, a, roles, add, s3);
+}
+
+/** How a remediation function's edges name their caller: CheckKey signs as the audit-account role. */
+const REMEDIATION_CALLER: Readonly<Record<RemediationFunctionKey, string>> = {
+  'record-remediation': 'record-remediation role',
+  'check-key': 'check-key (audit-account role)',
+  'remediate-key': 'remediate-key role',
+};
+
+/**
+ * Approval-gated deactivation (docs/remediation.md), read from the deployed templates: present
+ * only when RemediateKeys is. BuildDigest (with REMEDIATION_JSON) stores requests and open
+ * markers, reads markers and closed requests, removes closed markers; RecordRemediation keeps
+ * the request's records and publishes the notices; CheckKey re-reads the key through the audit
+ * role (whose reads are edges already); RemediateKey assumes the remediation role in the key's
+ * account, which lists and updates the user's keys.
+ */
+function addRemediationEdges(system: DeployedSystem, a: Auditor, options: CatalogueOptions, add: Add): void {
+  const r = a.remediation;
+  if (r === undefined) return;
+  const bucketKey = system.encryptionKeyOf(a.bucketArn);
+  const object = (
+    principal: { who: string; pattern: string },
+    action: 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject',
+    keyPattern: string,
+    why: string,
+  ) => {
+    const base = {
+      id: `${principal.who} → ${action} ${keyPattern}`,
+      why,
+      principalPattern: principal.pattern,
+    };
+    add({ ...base, action, resourcePattern: `${a.bucketArn}/${keyPattern}`, context: {} });
+    // A delete of a versioned object writes a delete marker: no data key, no KMS call.
+    if (action === 's3:DeleteObject') return;
+    addKms(add, base, bucketKey, 's3', a.region, [
+      action === 's3:PutObject' ? 'kms:GenerateDataKey' : 'kms:Decrypt',
+    ]);
+  };
+
+  for (const [fn, constructId] of Object.entries(REMEDIATION_FUNCTION_CONSTRUCT_IDS) as [
+    RemediationFunctionKey,
+    string,
+  ][]) {
+    const who = REMEDIATION_CALLER[fn];
+    const pattern = sessionPattern(r.functions[fn].roleArn);
+    const logGroupId = system.logicalId(a.stackId, 'AWS::Logs::LogGroup', `${constructId}logs`);
+    const logGroup = a.resolver.physicalName(logGroupId);
+    for (const action of ['logs:CreateLogStream', 'logs:PutLogEvents']) {
+      add({
+        id: `${who} → ${action} (${fn} logs)`,
+        why: `the ${fn} Lambda writes its logs to its own log group`,
+        principalPattern: pattern,
+        action,
+        resourcePattern: `arn:${a.partition}:logs:${a.region}:${a.account}:log-group:${logGroup}:log-stream:*`,
+        context: {},
+      });
+    }
+    addLogGroupKms(system, a, logGroupId, add);
+    // CheckKey's traces go out as the audit-account role, whose X-Ray edges exist already.
+    if (fn !== 'check-key') {
+      addXray(add, who, pattern, ['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
+    }
+  }
+
+  const recorder = {
+    who: REMEDIATION_CALLER['record-remediation'],
+    pattern: sessionPattern(r.functions['record-remediation'].roleArn),
+  };
+  object(
+    recorder,
+    's3:GetObject',
+    'remediation/requests/*/request.json',
+    'RecordRemediation reads the request it records a step of',
+  );
+  object(
+    recorder,
+    's3:PutObject',
+    'remediation/requests/*/task.json',
+    'AwaitApproval stores the task token keyaudit approve sends back',
+  );
+  object(
+    recorder,
+    's3:GetObject',
+    'remediation/requests/*/outcome.json',
+    'a retry or a reactivation reads how the request ended',
+  );
+  object(
+    recorder,
+    's3:PutObject',
+    'remediation/requests/*/outcome.json',
+    'each closing step records the request’s outcome',
+  );
+  object(
+    recorder,
+    's3:PutObject',
+    'remediation/requests/*/reactivations/*.json',
+    'RecordReactivation records a reactivation and its outcome',
+  );
+  object(
+    recorder,
+    's3:GetObject',
+    'remediation/requests/*/reactivations/*.json',
+    'a reactivation looks for an earlier one of the same key',
+  );
+  add({
+    id: 'record-remediation role → s3:ListBucket report bucket',
+    why: 'it lists a request’s reactivations, and an outcome not written yet must read as 404 (not 403), which S3 answers only to a caller that may list the bucket',
+    principalPattern: recorder.pattern,
+    action: 's3:ListBucket',
+    resourcePattern: a.bucketArn,
+    context: {},
+  });
+  object(
+    recorder,
+    's3:GetObject',
+    'remediation/open/*.json',
+    'the closing step reads the request’s open marker',
+  );
+  object(recorder, 's3:PutObject', 'remediation/open/*.json', 'the closing step marks the request closed');
+  const topicArn = r.functions['record-remediation'].environment['DIGEST_TOPIC_ARN'];
+  if (topicArn === undefined) throw new Error('the record-remediation function has no DIGEST_TOPIC_ARN');
+  const notice = {
+    id: 'record-remediation role → sns:Publish digest topic',
+    why: 'AwaitApproval publishes the approval notice, CompleteRequest the summary',
+    principalPattern: recorder.pattern,
+  };
+  add({ ...notice, action: 'sns:Publish', resourcePattern: topicArn, context: {} });
+  addKms(add, notice, system.encryptionKeyOf(topicArn), 'sns', a.region, [
+    'kms:GenerateDataKey',
+    'kms:Decrypt',
+  ]);
+
+  // CheckKey gets the proposed key in its input and reads it again through the audit role, whose
+  // GetAccessKeyLastUsed and ListUserTags are edges already.
+
+  const builderEnv = functionEnvironment(a, 'build-digest', system);
+  if (builderEnv['REMEDIATION_JSON'] !== undefined) {
+    const builder = {
+      who: 'build-digest role',
+      pattern: sessionPattern(
+        system.arn(a.stackId, 'AWS::IAM::Role', `${FUNCTION_CONSTRUCT_IDS['build-digest']}role`),
+      ),
+    };
+    object(
+      builder,
+      's3:PutObject',
+      'remediation/requests/*/request.json',
+      'BuildDigest stores the deactivation request it proposes',
+    );
+    object(
+      builder,
+      's3:PutObject',
+      'remediation/open/*.json',
+      'BuildDigest stores the new request’s open marker',
+    );
+    object(
+      builder,
+      's3:GetObject',
+      'remediation/open/*.json',
+      'BuildDigest reads the open markers: their keys are not proposed again',
+    );
+    object(
+      builder,
+      's3:GetObject',
+      'remediation/requests/*/outcome.json',
+      'the digest shows how closed requests ended',
+    );
+    object(
+      builder,
+      's3:GetObject',
+      'remediation/requests/*/reactivations/*.json',
+      'the digest shows the reactivations of closed requests',
+    );
+    object(
+      builder,
+      's3:DeleteObject',
+      'remediation/open/*.json',
+      'BuildDigest removes markers closed more than 14 days ago',
+    );
+  }
+
+  const remediationRoleName = r.functions['remediate-key'].environment['REMEDIATION_ROLE_NAME'];
+  if (remediationRoleName === undefined)
+    throw new Error('the remediate-key function has no REMEDIATION_ROLE_NAME');
+  const remediator = sessionPattern(r.functions['remediate-key'].roleArn);
+  const accounts = [
+    { label: 'a member account', account: system.memberAccountIds()[0] ?? SAMPLE_MEMBER_ACCOUNT },
+    { label: 'the management account', account: managementAccountOf(system, options) },
+  ];
+  for (const { label, account } of accounts) {
+    const roleArn = `arn:${a.partition}:iam::${account}:role/${remediationRoleName}`;
+    add({
+      id: `remediate-key role → sts:AssumeRole ${remediationRoleName} in ${label}`,
+      why: 'RemediateKey assumes the remediation role in the account of the key it deactivates',
+      principalPattern: remediator,
+      action: 'sts:AssumeRole',
+      resourcePattern: `arn:${a.partition}:iam::*:role/${remediationRoleName}`,
+      resource: roleArn,
+      context: { 'aws:PrincipalOrgID': options.organizationId },
+    });
+    const userArn = `arn:${a.partition}:iam::${account}:user/sample-user`;
+    for (const [action, why] of [
+      [
+        'iam:ListAccessKeys',
+        'the key is read before (gone, inactive, replaced?) and after the update (confirmed?)',
+      ],
+      ['iam:UpdateAccessKey', 'the approved key is set Inactive (Active again for a reactivation)'],
+    ] as const) {
+      add({
+        id: `${remediationRoleName} in ${label} → ${action}`,
+        why,
+        principalPattern: `arn:${a.partition}:sts::*:assumed-role/${remediationRoleName}/*`,
+        principal: sessionArn(roleArn, 'sample-request'),
+        action,
+        resourcePattern: `arn:${a.partition}:iam::*:user/*`,
+        resource: userArn,
+        context: { 'aws:PrincipalOrgID': options.organizationId },
+      });
+    }
+  }
 }
 
 /** SECURITY_HUB_JSON as the template sets it on the import-findings function. */

@@ -6,7 +6,14 @@
  * a local run signs its calls with.
  */
 import { DeployedSystem } from './deployed-system';
-import { buildEdgeCatalogue, type Edge, FUNCTION_CONSTRUCT_IDS, type FunctionKey } from './edges';
+import {
+  buildEdgeCatalogue,
+  deployedRemediation,
+  type Edge,
+  FUNCTION_CONSTRUCT_IDS,
+  type FunctionKey,
+  type RemediationFunctionKey,
+} from './edges';
 import { createPolicyEnforcer, type EnforcerOptions, type ServiceStandIn } from './enforce';
 
 export interface EmulatorResources {
@@ -19,6 +26,8 @@ export interface EmulatorResources {
     readonly digestFailures: string;
     readonly executionFailures: string;
     readonly scheduler: string;
+    /** RemediationFailuresDlq, when the emulator hosts one (remediation enabled). */
+    readonly remediationFailures?: string;
   };
 }
 
@@ -63,9 +72,21 @@ export interface EmulatedDeployment {
     readonly functions: Readonly<Record<FunctionKey, string>>;
     readonly stateMachine: string;
     readonly eventBridge: string;
+    /**
+     * With remediation deployed: the role each RemediateKeys caller signs as (CheckKey's is the
+     * audit-account role), and the remediation role's name in every member account (the StackSet
+     * instances and the management account's stack hold it, so enforcement judges its sessions).
+     */
+    readonly remediation?: RemediationRoleNames;
   };
   readonly serviceStandIns: readonly ServiceStandIn[];
   enforcer(options?: Pick<EnforcerOptions, 'onDenied'>): ReturnType<typeof createPolicyEnforcer>;
+}
+
+export interface RemediationRoleNames {
+  readonly functions: Readonly<Record<RemediationFunctionKey, string>>;
+  readonly stateMachine: string;
+  readonly memberRole: string;
 }
 
 const AUDITOR_STACK = 'OrgKeyAuditAuditor';
@@ -110,6 +131,15 @@ export function emulatedDeployment(cloudAssemblyDir: string, org: EmulatorOrgani
       '/',
     ),
   };
+  // Without the emulator's queue, the templates' own name stays: the grants are judged all the
+  // same, and a send to it finds no queue, as it would on AWS without the DLQ.
+  const remediationFailures = resources.queues.remediationFailures;
+  if (deployedRemediation(plain, AUDITOR_STACK) !== undefined && remediationFailures !== undefined) {
+    names[plain.logicalId(AUDITOR_STACK, 'AWS::SQS::Queue', 'RemediationFailuresDlq')] = lastSegment(
+      remediationFailures,
+      '/',
+    );
+  }
   const system = DeployedSystem.fromCloudAssembly(cloudAssemblyDir, {
     memberAccountIds: org.memberAccountIds,
     physicalNames: { [AUDITOR_STACK]: names },
@@ -129,6 +159,7 @@ export function emulatedDeployment(cloudAssemblyDir: string, org: EmulatorOrgani
     },
   ];
   const edges = buildEdgeCatalogue(system, { organizationId: org.organizationId });
+  const remediation = remediationRoleNames(system);
   return {
     system,
     edges,
@@ -136,9 +167,22 @@ export function emulatedDeployment(cloudAssemblyDir: string, org: EmulatorOrgani
       functions,
       stateMachine: roleName('StateMachineRole'),
       eventBridge: EVENTBRIDGE_STAND_IN_ROLE,
+      ...(remediation === undefined ? {} : { remediation }),
     },
     serviceStandIns,
     enforcer: (options = {}) =>
       createPolicyEnforcer(system, { organizationId: org.organizationId, serviceStandIns, ...options }),
   };
+}
+
+/** The RemediateKeys roles as deployed, or undefined when remediation is off. */
+function remediationRoleNames(system: DeployedSystem): RemediationRoleNames | undefined {
+  const remediation = deployedRemediation(system, AUDITOR_STACK);
+  if (remediation === undefined) return undefined;
+  const memberRole = remediation.functions['remediate-key'].environment['REMEDIATION_ROLE_NAME'];
+  if (memberRole === undefined) throw new Error('the remediate-key function has no REMEDIATION_ROLE_NAME');
+  const functions = Object.fromEntries(
+    Object.entries(remediation.functions).map(([fn, { roleArn }]) => [fn, lastSegment(roleArn, '/')]),
+  ) as Record<RemediationFunctionKey, string>;
+  return { functions, stateMachine: lastSegment(remediation.stateMachineRoleArn, '/'), memberRole };
 }

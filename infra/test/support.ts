@@ -1,9 +1,13 @@
 /** Shared test fixtures for the infra tests: configs and a synthesizer that skips bundling. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
 import { type BuildAppOptions, buildApp, type OrgKeyAuditStacks } from '../lib/app';
 import { type ConfigInput, parseConfig } from '../lib/config';
+import { FUNCTION_NAMES, REMEDIATION_FUNCTION_NAMES } from '../lib/names';
 
 export const MANAGEMENT = '111111111111';
 export const AUDIT = '222222222222';
@@ -81,4 +85,17 @@ export function resourcesFor(statements: readonly Statement[], action: string): 
   return statements
     .filter((s) => s.Effect === 'Allow' && asArray(s.Action).includes(action))
     .flatMap((s) => asArray(s.Resource));
+}
+
+/**
+ * A folder under the system's temporary directory with a stand-in `<name>.ts` for every handler,
+ * the remediation ones included: bundling is skipped, so only the files' existence matters, and
+ * the tests do not depend on which handlers the functions package has yet. The caller removes it.
+ */
+export function stubHandlersDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'org-key-audit-handlers-'));
+  for (const name of [...FUNCTION_NAMES, ...REMEDIATION_FUNCTION_NAMES]) {
+    writeFileSync(join(dir, `${name}.ts`), 'export const handler = async () => ({});\n');
+  }
+  return dir;
 }

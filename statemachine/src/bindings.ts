@@ -3,7 +3,8 @@
  * without an override (even `sqs:sendMessage`), so every Task is bound here or the run is refused.
  * Results and errors take the shapes AWS gives them, so ResultSelector, Retry and Catch behave alike.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { StatesTaskError } from './errors';
 import type { JsonObject, JsonValue } from './json-path';
@@ -142,4 +143,234 @@ export function sdkIntegrationError(service: string, error: unknown): StatesTask
     `${service}.${code}`,
     `${message} (Service: ${service}, Status Code: ${meta.httpStatusCode}, Request ID: ${meta.requestId ?? 'unknown'})`,
   );
+}
+
+/**
+ * `states:startExecution` (request-response, no `.sync`): StartExecution with the resolved
+ * Parameters, an object Input sent as its JSON text as Step Functions sends it. The result is the
+ * API's answer, `{ ExecutionArn, StartDate }`, StartDate in epoch milliseconds as Step Functions'
+ * Java serializer writes dates. Refusals are named as the optimized integration names them
+ * (stepFunctionsIntegrationError).
+ */
+export function bindStartExecution(
+  sfn: SFNClient | undefined,
+  stateName: string,
+): (parameters: JsonValue) => Promise<JsonValue> {
+  return async (parameters) => {
+    if (sfn === undefined) {
+      // A task error, not a throw out of the runner: the definition's Catch still decides.
+      throw new StatesTaskError(
+        'RunnerConfigError',
+        `Task ${stateName} calls states:startExecution, but the runner was given no Step Functions client: pass \`sfn\` (an SFNClient for the account and region of the state machine it starts)`,
+      );
+    }
+    const { StateMachineArn, Name, Input, TraceHeader } = (parameters ?? {}) as JsonObject;
+    const input = Input === undefined ? undefined : typeof Input === 'string' ? Input : JSON.stringify(Input);
+    try {
+      const response = await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: String(StateMachineArn),
+          ...(Name === undefined || Name === null ? {} : { name: String(Name) }),
+          ...(input === undefined ? {} : { input }),
+          ...(typeof TraceHeader === 'string' ? { traceHeader: TraceHeader } : {}),
+        }),
+      );
+      return {
+        ExecutionArn: response.executionArn ?? null,
+        StartDate: response.startDate === undefined ? null : response.startDate.getTime(),
+      };
+    } catch (error) {
+      throw stepFunctionsIntegrationError(error);
+    }
+  };
+}
+
+/** The errors StartExecution declares; any other answer is the service's generic exception. */
+const START_EXECUTION_ERRORS = new Set([
+  'ExecutionAlreadyExists',
+  'ExecutionLimitExceeded',
+  'InvalidArn',
+  'InvalidExecutionInput',
+  'InvalidName',
+  'StateMachineDeleting',
+  'StateMachineDoesNotExist',
+  'ValidationException',
+  'KmsAccessDeniedException',
+  'KmsInvalidStateException',
+  'KmsThrottlingException',
+]);
+
+/**
+ * A refused StartExecution as `states:startExecution` reports it: Step Functions names errors of
+ * its optimized integrations after the Java SDK's exception classes, so the API's
+ * `ExecutionAlreadyExists` is `StepFunctions.ExecutionAlreadyExistsException` (the `aws-sdk:sfn`
+ * integration would say `Sfn.…`), and an error the API does not declare (throttling, a 5xx,
+ * AccessDeniedException) is `StepFunctions.AWSStepFunctionsException`. No answer at all is
+ * `StepFunctions.SdkClientException`, as for every integration.
+ */
+export function stepFunctionsIntegrationError(error: unknown): StatesTaskError {
+  const reported = sdkIntegrationError('StepFunctions', error);
+  const code = reported.name.slice('StepFunctions.'.length);
+  if (code === 'SdkClientException') return reported;
+  const exception = START_EXECUTION_ERRORS.has(code)
+    ? code.endsWith('Exception')
+      ? code
+      : `${code}Exception`
+    : 'AWSStepFunctionsException';
+  return new StatesTaskError(`StepFunctions.${exception}`, reported.message);
+}
+
+/** What SendTaskSuccess, SendTaskFailure or a deadline made of a task token. */
+export type TaskTokenOutcome =
+  | { readonly output: string }
+  | { readonly error: string | undefined; readonly cause: string | undefined };
+
+export interface TaskTokenWait {
+  /** No SendTaskSuccess/Failure within this many seconds: `States.Timeout`. */
+  readonly timeoutSeconds?: number;
+  /** No SendTaskHeartbeat within this many seconds: `States.HeartbeatTimeout`. */
+  readonly heartbeatSeconds?: number;
+  /** Aborted when the task no longer waits (it failed or timed out otherwise): the token closes. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Registers a task token and resolves with what a client sends back for it: the emulator's
+ * `ExecutionContext.waitForTaskToken` has this shape.
+ */
+export type WaitForTaskToken = (token: string, options: TaskTokenWait) => Promise<TaskTokenOutcome>;
+
+/**
+ * The `$$.Task.Token` of an execution. aws-local-stepfunctions resolves `$$` paths against the
+ * context object it is given and has no tokens of its own, so the runner's context holds
+ * `Task: tokens.context`, whose `Token` getter mints a token the first time a Task's Parameters
+ * read it. The library reads Parameters and calls the Task's handler in one synchronous stretch,
+ * so the handler that `take()`s next is the one whose Parameters hold that token; each attempt of
+ * a retried Task mints a new one, as AWS issues one per attempt.
+ */
+export class TaskTokens {
+  private current: string | undefined;
+  readonly context: { readonly Token: string };
+
+  constructor(private readonly mint: () => string = mintTaskToken) {
+    const self = this;
+    this.context = {
+      get Token(): string {
+        self.current ??= self.mint();
+        return self.current;
+      },
+    };
+  }
+
+  take(): string | undefined {
+    const token = this.current;
+    this.current = undefined;
+    return token;
+  }
+}
+
+/** An opaque token of AWS's alphabet and of a length AWS's tokens have (hundreds of characters). */
+export function mintTaskToken(): string {
+  return `AQ${randomBytes(384).toString('base64url')}`;
+}
+
+/** Longest setTimeout delay Node honours; longer ones fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The runner's stand-ins for a callback Task's timeout fields, resolved by the library with its Parameters. */
+export const CALLBACK_FIELDS = {
+  parameters: 'Parameters',
+  timeoutSeconds: 'TimeoutSeconds',
+  heartbeatSeconds: 'HeartbeatSeconds',
+} as const;
+
+/**
+ * `lambda:invoke.waitForTaskToken`: invokes the function with the Parameters (its answer is
+ * ignored, as Step Functions ignores it), then waits for the token the Parameters carry. Resolves
+ * with SendTaskSuccess's output (parsed), or fails with SendTaskFailure's error and cause,
+ * `States.Timeout` or `States.HeartbeatTimeout`. A failed invocation fails the task at once.
+ *
+ * The runner hands this handler the Task's own Parameters under `Parameters` and its
+ * TimeoutSeconds(Path) / HeartbeatSeconds(Path) resolved beside them (see runner.ts,
+ * rewriteCallbackTasks): aws-local-stepfunctions would evaluate TimeoutSecondsPath against the
+ * Parameters' output rather than the state input, and a timeout longer than a timer can wait
+ * would fire at once. The timeout is enforced here, and by `wait` (the emulator's clock).
+ * Unlike aws-local-stepfunctions' own timeout, this `States.Timeout` is matched by a
+ * `States.TaskFailed` retrier or catcher; the product's definitions name States.Timeout first.
+ */
+export function bindCallbackTask(
+  invoke: (parameters: JsonValue) => Promise<JsonValue>,
+  binding: {
+    readonly stateName: string;
+    readonly tokens: TaskTokens;
+    readonly wait: WaitForTaskToken | undefined;
+    /** @default setTimeout / clearTimeout */
+    readonly timers?: {
+      readonly set: (fn: () => void, ms: number) => unknown;
+      readonly clear: (handle: unknown) => void;
+    };
+  },
+): (parameters: JsonValue) => Promise<JsonValue> {
+  const timers = binding.timers ?? {
+    set: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    clear: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+  return async (resolved) => {
+    // Before any await: the token just minted for these Parameters is this attempt's.
+    const token = binding.tokens.take();
+    const fields = (resolved ?? {}) as JsonObject;
+    const parameters = fields[CALLBACK_FIELDS.parameters] ?? null;
+    const timeoutSeconds = positiveSeconds(fields[CALLBACK_FIELDS.timeoutSeconds], 'TimeoutSeconds');
+    const heartbeatSeconds = positiveSeconds(fields[CALLBACK_FIELDS.heartbeatSeconds], 'HeartbeatSeconds');
+    if (token === undefined || !JSON.stringify(parameters).includes(token)) {
+      throw new StatesTaskError(
+        'States.Runtime',
+        `Task ${binding.stateName} waits for a task token, but its Parameters do not pass $$.Task.Token: nobody could ever answer it`,
+      );
+    }
+    if (binding.wait === undefined) {
+      throw new StatesTaskError(
+        'RunnerConfigError',
+        `Task ${binding.stateName} waits for a task token, but the runner was given no waitForTaskToken: pass one (the emulator's ExecutionContext.waitForTaskToken) so SendTaskSuccess can reach it`,
+      );
+    }
+    const closed = new AbortController();
+    const waiting = binding.wait(token, {
+      ...(timeoutSeconds === undefined ? {} : { timeoutSeconds }),
+      ...(heartbeatSeconds === undefined ? {} : { heartbeatSeconds }),
+      signal: closed.signal,
+    });
+    // Nobody awaits it once the task failed otherwise: its late rejection must not go unhandled.
+    waiting.catch(() => undefined);
+    // Registered before the invocation: a decision may arrive before the function returns.
+    const invocation = invoke(parameters).then(() => new Promise<never>(() => undefined));
+    invocation.catch(() => undefined);
+    let timer: unknown;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      if (timeoutSeconds === undefined) return;
+      timer = timers.set(
+        () => reject(new StatesTaskError('States.Timeout', 'The task did not complete within its timeout.')),
+        Math.min(timeoutSeconds * 1000, MAX_TIMER_MS),
+      );
+    });
+    try {
+      const outcome = await Promise.race([waiting, invocation, timedOut]);
+      if ('output' in outcome) return JSON.parse(outcome.output) as JsonValue;
+      throw new StatesTaskError(outcome.error ?? '', outcome.cause ?? '');
+    } finally {
+      if (timer !== undefined) timers.clear(timer);
+      closed.abort();
+    }
+  };
+}
+
+function positiveSeconds(value: JsonValue | undefined, field: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new StatesTaskError(
+      'States.Runtime',
+      `${field} must resolve to a positive integer number of seconds, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
 }

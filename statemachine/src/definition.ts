@@ -18,6 +18,7 @@ export const PLACEHOLDERS = [
   'DigestFailuresQueueUrl',
   'ReportBucket',
   'ChildExecutionType',
+  'RemediationStateMachineArn',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 export type Substitutions = Readonly<Record<Placeholder, string>>;
@@ -33,12 +34,36 @@ export const FUNCTION_PLACEHOLDERS = {
 } as const satisfies Partial<Record<Placeholder, string>>;
 export type TaskName = (typeof FUNCTION_PLACEHOLDERS)[keyof typeof FUNCTION_PLACEHOLDERS];
 
+/**
+ * The RemediateKeys state machine (`remediate-keys.asl.json`, docs/remediation.md): its own
+ * placeholders, supplied by CDK when remediation is enabled and by the local remediation runner.
+ */
+export const REMEDIATION_PLACEHOLDERS = [
+  'RecordRemediationFunctionArn',
+  'CheckKeyFunctionArn',
+  'RemediateKeyFunctionArn',
+  'RemediationFailuresQueueUrl',
+] as const;
+export type RemediationPlaceholder = (typeof REMEDIATION_PLACEHOLDERS)[number];
+export type RemediationSubstitutions = Readonly<Record<RemediationPlaceholder, string>>;
+
+export const REMEDIATION_FUNCTION_PLACEHOLDERS = {
+  RecordRemediationFunctionArn: 'recordRemediation',
+  CheckKeyFunctionArn: 'checkKey',
+  RemediateKeyFunctionArn: 'remediateKey',
+} as const satisfies Partial<Record<RemediationPlaceholder, string>>;
+export type RemediationTaskName =
+  (typeof REMEDIATION_FUNCTION_PLACEHOLDERS)[keyof typeof REMEDIATION_FUNCTION_PLACEHOLDERS];
+
 // The Lambdas' timeouts and memory, shared by CDK and the local runner.
 export * from './sizing';
 // The AuditorStack's name and output keys, shared by infra (writes them) and the CLI (reads them).
 export * from './stack-outputs';
 
 export const DEFINITION_PATH = fileURLToPath(new URL('../audit-organization.asl.json', import.meta.url));
+export const REMEDIATION_DEFINITION_PATH = fileURLToPath(
+  new URL('../remediate-keys.asl.json', import.meta.url),
+);
 
 const PLACEHOLDER_PATTERN = /\$\{([^}]*)\}/g;
 
@@ -73,23 +98,27 @@ export function findPlaceholders(definition: unknown): string[] {
  * definitionSubstitutions does. Every placeholder the definition uses must be supplied, and only
  * known placeholders may be: a typo in either place would otherwise deploy a literal `${...}`.
  */
-export function substitute<T>(definition: T, values: Readonly<Record<string, string>>): T {
+export function substitute<T>(
+  definition: T,
+  values: Readonly<Record<string, string>>,
+  placeholders: readonly string[] = PLACEHOLDERS,
+): T {
   const used = findPlaceholders(definition);
-  const unknown = used.filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
+  const unknown = used.filter((name) => !(placeholders as readonly string[]).includes(name));
   if (unknown.length > 0) {
     throw new DefinitionError(
       `the definition uses unknown placeholder(s) ${unknown.map((n) => `\${${n}}`).join(', ')}: ` +
-        `use one of ${PLACEHOLDERS.join(', ')} or add it to PLACEHOLDERS`,
+        `use one of ${placeholders.join(', ')} or add it to PLACEHOLDERS`,
     );
   }
   const missing = used.filter((name) => typeof values[name] !== 'string' || values[name] === '');
   if (missing.length > 0) {
     throw new DefinitionError(`no value given for placeholder(s) ${missing.join(', ')}: supply each one`);
   }
-  const extra = Object.keys(values).filter((name) => !(PLACEHOLDERS as readonly string[]).includes(name));
+  const extra = Object.keys(values).filter((name) => !(placeholders as readonly string[]).includes(name));
   if (extra.length > 0) {
     throw new DefinitionError(
-      `unknown substitution(s) ${extra.join(', ')}: the definition only knows ${PLACEHOLDERS.join(', ')}`,
+      `unknown substitution(s) ${extra.join(', ')}: the definition only knows ${placeholders.join(', ')}`,
     );
   }
   const result = mapStrings(definition, (text) =>
@@ -110,6 +139,14 @@ export function loadSubstitutedDefinition(
   path: string = DEFINITION_PATH,
 ): Record<string, unknown> {
   return substitute(loadDefinition(path), values);
+}
+
+/** The RemediateKeys definition with its placeholders substituted. */
+export function loadSubstitutedRemediationDefinition(
+  values: RemediationSubstitutions,
+  path: string = REMEDIATION_DEFINITION_PATH,
+): Record<string, unknown> {
+  return substitute(loadDefinition(path), values, REMEDIATION_PLACEHOLDERS);
 }
 
 function visitStrings(value: unknown, visit: (text: string) => void): void {

@@ -6,4 +6,6 @@
 export * from './definition';
 export * from './emulator-host';
 export * from './local-audit';
+export * from './local-remediation';
+export * from './remediation-runner';
 export * from './runner';

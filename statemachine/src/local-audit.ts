@@ -8,6 +8,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
@@ -17,7 +18,7 @@ import {
   RETRY_CONFIG,
   type TemporaryCredentials,
 } from '@org-key-audit/functions/aws';
-import type { ConfigExemption } from '@org-key-audit/functions/core';
+import type { ConfigExemption, RemediationSettings } from '@org-key-audit/functions/core';
 import {
   DEFAULT_AUDIT_SAFETY_MARGIN_MS,
   DEFAULT_MAX_AUDIT_ITERATIONS,
@@ -37,6 +38,7 @@ import {
 import type { CollectParams } from '@org-key-audit/functions/runtime';
 import { silentTelemetry, type Telemetry } from '@org-key-audit/functions/runtime';
 import { FUNCTION_PLACEHOLDERS, lambdaSizingFor, type TaskName } from './definition';
+import { defaultRemediationStateMachineArn } from './remediation-runner';
 import {
   type MapChildProgress,
   type RedriveRecord,
@@ -82,6 +84,8 @@ export interface LocalAuditOptions {
   readonly exemptions?: readonly ConfigExemption[];
   /** Owners and routing, as OWNERS_JSON gives them to the deployed functions. @default DEFAULT_OWNER_RULES */
   readonly owners?: OwnerRules;
+  /** Approval-gated deactivation, as REMEDIATION_JSON gives it to BuildDigest. @default off */
+  readonly remediation?: RemediationSettings;
   /** Map concurrency (ListAccounts returns it to the Map). @default 40 */
   readonly concurrency?: number;
   readonly telemetry?: Telemetry;
@@ -113,6 +117,12 @@ export interface LocalAuditOptions {
   readonly wrapTasks?: (tasks: WorkflowTasks) => WorkflowTasks;
   /** The execution's state machine (its ARN names the execution). @default DEFAULT_STATE_MACHINE_ARN */
   readonly stateMachineArn?: string;
+  /**
+   * The RemediateKeys state machine StartDeactivationRequest starts (docs/remediation.md), through
+   * the state machine's `sfn` client (WorkflowClients.stateMachine).
+   * @default arn:aws:states:<region>:<account>:stateMachine:OrgKeyAuditRemediateKeys, region and account of `stateMachineArn`
+   */
+  readonly remediationStateMachineArn?: string;
   /** Each event of the parent execution (the emulator host turns them into history events). */
   readonly onEvent?: (event: WorkflowEvent) => void;
 }
@@ -126,6 +136,11 @@ export interface LocalAuditClients {
   readonly iamFor: (credentials: TemporaryCredentials) => IAMClient;
   /** Security Hub in a region (the import may use another region than the rest). */
   readonly securityHubFor: (region: string) => SecurityHubClient;
+  /**
+   * Step Functions: the state machine's StartExecution of RemediateKeys. Unset, a run that reaches
+   * StartDeactivationRequest records the start as failed (remediation-start-failure) and succeeds.
+   */
+  readonly sfn?: SFNClient;
 }
 
 // TaskName comes from definition.ts through the package index.
@@ -138,7 +153,7 @@ export interface LocalAuditClients {
  */
 export interface WorkflowClients {
   readonly tasks: Readonly<Record<TaskName, LocalAuditClients>>;
-  readonly stateMachine: Pick<LocalAuditClients, 's3' | 'sqs'>;
+  readonly stateMachine: Pick<LocalAuditClients, 's3' | 'sqs' | 'sfn'>;
   readonly eventBridge: Pick<LocalAuditClients, 'sqs'>;
 }
 
@@ -176,6 +191,8 @@ export function buildClients(aws: Connection, storage: Connection = aws): LocalA
     sns: new SNSClient(clientConfig(storage)),
     iamFor: (credentials) => new IAMClient({ ...memberIamConfig(credentials), ...iamEndpoint }),
     securityHubFor: (region) => new SecurityHubClient(clientConfig(storage, region)),
+    // Where the report bucket and the queues are: the audit account, which runs both state machines.
+    sfn: new SFNClient(clientConfig(storage)),
   };
 }
 
@@ -231,6 +248,7 @@ export function buildTasks(
       now,
       consoleRegion: null,
       owners: config.owners,
+      ...(options.remediation === undefined ? {} : { remediation: options.remediation }),
     }),
     publishDigest: makePublishDigestHandler({
       s3: clientsOf.publishDigest.s3,
@@ -299,6 +317,7 @@ function localWorkflowOptions(
     tasks: buildTasks(options, clients),
     s3: clients.stateMachine.s3,
     sqs: clients.stateMachine.sqs,
+    ...(clients.stateMachine.sfn === undefined ? {} : { sfn: clients.stateMachine.sfn }),
     executionFailuresSqs: clients.eventBridge.sqs,
     substitutions: {
       // The deployed functions' names (infra: org-key-audit-<handler file>), as context.functionName.
@@ -312,6 +331,8 @@ function localWorkflowOptions(
       DigestFailuresQueueUrl: options.queues.digestFailures,
       ReportBucket: options.reportBucket,
       ChildExecutionType: 'STANDARD',
+      RemediationStateMachineArn:
+        options.remediationStateMachineArn ?? defaultRemediationStateMachineArn(options.stateMachineArn),
     },
     ...(options.queues.executionFailures === undefined
       ? {}

@@ -1,25 +1,39 @@
 /**
  * The local runner: executes the real `audit-organization.asl.json` with aws-local-stepfunctions,
- * every Task bound to a local function or a real SDK call (S3, SQS against whatever
- * AWS_ENDPOINT_URL points to), and the Distributed Map implemented in ./distributed-map.
+ * every Task bound to a local function or a real SDK call (S3, SQS, Step Functions against
+ * whatever AWS_ENDPOINT_URL points to), and the Distributed Map implemented in ./distributed-map.
  * `keyaudit demo`, `keyaudit run`, the e2e tests and the benchmarks all run the workflow through here.
+ * The same machinery runs `remediate-keys.asl.json` (runMachine, remediation-runner.ts).
  *
  * Each Lambda Task runs under its deployed limits (sizing.ts, `lambdaSizing`): the task gets a
  * Lambda-like context, and one still running at its timeout × `lambdaTimeScale` fails with
  * `Sandbox.Timedout` (bindings.ts; the handler itself cannot be stopped, only its late result is
- * ignored). A Task's own TimeoutSeconds is enforced by aws-local-stepfunctions as `States.Timeout`.
+ * ignored). A Task's own TimeoutSeconds is enforced by aws-local-stepfunctions as `States.Timeout`,
+ * but for a `.waitForTaskToken` Task's, which its handler enforces (rewriteCallbackTask).
  */
 import './polyfill';
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { bindLambda, bindSqsSendMessage, type TaskFunction } from './bindings';
+import {
+  bindCallbackTask,
+  bindLambda,
+  bindSqsSendMessage,
+  bindStartExecution,
+  CALLBACK_FIELDS,
+  MAX_TIMER_MS,
+  type TaskFunction,
+  TaskTokens,
+  type WaitForTaskToken,
+} from './bindings';
 import {
   FUNCTION_PLACEHOLDERS,
   LAMBDA_SIZING,
   type LambdaSizing,
   loadDefinition,
+  PLACEHOLDERS,
   type Substitutions,
   substitute,
   type TaskName,
@@ -34,7 +48,14 @@ import { RunnerConfigError } from './errors';
 import type { ContextObject, JsonObject, JsonValue } from './json-path';
 import { type EventLog, MetricsRecorder, type RunMetrics } from './metrics';
 
-export { LAMBDA_TIMEOUT_ERROR, type TaskContext, type TaskFunction } from './bindings';
+export {
+  LAMBDA_TIMEOUT_ERROR,
+  type TaskContext,
+  type TaskFunction,
+  type TaskTokenOutcome,
+  type TaskTokenWait,
+  type WaitForTaskToken,
+} from './bindings';
 export type { MapChildProgress } from './distributed-map';
 export type { EventLog as WorkflowEvent, RunMetrics } from './metrics';
 
@@ -51,6 +72,12 @@ export interface RunWorkflowOptions {
   readonly s3: S3Client;
   /** Sends the DLQ messages the definition's sqs:sendMessage states send. */
   readonly sqs: SQSClient;
+  /**
+   * Starts the executions the definition's `states:startExecution` Tasks start
+   * (StartDeactivationRequest), as the state machine's role. Unset: such a Task fails with a
+   * `RunnerConfigError` task error, which the definition's Catch handles like any other.
+   */
+  readonly sfn?: SFNClient;
   /** A value for every placeholder (see PLACEHOLDERS); function ARNs only name the task locally. */
   readonly substitutions: Substitutions;
   /** On FAILED, sends what the deployed EventBridge rule sends to the execution-failures DLQ. */
@@ -88,6 +115,55 @@ export interface RunWorkflowOptions {
   readonly definition?: unknown;
   readonly now?: () => Date;
   /** Each event of the parent execution, as aws-local-stepfunctions logs it (live history). */
+  readonly onEvent?: (event: EventLog) => void;
+}
+
+/**
+ * What the runner needs of a state machine definition besides its file: the Lambda placeholders
+ * (which task each stands for), every placeholder it may use, and the functions' deployed limits.
+ */
+export interface MachineBinding {
+  /** Placeholder → task name, e.g. `BuildDigestFunctionArn` → `buildDigest`. */
+  readonly functionPlaceholders: Readonly<Record<string, string>>;
+  readonly placeholders: readonly string[];
+  readonly sizing: Readonly<Record<string, LambdaSizing>>;
+  /** The raw (unsubstituted) definition. */
+  readonly loadDefinition: () => unknown;
+}
+
+const AUDIT_MACHINE: MachineBinding = {
+  functionPlaceholders: FUNCTION_PLACEHOLDERS,
+  placeholders: PLACEHOLDERS,
+  sizing: LAMBDA_SIZING,
+  loadDefinition: () => loadDefinition(),
+};
+
+/** The options every machine's run takes (the audit's RunWorkflowOptions, minus what is its own). */
+export interface ExecuteOptions {
+  readonly tasks: Readonly<Record<string, TaskFunction>>;
+  /** Only a Distributed Map reads and writes S3. */
+  readonly s3?: S3Client;
+  readonly sqs: SQSClient;
+  readonly sfn?: SFNClient;
+  /**
+   * Registers a callback Task's token and waits for SendTaskSuccess / SendTaskFailure or its
+   * deadline (the emulator's `ExecutionContext.waitForTaskToken`). Unset: a
+   * `.waitForTaskToken` Task fails with a `RunnerConfigError` task error.
+   */
+  readonly waitForTaskToken?: WaitForTaskToken;
+  /** StopExecution: aborts the run (the library stops between states); the run then rejects. */
+  readonly signal?: AbortSignal;
+  readonly substitutions: Readonly<Record<string, string>>;
+  readonly executionFailuresQueueUrl?: string;
+  readonly executionFailuresSqs?: SQSClient;
+  readonly onProgress?: (done: number, total: number, child: MapChildProgress) => void;
+  readonly mapConcurrencyLimit?: number;
+  readonly retryDelayMs?: number;
+  readonly lambdaSizing?: Readonly<Record<string, LambdaSizing>>;
+  readonly lambdaTimeScale?: number;
+  readonly stateMachineArn?: string;
+  readonly definition?: unknown;
+  readonly now?: () => Date;
   readonly onEvent?: (event: EventLog) => void;
 }
 
@@ -137,11 +213,15 @@ export interface RedriveRecord {
 export const DEFAULT_STATE_MACHINE_ARN =
   'arn:aws:states:us-east-1:000000000000:stateMachine:AuditOrganization';
 const LAMBDA_INVOKE = 'arn:aws:states:::lambda:invoke';
+const LAMBDA_INVOKE_CALLBACK = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 const SQS_SEND_MESSAGE = 'arn:aws:states:::sqs:sendMessage';
+const STATES_START_EXECUTION = 'arn:aws:states:::states:startExecution';
 const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 // Long enough for any Map Run, short enough for setTimeout (at most 2^31-1 ms, about 24.8 days).
 const MAP_TASK_TIMEOUT_SECONDS = 2_000_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
+// What aws-local-stepfunctions waits on a callback Task at most: the runner enforces the Task's own timeout.
+const CALLBACK_LIBRARY_TIMEOUT_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
+const TASK_TOKEN_PATH = '$$.Task.Token';
 
 type Handler = (input: JsonValue) => Promise<JsonValue>;
 
@@ -160,6 +240,27 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     executionInput: input,
     startTime: now().toISOString(),
   });
+}
+
+/**
+ * One execution of any definition the runner can bind (`machine`): what runWorkflow does for the
+ * audit, and runRemediationWorkflow for RemediateKeys.
+ */
+export async function runMachine(
+  machine: MachineBinding,
+  options: ExecuteOptions & { readonly input: unknown; readonly executionName?: string },
+  stateMachineArn: string,
+): Promise<WorkflowResult> {
+  const now = options.now ?? (() => new Date());
+  const executionName = options.executionName ?? defaultExecutionName(now());
+  const input = (options.input === undefined ? null : JSON.parse(JSON.stringify(options.input))) as JsonValue;
+  return execute(
+    options,
+    executionName,
+    stateMachineArn,
+    { executionInput: input, startTime: now().toISOString() },
+    machine,
+  );
 }
 
 export type RedriveWorkflowOptions = Omit<RunWorkflowOptions, 'input' | 'executionName'> & {
@@ -181,18 +282,32 @@ export type RedriveWorkflowOptions = Omit<RunWorkflowOptions, 'input' | 'executi
  * result is kept anyway. An Inline Map is rerun whole as well.
  */
 export async function redriveWorkflow(options: RedriveWorkflowOptions): Promise<WorkflowResult> {
-  const { previous } = options;
+  return redriveMachine(AUDIT_MACHINE, options, options.previous);
+}
+
+/** RedriveExecution of any machine the runner can bind: see redriveWorkflow. */
+export async function redriveMachine(
+  machine: MachineBinding,
+  options: ExecuteOptions,
+  previous: RedriveRecord,
+): Promise<WorkflowResult> {
   const stateMachineArn = options.stateMachineArn ?? previous.stateMachineArn;
   if (stateMachineArn !== previous.stateMachineArn) {
     throw new RunnerConfigError(
       `redrive: stateMachineArn ${stateMachineArn} is not the failed execution's (${previous.stateMachineArn})`,
     );
   }
-  return execute(options, previous.executionName, stateMachineArn, {
-    executionInput: previous.executionInput,
-    startTime: previous.startTime,
-    startAt: { state: previous.failedState, input: previous.stateInput },
-  });
+  return execute(
+    options,
+    previous.executionName,
+    stateMachineArn,
+    {
+      executionInput: previous.executionInput,
+      startTime: previous.startTime,
+      startAt: { state: previous.failedState, input: previous.stateInput },
+    },
+    machine,
+  );
 }
 
 interface Start {
@@ -203,10 +318,11 @@ interface Start {
 }
 
 async function execute(
-  options: Omit<RunWorkflowOptions, 'input' | 'executionName'>,
+  options: ExecuteOptions,
   executionName: string,
   stateMachineArn: string,
   start: Start,
+  machine: MachineBinding = AUDIT_MACHINE,
 ): Promise<WorkflowResult> {
   const now = options.now ?? (() => new Date());
   if (!EXECUTION_NAME.test(executionName)) {
@@ -214,12 +330,12 @@ async function execute(
       `executionName '${executionName}' is invalid: use 1-80 letters, digits, '-' or '_' (it becomes part of S3 keys)`,
     );
   }
-  checkLambdaLimits(options);
+  checkLambdaLimits(options, machine);
   const { region, account, name: stateMachineName } = parseStateMachineArn(stateMachineArn);
   const executionArn = `arn:aws:states:${region}:${account}:execution:${stateMachineName}:${executionName}`;
 
-  const raw = (options.definition ?? loadDefinition()) as JsonObject;
-  const definition = substitute(raw, options.substitutions as Readonly<Record<string, string>>);
+  const raw = (options.definition ?? machine.loadDefinition()) as JsonObject;
+  const definition = substitute(raw, options.substitutions, machine.placeholders);
   const topLevel = (definition['States'] ?? {}) as Record<string, JsonObject>;
   if (start.startAt !== undefined && topLevel[start.startAt.state] === undefined) {
     throw new RunnerConfigError(
@@ -235,9 +351,13 @@ async function execute(
 
   const input = start.executionInput;
   const startTime = start.startTime;
+  const tokens = new TaskTokens();
   const context = {
     Execution: { Id: executionArn, Name: executionName },
     StateMachine: { Id: stateMachineArn, Name: stateMachineName },
+    // Getters: the library spreads the context once per run, these objects are shared by reference.
+    State: stateContext(now),
+    Task: tokens.context,
   };
   const parentContext = (): ContextObject => ({
     ...context,
@@ -257,6 +377,11 @@ async function execute(
       retryIntervalOverrides[entry.name] = options.retryDelayMs;
     }
     if (distributedMaps.has(entry.name)) {
+      if (options.s3 === undefined) {
+        throw new RunnerConfigError(
+          `Map ${entry.name} is a Distributed Map: pass \`s3\` for its items and results`,
+        );
+      }
       handlers[entry.name] = makeDistributedMapHandler({
         stateName: entry.name,
         state: entry.state,
@@ -273,12 +398,15 @@ async function execute(
         now,
       });
     } else if (entry.state['Type'] === 'Task') {
-      handlers[entry.name] = bindTask(entry, options);
+      handlers[entry.name] = bindTask(entry, options, machine, tokens);
     }
   }
+  checkTaskTokenUse(entries);
+  // After binding, which reads each Task's Parameters as the definition has them.
+  for (const entry of entries) if (isCallbackTask(entry.state)) rewriteCallbackTask(entry.state);
 
   const replaced = replaceDistributedMaps(definition, distributedMaps);
-  const machine = new StateMachine(
+  const stateMachine = new StateMachine(
     (start.startAt === undefined
       ? replaced
       : { ...replaced, StartAt: start.startAt.state }) as unknown as StateMachineDefinition,
@@ -288,11 +416,14 @@ async function execute(
       validationOptions: { noValidate: true },
     },
   );
-  const execution = machine.run(start.startAt === undefined ? input : start.startAt.input, {
+  const execution = stateMachine.run(start.startAt === undefined ? input : start.startAt.input, {
     ...runOptions(),
     // `$$.Execution.Input` is the execution's, also when a redrive starts at a later state.
     context: parentContext(),
   });
+  const abort = () => execution.abort();
+  if (options.signal?.aborted === true) abort();
+  options.signal?.addEventListener('abort', abort, { once: true });
   const drained = drain(execution.eventLogs, (event) => {
     recorder.observeParent(event);
     tracker.observe(event);
@@ -301,9 +432,11 @@ async function execute(
   let result: WorkflowResult;
   try {
     const output = (await execution.result) as JsonValue;
+    options.signal?.removeEventListener('abort', abort);
     await drained;
     result = { status: 'SUCCEEDED', executionArn, executionName, output, metrics: recorder.snapshot() };
   } catch (error) {
+    options.signal?.removeEventListener('abort', abort);
     if (!(error instanceof ExecutionError)) throw error;
     await drained;
     const failure = describeFailure(error);
@@ -350,18 +483,24 @@ async function execute(
   return result;
 }
 
-function bindTask(entry: StateEntry, options: Omit<RunWorkflowOptions, 'input'>): Handler {
+function bindTask(
+  entry: StateEntry,
+  options: ExecuteOptions,
+  machine: MachineBinding,
+  tokens: TaskTokens,
+): Handler {
   const resource = entry.state['Resource'];
-  if (resource === LAMBDA_INVOKE) {
+  if (resource === LAMBDA_INVOKE || resource === LAMBDA_INVOKE_CALLBACK) {
     const rawFunction = (entry.raw['Parameters'] as JsonObject | undefined)?.['FunctionName'];
     const placeholder = typeof rawFunction === 'string' ? /^\$\{(\w+)\}$/.exec(rawFunction)?.[1] : undefined;
-    const taskName = placeholder
-      ? FUNCTION_PLACEHOLDERS[placeholder as keyof typeof FUNCTION_PLACEHOLDERS]
-      : undefined;
+    const taskName =
+      placeholder !== undefined && Object.hasOwn(machine.functionPlaceholders, placeholder)
+        ? machine.functionPlaceholders[placeholder]
+        : undefined;
     if (taskName === undefined) {
       throw new RunnerConfigError(
         `Task ${entry.name}: Parameters.FunctionName must be exactly one of ` +
-          `${Object.keys(FUNCTION_PLACEHOLDERS)
+          `${Object.keys(machine.functionPlaceholders)
             .map((n) => `\${${n}}`)
             .join(', ')} so the runner can bind it`,
       );
@@ -370,20 +509,91 @@ function bindTask(entry: StateEntry, options: Omit<RunWorkflowOptions, 'input'>)
     if (typeof task !== 'function') {
       throw new RunnerConfigError(`tasks.${taskName} is missing: pass a function for Task ${entry.name}`);
     }
-    const sizing = (options.lambdaSizing ?? LAMBDA_SIZING)[taskName];
+    const sizing = (options.lambdaSizing ?? machine.sizing)[taskName] as LambdaSizing;
     const functionArn = String((entry.state['Parameters'] as JsonObject | undefined)?.['FunctionName']);
-    return bindLambda(task, {
+    const invoke = bindLambda(task, {
       functionName: functionNameOf(functionArn),
       invokedFunctionArn: functionArn,
       timeoutSeconds: sizing.timeoutSeconds,
       memoryMb: sizing.memoryMb,
       timeScale: options.lambdaTimeScale ?? 1,
     });
+    if (resource === LAMBDA_INVOKE) return invoke;
+    if (!JSON.stringify(entry.state['Parameters'] ?? null).includes(TASK_TOKEN_PATH)) {
+      throw new RunnerConfigError(
+        `Task ${entry.name} waits for a task token, but its Parameters do not pass ${TASK_TOKEN_PATH}: nobody could ever answer it`,
+      );
+    }
+    return bindCallbackTask(invoke, { stateName: entry.name, tokens, wait: options.waitForTaskToken });
   }
   if (resource === SQS_SEND_MESSAGE) return bindSqsSendMessage(options.sqs);
+  if (resource === STATES_START_EXECUTION) return bindStartExecution(options.sfn, entry.name);
   throw new RunnerConfigError(
-    `Task ${entry.name}: Resource ${String(resource)} has no local binding (only lambda:invoke and sqs:sendMessage)`,
+    `Task ${entry.name}: Resource ${String(resource)} has no local binding (only lambda:invoke, lambda:invoke.waitForTaskToken, sqs:sendMessage and states:startExecution)`,
   );
+}
+
+function isCallbackTask(state: JsonObject): boolean {
+  return state['Type'] === 'Task' && state['Resource'] === LAMBDA_INVOKE_CALLBACK;
+}
+
+/**
+ * `$$.Task.Token` exists only in a callback Task's Parameters (AWS's context object has it only
+ * there); anywhere else a read would mint a token nobody waits for.
+ */
+function checkTaskTokenUse(entries: readonly StateEntry[]): void {
+  for (const entry of entries) {
+    const {
+      ItemProcessor: _processor,
+      Iterator: _iterator,
+      Branches: _branches,
+      Parameters: parameters,
+      ...rest
+    } = entry.state;
+    const inParameters = JSON.stringify(parameters ?? null).includes(TASK_TOKEN_PATH);
+    if (JSON.stringify(rest).includes(TASK_TOKEN_PATH) || (inParameters && !isCallbackTask(entry.state))) {
+      throw new RunnerConfigError(
+        `state ${entry.name} reads ${TASK_TOKEN_PATH}, which only a .waitForTaskToken Task's Parameters can`,
+      );
+    }
+  }
+}
+
+/**
+ * Hands a callback Task's Parameters and its resolved timeouts to its handler (bindCallbackTask),
+ * which enforces them: aws-local-stepfunctions evaluates TimeoutSecondsPath against the
+ * Parameters' output, not the state input, and fires at once for a timeout longer than a timer
+ * can wait (about 24.8 days), so the library keeps only that maximum.
+ */
+function rewriteCallbackTask(state: JsonObject): void {
+  const wrapped: JsonObject = {};
+  if (state['Parameters'] === undefined) wrapped[`${CALLBACK_FIELDS.parameters}.$`] = '$';
+  else wrapped[CALLBACK_FIELDS.parameters] = state['Parameters'];
+  for (const [field, target] of [
+    ['TimeoutSeconds', CALLBACK_FIELDS.timeoutSeconds],
+    ['HeartbeatSeconds', CALLBACK_FIELDS.heartbeatSeconds],
+  ] as const) {
+    const value = state[field];
+    const path = state[`${field}Path`];
+    if (value !== undefined) wrapped[target] = value;
+    else if (typeof path === 'string') wrapped[`${target}.$`] = path;
+    delete state[field];
+    delete state[`${field}Path`];
+  }
+  state['Parameters'] = wrapped;
+  state['TimeoutSeconds'] = CALLBACK_LIBRARY_TIMEOUT_SECONDS;
+}
+
+/**
+ * `$$.State`: EnteredTime is read when the state's Parameters are resolved, which the library
+ * does as it enters the state; Name and RetryCount are not kept.
+ */
+function stateContext(now: () => Date): { readonly EnteredTime: string } {
+  return {
+    get EnteredTime(): string {
+      return now().toISOString();
+    },
+  };
 }
 
 /** The name part of a function ARN (`...:function:<name>[:qualifier]`); a bare name stays as it is. */
@@ -391,15 +601,15 @@ function functionNameOf(functionArn: string): string {
   return /^arn:[\w-]+:lambda:[\w-]+:\d{12}:function:([^:]+)/.exec(functionArn)?.[1] ?? functionArn;
 }
 
-function checkLambdaLimits(options: Omit<RunWorkflowOptions, 'input'>): void {
+function checkLambdaLimits(options: ExecuteOptions, machine: MachineBinding): void {
   const scale = options.lambdaTimeScale ?? 1;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) {
     throw new RunnerConfigError(
       `lambdaTimeScale ${String(scale)} is invalid: use a number > 0 (1 = the deployed timeouts, 0.01 = a hundredth)`,
     );
   }
-  const sizing = options.lambdaSizing ?? LAMBDA_SIZING;
-  for (const name of Object.values(FUNCTION_PLACEHOLDERS)) {
+  const sizing = options.lambdaSizing ?? machine.sizing;
+  for (const name of Object.values(machine.functionPlaceholders)) {
     const entry = sizing[name] as LambdaSizing | undefined;
     if (
       entry === undefined ||

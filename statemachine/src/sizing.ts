@@ -6,7 +6,7 @@
  * disagree. The owner settings can lengthen two timeouts: `lambdaSizingFor` applies them, for CDK
  * and for the local assembly alike.
  */
-import type { TaskName } from './definition';
+import type { RemediationTaskName, TaskName } from './definition';
 
 export interface LambdaSizing {
   /** The function's timeout, in seconds (Lambda allows 1–900). */
@@ -33,6 +33,16 @@ export const LAMBDA_SIZING = {
   // Reads the report and Security Hub's active findings of this product, imports in batches of 100.
   importFindings: { timeoutSeconds: 300, memoryMb: 512 },
 } as const satisfies Readonly<Record<TaskName, LambdaSizing>>;
+
+/** The RemediateKeys Lambdas (docs/remediation.md): each handles one request step or one key. */
+export const REMEDIATION_LAMBDA_SIZING = {
+  // Reads and writes a few small S3 objects and publishes one notice.
+  recordRemediation: { timeoutSeconds: 60, memoryMb: 256 },
+  // One AssumeRole plus GetAccessKeyLastUsed and ListUserTags for one key.
+  checkKey: { timeoutSeconds: 60, memoryMb: 256 },
+  // One AssumeRole plus ListAccessKeys, UpdateAccessKey, ListAccessKeys for one key.
+  remediateKey: { timeoutSeconds: 60, memoryMb: 256 },
+} as const satisfies Readonly<Record<RemediationTaskName, LambdaSizing>>;
 
 /** Latency and throttling retries on top of the paced ListTagsForResource calls. */
 export const ACCOUNT_TAG_HEADROOM = 1.2;

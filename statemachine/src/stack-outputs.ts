@@ -18,11 +18,14 @@ export const STACK_OUTPUTS = {
   executionFailuresQueue: 'ExecutionFailuresQueueUrl',
   schedulerDlq: 'SchedulerDlqUrl',
   chatTopic: 'ChatTopicArn',
+  /** Only with `remediation.enabled` (docs/remediation.md). */
+  remediationStateMachineArn: 'RemediationStateMachineArn',
+  remediationFailuresQueue: 'RemediationFailuresQueueUrl',
 } as const;
 export type StackOutputName = keyof typeof STACK_OUTPUTS;
 export type StackOutputKey = (typeof STACK_OUTPUTS)[StackOutputName];
 
-/** The outputs every AuditorStack has (all but `chatTopic`, which only chat integrations add). */
+/** The outputs every AuditorStack has (not `chatTopic` nor the remediation ones, which are opt-in). */
 export const ALWAYS_PRESENT_OUTPUTS = [
   STACK_OUTPUTS.stateMachineArn,
   STACK_OUTPUTS.reportBucket,

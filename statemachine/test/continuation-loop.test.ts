@@ -79,6 +79,7 @@ function tasks(
       csvKey: 'reports/run-1/report.csv',
       ownerDigestsKey: null,
       summary: { note: 'canned' },
+      remediation: { requestId: null, keys: 0, start: null },
     }),
   };
 }

@@ -89,6 +89,7 @@ function doubles(ids: readonly string[], overrides: Partial<Record<TaskName, Bod
           csvKey: 'reports/run-1/report.csv',
           ownerDigestsKey: null,
           summary: { note: 'canned' },
+          remediation: { requestId: null, keys: 0, start: null },
         })),
     ),
     publishDigest: record(

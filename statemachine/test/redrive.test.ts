@@ -45,6 +45,7 @@ function doubles(overrides: Partial<Record<Name, (event: never) => unknown>> = {
       csvKey: 'reports/run-1/report.csv',
       ownerDigestsKey: null,
       summary: SUMMARY,
+      remediation: { requestId: null, keys: 0, start: null },
     }),
     publishDigest: () => ({ published: true, messageId: 'm-1', ownerDigests: 0 }),
     importFindings: () => ({ status: 'DISABLED', imported: 0, archived: 0 }),

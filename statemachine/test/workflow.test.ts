@@ -69,6 +69,7 @@ function doubles(
           csvKey: 'reports/run-1/report.csv',
           ownerDigestsKey: null,
           summary: SUMMARY,
+          remediation: { requestId: null, keys: 0, start: null },
         })),
     ),
     publishDigest: record(
@@ -228,11 +229,11 @@ describe('workflow: happy path with failing accounts', () => {
 
   it('reports the metrics of the run', async () => {
     const result = await run(tasks());
-    // Parent: ExecutionStarted 1 + 5 Lambda tasks x5 (ImportFindings included) + Map 4 + 2 Choices x2
-    // + Succeed 2 + ExecutionSucceeded 1.
-    expect(result.metrics.parentHistoryEvents).toBe(1 + 5 * 5 + 4 + 2 * 2 + 2 + 1);
-    // Parent 9 states; each child 3 (AuditAccount, then Choice + Pass, Choice + SQS, or SQS + Pass).
-    expect(result.metrics.statesEntered).toBe(9 + 4 * 3);
+    // Parent: ExecutionStarted 1 + 5 Lambda tasks x5 (ImportFindings included) + Map 4 + 3 Choices x2
+    // (CheckRemediation included: no request, so Done) + Succeed 2 + ExecutionSucceeded 1.
+    expect(result.metrics.parentHistoryEvents).toBe(1 + 5 * 5 + 4 + 3 * 2 + 2 + 1);
+    // Parent 10 states; each child 3 (AuditAccount, then Choice + Pass, Choice + SQS, or SQS + Pass).
+    expect(result.metrics.statesEntered).toBe(10 + 4 * 3);
     expect(result.metrics.childExecutions).toBe(4);
     expect(result.metrics.mapIterations).toBe(4);
     expect(result.metrics.largestPayloadBytes).toBeGreaterThan(0);
@@ -322,6 +323,7 @@ describe('workflow: digest failures', () => {
             csvKey: 'c',
             ownerDigestsKey: null,
             summary: SUMMARY,
+            remediation: { requestId: null, keys: 0, start: null },
           };
         },
       }),
@@ -353,6 +355,6 @@ describe('workflow: scale', () => {
     expect(result.status).toBe('SUCCEEDED');
     expect(result.metrics.childExecutions).toBe(1000);
     expect(result.metrics.largestPayloadBytes).toBeLessThan(64 * 1024);
-    expect(result.metrics.parentHistoryEvents).toBe(1 + 5 * 5 + 4 + 2 * 2 + 2 + 1);
+    expect(result.metrics.parentHistoryEvents).toBe(1 + 5 * 5 + 4 + 3 * 2 + 2 + 1);
   });
 });

@@ -165,12 +165,13 @@ describe('Step Functions on the emulator: AuditOrganization', () => {
     const redrivenTypes = (after.events ?? []).map((e) => e.type);
     const redrive = redrivenTypes.indexOf('ExecutionRedriven');
     expect(redrive).toBeGreaterThan(0);
-    // The redrive starts at PublishDigest: no ValidateInput, ListAccounts or Map after it.
+    // The redrive starts at PublishDigest: no ValidateInput, ListAccounts or Map after it; no
+    // deactivation request (remediation is off), so CheckRemediation goes straight to Done.
     const names = (after.events ?? [])
       .slice(redrive)
       .map((e) => e.stateEnteredEventDetails?.name)
       .filter((n) => n !== undefined);
-    expect(names).toEqual(['PublishDigest', 'Done']);
+    expect(names).toEqual(['PublishDigest', 'CheckRemediation', 'Done']);
     expect(redrivenTypes.at(-1)).toBe('ExecutionSucceeded');
 
     const listed = await sfn.send(

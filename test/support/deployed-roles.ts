@@ -17,6 +17,7 @@ import { memberIamConfig } from '@org-key-audit/functions/aws';
 import {
   buildClients,
   type LocalAuditClients,
+  type LocalRemediationClients,
   type TaskName,
   type WorkflowClients,
 } from '@org-key-audit/statemachine';
@@ -56,6 +57,16 @@ export interface DeployedRoles {
   readonly clients: WorkflowClients;
   /** The operator's clients (the CLI's): a role of the audit account that the deployment does not hold. */
   readonly operator: LocalAuditClients;
+  /**
+   * With remediation deployed (config `remediation.enabled`): each RemediateKeys Lambda's clients,
+   * signed as its deployed role, and the state machine's; undefined otherwise.
+   */
+  readonly remediation?: {
+    readonly clients: LocalRemediationClients;
+    readonly stateMachine: LocalAuditClients;
+    /** The member accounts' remediation role, as the StackSet names it. */
+    readonly memberRole: string;
+  };
   /** The templates synthesized for this emulator's organization, its edge catalogue and roles. */
   readonly deployment: EmulatedDeployment;
   /** True when the emulator refuses what the synthesized templates would refuse. */
@@ -147,15 +158,42 @@ export async function startDeployedEmulator(
   };
   // Not the auditor's keys: with auditorRoleName set they are a session of the audit-account role.
   const operator = clientsAs(OPERATOR_ROLE, 'operator');
+  const remediationRoles = roleNames.remediation;
+  const remediation =
+    remediationRoles === undefined
+      ? undefined
+      : {
+          clients: {
+            recordRemediation: clientsAs(
+              remediationRoles.functions['record-remediation'],
+              'org-key-audit-record-remediation',
+            ),
+            checkKey: clientsAs(remediationRoles.functions['check-key'], 'org-key-audit-check-key'),
+            remediateKey: clientsAs(
+              remediationRoles.functions['remediate-key'],
+              'org-key-audit-remediate-key',
+            ),
+          },
+          stateMachine: clientsAs(remediationRoles.stateMachine, 'local-remediation'),
+          memberRole: remediationRoles.memberRole,
+        };
   const deployedRoleNames = [
     ...Object.values(roleNames.functions),
     roleNames.stateMachine,
     emulator.roleName,
+    ...(remediationRoles === undefined
+      ? []
+      : [
+          ...Object.values(remediationRoles.functions),
+          remediationRoles.stateMachine,
+          remediationRoles.memberRole,
+        ]),
   ];
   return {
     emulator,
     clients,
     operator,
+    ...(remediation === undefined ? {} : { remediation }),
     deployment,
     enforcing,
     denials,

@@ -19,7 +19,11 @@ import {
 } from '@org-key-audit/functions/core';
 import type { Telemetry } from '@org-key-audit/functions/runtime';
 import type { WorkflowResult, WorkflowTasks } from '@org-key-audit/statemachine';
-import { type LocalAuditOptions, runLocalAudit } from '@org-key-audit/statemachine';
+import {
+  type LocalAuditOptions,
+  REMEDIATION_STATE_MACHINE_NAME,
+  runLocalAudit,
+} from '@org-key-audit/statemachine';
 import {
   type DeployedEmulator,
   type DeployedRoles,
@@ -163,6 +167,10 @@ export interface LocalRun {
   readonly securityHub?: LocalAuditOptions['securityHub'];
   /** The chat topic (CHAT_TOPIC_ARN). @default none */
   readonly chatTopicArn?: string;
+  /** Approval-gated deactivation (REMEDIATION_JSON on BuildDigest). @default off */
+  readonly remediation?: LocalAuditOptions['remediation'];
+  /** The RemediateKeys machine StartDeactivationRequest starts. @default the emulator's OrgKeyAuditRemediateKeys */
+  readonly remediationStateMachineArn?: string;
 }
 
 export function localAuditOptions(env: LocalEnv, run: LocalRun = {}): LocalAuditOptions {
@@ -196,7 +204,24 @@ export function localAuditOptions(env: LocalEnv, run: LocalRun = {}): LocalAudit
     ...(run.auditSafetyMarginMs === undefined ? {} : { auditSafetyMarginMs: run.auditSafetyMarginMs }),
     ...(run.securityHub === undefined ? {} : { securityHub: run.securityHub }),
     ...(run.chatTopicArn === undefined ? {} : { chatTopicArn: run.chatTopicArn }),
+    ...(run.remediation === undefined ? {} : { remediation: run.remediation }),
+    ...remediationMachine(emulator, run.remediationStateMachineArn),
   };
+}
+
+/** The RemediateKeys machine the audit starts: the given one, or the emulator's when it hosts one. */
+function remediationMachine(
+  emulator: LocalEmulator,
+  given: string | undefined,
+): { readonly remediationStateMachineArn?: string } {
+  if (given !== undefined) return { remediationStateMachineArn: given };
+  try {
+    return {
+      remediationStateMachineArn: emulator.stepFunctions.stateMachineArn(REMEDIATION_STATE_MACHINE_NAME),
+    };
+  } catch {
+    return {};
+  }
 }
 
 export function runLocal(env: LocalEnv, run: LocalRun = {}): Promise<WorkflowResult> {

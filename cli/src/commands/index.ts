@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
+import { register as registerApprove } from './approve';
 import { register as registerDemo } from './demo';
 import { register as registerDlq } from './dlq';
+import { register as registerReactivate } from './reactivate';
 import { register as registerRedrive } from './redrive';
+import { register as registerReject } from './reject';
 import { register as registerReport } from './report';
+import { register as registerRequests } from './requests';
 import { register as registerRerun } from './rerun';
 import { register as registerRotate } from './rotate';
 import { register as registerRun } from './run';
@@ -22,4 +26,8 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerReport(program);
   registerRotate(program);
+  registerRequests(program);
+  registerApprove(program);
+  registerReject(program);
+  registerReactivate(program);
 }

@@ -69,12 +69,14 @@ export function parseDlqMessage(message: Message): DlqEntry {
   if (parsed.success) {
     const m = parsed.data;
     const failure = m.kind === 'account-failure' ? m : null;
+    // Remediation messages name the RemediateKeys execution, whose name is the request id.
+    const named = 'executionName' in m ? m.executionName : executionNameOf(m.executionArn);
     return {
       ...received,
       kind: m.kind,
-      accountId: failure?.accountId ?? null,
+      accountId: failure?.accountId ?? (m.kind === 'remediation-key-failure' ? m.accountId : null),
       error: str(m.error),
-      executionName: m.kind === 'execution-failure' ? executionNameOf(m.executionArn) : m.executionName,
+      executionName: named,
       rerunAccountIds:
         failure === null
           ? []

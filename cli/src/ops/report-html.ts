@@ -237,6 +237,65 @@ ${
 }</section>`;
 }
 
+/**
+ * Approval-gated deactivation (docs/remediation.md): this run's request, the keys announced or
+ * waiting, and what each closed request did and who decided. Nothing when remediation is off.
+ */
+function remediationSection(report: Report): string {
+  const r = report.remediation;
+  if (r === undefined) return '';
+  type Proposed = NonNullable<typeof r.opened>['keys'][number];
+  const why = (k: Proposed) =>
+    k.why.map((w) => `${w.type} ${w.days} d (criterion ${w.thresholdDays})`).join('; ');
+  const keyColumns: readonly Column<Proposed>[] = [
+    { title: 'Account', cell: (k) => e(k.accountId) },
+    { title: 'User', cell: (k) => e(k.userName) },
+    { title: 'Access key', cell: (k) => `<code>${e(k.accessKeyId)}</code>` },
+    { title: 'Why', cell: (k) => e(why(k)) },
+  ];
+  const opened =
+    r.opened === null
+      ? '<p class="empty" id="remediation-none">No request was opened by this run.</p>'
+      : `<p class="meta" id="remediation-request">Request <code>${e(r.opened.requestId)}</code> proposes ${e(r.opened.keys.length)} key(s), awaiting approval until ${e(r.opened.expiresAt)}: <code>keyaudit approve ${e(r.opened.requestId)}</code> (or <code>--except</code> / <code>--only</code>), <code>keyaudit reject ${e(r.opened.requestId)} --reason …</code></p>${table('remediation-keys', keyColumns, r.opened.keys, '', false)}`;
+  type Upcoming = (typeof r.upcoming)[number];
+  const upcomingColumns: readonly Column<Upcoming>[] = [
+    ...keyColumns.map((c) => ({ title: c.title, cell: (u: Upcoming) => c.cell(u.key) })),
+    { title: 'Will be proposed on', cell: (u) => e(u.proposedOn) },
+  ];
+  const upcoming =
+    r.upcoming.length === 0
+      ? ''
+      : `<h3>Announced (${e(r.upcoming.length)})</h3>${table('remediation-upcoming', upcomingColumns, r.upcoming, '', false)}`;
+  type Outcome = (typeof r.closed)[number]['outcomes'][number];
+  const outcomeColumns: readonly Column<Outcome>[] = [
+    { title: 'Account', cell: (o) => e(o.accountId) },
+    { title: 'User', cell: (o) => e(o.userName) },
+    { title: 'Access key', cell: (o) => `<code>${e(o.accessKeyId)}</code>` },
+    { title: 'Action', cell: (o) => e(o.action) },
+    { title: 'Outcome', cell: (o) => e(o.outcome) },
+    { title: 'Reason', cell: (o) => e(o.reason ?? o.error ?? '') },
+  ];
+  const closed = r.closed
+    .map(
+      (c) =>
+        `<h3>${e(c.requestId)}: ${e(c.status)}${c.decidedBy === null ? '' : ` by ${e(c.decidedBy)}`}, ${e(c.closedAt)}</h3>${c.reason === null ? '' : `<p>${e(c.reason)}</p>`}${table(
+          `remediation-${c.requestId}`,
+          outcomeColumns,
+          [...c.outcomes, ...c.reactivations.map((x) => x.outcome)],
+          'No key was changed.',
+          false,
+        )}`,
+    )
+    .join('\n');
+  const missing =
+    r.roleMissing.length === 0
+      ? ''
+      : `<p class="warning" id="remediation-role-missing">Remediation role missing in ${e(r.roleMissing.join(', '))}: nothing there can be deactivated until the remediation StackSet reaches those accounts.</p>`;
+  return `<section id="remediation"><h2>Deactivation</h2>${opened}${upcoming}${closed}${missing}${r.warnings
+    .map((w) => `<p class="warning">${e(w)}</p>`)
+    .join('')}</section>`;
+}
+
 /** The open-findings trend over the last full runs, or why there is none yet. */
 function trendSection(trend: readonly TrendPoint[] | undefined, legend: string): string {
   const points = (trend ?? []).slice(-TREND_RUNS);
@@ -410,6 +469,7 @@ ${trendSection(report.trend, legend)}
 ${histogramSvg(keyAgeHistogram(report))}
 <p class="legend">${legend}</p></section>
 ${changesSection(report)}
+${remediationSection(report)}
 ${complianceSection(report)}
 <section id="accounts"><h2>Accounts</h2>${accountsTable}</section>
 <section id="findings"><h2>Findings (${e(findings.length)})</h2>${table(

@@ -85,6 +85,95 @@ function routingLines(report: Report): string[] {
   ];
 }
 
+/**
+ * Approval-gated deactivation (docs/remediation.md): the request this run opened, the keys
+ * announced or waiting, and each closed request's outcomes with who decided; nothing when off.
+ * The report is the full record, so key ids are shown in full, as in the findings table.
+ */
+function remediationLines(report: Report): string[] {
+  const r = report.remediation;
+  if (r === undefined) return [];
+  const why = (k: { why: readonly { type: string; days: number; thresholdDays: number }[] }) =>
+    k.why.map((w) => `${w.type} ${w.days} d (criterion ${w.thresholdDays})`).join('; ');
+  const out = ['', '## Deactivation', ''];
+  if (r.opened === null) out.push('No request was opened by this run.');
+  else {
+    out.push(
+      `Request ${mdCell(r.opened.requestId)} proposes ${r.opened.keys.length} key(s), awaiting approval until ${mdCell(r.opened.expiresAt)}: \`keyaudit approve ${r.opened.requestId}\` (or \`--except\` / \`--only\`), \`keyaudit reject ${r.opened.requestId} --reason …\`.`,
+      '',
+      mdTable(
+        ['account', 'user', 'owner', 'access key', 'why'],
+        r.opened.keys.map((k) => [k.accountId, k.userName, k.owner ?? '', k.accessKeyId, why(k)]),
+      ),
+    );
+    if (r.deferred > 0)
+      out.push('', `${r.deferred} more key(s) are due and will be proposed once this request closes.`);
+  }
+  if (r.upcoming.length > 0) {
+    out.push(
+      '',
+      `### Announced (${r.upcoming.length})`,
+      '',
+      mdTable(
+        ['account', 'user', 'access key', 'why', 'will be proposed on'],
+        r.upcoming.map((u) => [u.key.accountId, u.key.userName, u.key.accessKeyId, why(u.key), u.proposedOn]),
+      ),
+    );
+  }
+  if (r.awaiting.length > 0) {
+    out.push(
+      '',
+      `### Awaiting a decision in an open request (${r.awaiting.length})`,
+      '',
+      mdTable(
+        ['account', 'user', 'access key', 'request', 'expires'],
+        r.awaiting.map((a) => [a.key.accountId, a.key.userName, a.key.accessKeyId, a.requestId, a.expiresAt]),
+      ),
+    );
+  }
+  for (const c of r.closed) {
+    out.push(
+      '',
+      `### ${mdCell(c.requestId)}: ${c.status}${c.decidedBy === null ? '' : ` by ${mdCell(c.decidedBy)}`}, ${mdCell(c.closedAt)}`,
+      '',
+      ...(c.reason === null ? [] : [mdCell(c.reason), '']),
+      c.outcomes.length === 0 && c.reactivations.length === 0
+        ? 'No key was changed.'
+        : mdTable(
+            ['account', 'user', 'access key', 'action', 'outcome', 'reason', 'by'],
+            [
+              ...c.outcomes.map((o) => [
+                o.accountId,
+                o.userName,
+                o.accessKeyId,
+                o.action,
+                o.outcome,
+                o.reason ?? o.error ?? '',
+                c.decidedBy ?? '',
+              ]),
+              ...c.reactivations.map((x) => [
+                x.outcome.accountId,
+                x.outcome.userName,
+                x.outcome.accessKeyId,
+                x.outcome.action,
+                x.outcome.outcome,
+                x.outcome.reason ?? '',
+                x.requestedBy.arn,
+              ]),
+            ],
+          ),
+    );
+  }
+  if (r.roleMissing.length > 0) {
+    out.push(
+      '',
+      `Remediation role missing in: ${r.roleMissing.join(', ')}; nothing there can be deactivated until the remediation StackSet reaches those accounts.`,
+    );
+  }
+  for (const w of r.warnings) out.push('', `Note: ${mdCell(w)}`);
+  return out;
+}
+
 const account = (a: { readonly accountId: string; readonly accountName: string }) =>
   a.accountName === '' ? a.accountId : `${a.accountId} (${a.accountName})`;
 
@@ -172,6 +261,7 @@ export function renderReportMarkdown(report: Report): string {
       ],
     ),
     ...changesLines(report),
+    ...remediationLines(report),
     ...complianceLines(report),
   ];
   const notAudited = report.accounts.filter((a) => a.status !== 'AUDITED');

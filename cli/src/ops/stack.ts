@@ -85,3 +85,36 @@ export class StackResolver {
     return (await this.outputs).get(key);
   }
 }
+
+/** The outputs only a stack deployed with `remediation.enabled` has (docs/remediation.md). */
+export const REMEDIATION_OUTPUT_KEYS = {
+  stateMachineArn: OUTPUT_KEYS.remediationStateMachineArn,
+  failuresQueue: OUTPUT_KEYS.remediationFailuresQueue,
+} as const;
+
+export interface RemediationOutputs {
+  readonly stateMachineArn: string;
+  /** Null when the stack predates the queue output or the state machine ARN was passed by flag. */
+  readonly failuresQueueUrl: string | null;
+}
+
+/**
+ * The RemediateKeys state machine (and its DLQ) of the stack. A missing output means remediation
+ * was never enabled there, which a generic "no output" message would hide behind a flag.
+ */
+export async function remediationOutputs(
+  stack: StackResolver,
+  explicitArn?: string,
+): Promise<RemediationOutputs> {
+  if (explicitArn !== undefined && explicitArn !== '') {
+    return { stateMachineArn: explicitArn, failuresQueueUrl: null };
+  }
+  const stateMachineArn = await stack.find(REMEDIATION_OUTPUT_KEYS.stateMachineArn);
+  if (stateMachineArn === undefined || stateMachineArn === '') {
+    throw new OperationError(`remediation is not enabled in stack ${stack.stackName}:`, {
+      fix: 'set remediation.enabled in the config and deploy (docs/remediation.md).',
+    });
+  }
+  const queue = await stack.find(REMEDIATION_OUTPUT_KEYS.failuresQueue);
+  return { stateMachineArn, failuresQueueUrl: queue === undefined || queue === '' ? null : queue };
+}

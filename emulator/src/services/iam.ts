@@ -24,6 +24,17 @@ const MAX_KEYS_PER_USER = 2;
 
 type Action = (params: URLSearchParams, account: AccountRecord, caller: Caller) => XmlNode | null;
 
+/** IAM's statusType, in its model's order (shared with service-specific credentials, hence Expired). */
+const STATUS_TYPES: readonly string[] = ['Active', 'Inactive', 'Expired'];
+
+function notNull(field: string): QueryError {
+  return new QueryError(
+    'ValidationError',
+    `1 validation error detected: Value null at '${field}' failed to satisfy constraint: Member must not be null`,
+    400,
+  );
+}
+
 export function createIamHandler(ctx: ServiceContext, nextRequestId: () => string): ServiceHandler {
   const noSuchUser = (name: string) =>
     new QueryError('NoSuchEntity', `The user with name ${name} cannot be found.`, 404);
@@ -243,16 +254,28 @@ export function createIamHandler(ctx: ServiceContext, nextRequestId: () => strin
       };
     },
     UpdateAccessKey: (params, account, caller) => {
-      const user = targetUser(params, account, caller);
-      const key = userKey(user, params.get('AccessKeyId'));
+      // IAM checks the request's shape before it looks anything up.
       const status = params.get('Status');
-      if (status !== 'Active' && status !== 'Inactive') {
+      const accessKeyId = params.get('AccessKeyId');
+      if (accessKeyId === null || accessKeyId === '') throw notNull('accessKeyId');
+      if (status === null || status === '') throw notNull('status');
+      if (!STATUS_TYPES.includes(status)) {
         throw new QueryError(
           'ValidationError',
-          `Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]`,
+          `1 validation error detected: Value '${status}' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [${STATUS_TYPES.join(', ')}]`,
           400,
         );
       }
+      if (status !== 'Active' && status !== 'Inactive') {
+        // In IAM's enum for other credentials; AWS does not document its answer for an access key.
+        throw new QueryError(
+          'ValidationError',
+          `An access key's status is Active or Inactive, not ${status}.`,
+          400,
+        );
+      }
+      const user = targetUser(params, account, caller);
+      const key = userKey(user, accessKeyId);
       key.status = status;
       return null;
     },

@@ -52,6 +52,11 @@ export interface TaskTokenOptions {
   readonly heartbeatSeconds?: number;
   /** No SendTaskSuccess/Failure within this many seconds: the task fails with States.Timeout. */
   readonly timeoutSeconds?: number;
+  /**
+   * The host no longer waits (the task failed or timed out on its side): the token closes, so a
+   * later SendTask* answers TaskTimedOut, and the wait rejects with the signal's reason.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export type TaskTokenResult =
@@ -66,7 +71,7 @@ export interface ExecutionContext {
   /** Aborted by StopExecution (and by the emulator's stop()). */
   readonly signal: AbortSignal;
   /**
-   * Registers `token` (1-1024 printable characters, not open elsewhere) and waits until a client calls
+   * Registers `token` (1-2048 printable characters, not open elsewhere) and waits until a client calls
    * SendTaskSuccess (`{ output }`), SendTaskFailure (`{ error, cause }`) or a deadline passes
    * (`{ error: 'States.HeartbeatTimeout' | 'States.Timeout' }`). Rejects with the signal's reason
    * if the execution is stopped meanwhile.
@@ -141,7 +146,9 @@ function badName(name: string): boolean {
   }
   return false;
 }
-const TOKEN = /^[\x21-\x7e]{1,1024}$/;
+const TOKEN = /^[\x21-\x7e]{1,2048}$/;
+/** Longest setTimeout delay Node honours (about 24.8 days); a longer deadline is re-armed. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[^:]+$/;
 const EXECUTION_ARN = /^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[^:]+:[^:]+$/;
 const STATUSES: readonly ExecutionStatus[] = [
@@ -194,7 +201,7 @@ interface Task {
   heartbeatMs: number | null;
   heartbeatDeadline: number | null;
   readonly timeoutDeadline: number | null;
-  timers: ReturnType<typeof setTimeout>[];
+  timer: ReturnType<typeof setTimeout> | null;
   readonly settle: (result: TaskTokenResult) => void;
   readonly fail: (reason: unknown) => void;
 }
@@ -362,8 +369,8 @@ export function createStepFunctions(deps: {
 
   const closeTask = (task: Task) => {
     task.open = false;
-    for (const timer of task.timers) clearTimeout(timer);
-    task.timers = [];
+    if (task.timer !== null) clearTimeout(task.timer);
+    task.timer = null;
   };
 
   /** The execution ends: status, dates, the terminal event, waiting tasks closed. */
@@ -406,11 +413,20 @@ export function createStepFunctions(deps: {
     (execution: Execution, attempt: number) =>
     (token: string, options: TaskTokenOptions = {}): Promise<TaskTokenResult> => {
       if (!TOKEN.test(token))
-        throw new RangeError('waitForTaskToken: a token is 1-1024 printable characters');
+        throw new RangeError('waitForTaskToken: a token is 1-2048 printable characters');
       // A closed token may be issued again (e.g. by a redrive); an open one may not.
       if (tasks.get(token)?.open === true) throw new RangeError(`waitForTaskToken: token ${token} is in use`);
+      for (const [field, value] of [
+        ['heartbeatSeconds', options.heartbeatSeconds],
+        ['timeoutSeconds', options.timeoutSeconds],
+      ] as const) {
+        if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+          throw new RangeError(`waitForTaskToken: ${field} must be a number of seconds > 0, got ${value}`);
+        }
+      }
       const signal = execution.controller.signal;
       if (signal.aborted) return Promise.reject(signal.reason);
+      if (options.signal?.aborted === true) return Promise.reject(options.signal.reason);
       return new Promise<TaskTokenResult>((resolve, reject) => {
         const now = clock.nowMs();
         const heartbeatMs = options.heartbeatSeconds === undefined ? null : options.heartbeatSeconds * 1000;
@@ -423,28 +439,46 @@ export function createStepFunctions(deps: {
           heartbeatMs,
           heartbeatDeadline: heartbeatMs === null ? null : now + heartbeatMs,
           timeoutDeadline: timeoutMs === null ? null : now + timeoutMs,
-          timers: [],
+          timer: null,
           settle: resolve,
           fail: reject,
         };
         tasks.set(token, task);
-        if (heartbeatMs !== null) armHeartbeat(task);
-        if (timeoutMs !== null) {
-          const timer = setTimeout(() => expire(task), timeoutMs);
-          timer.unref?.();
-          task.timers.push(timer);
-        }
+        armDeadline(task);
+        options.signal?.addEventListener(
+          'abort',
+          () => {
+            if (!task.open) return;
+            closeTask(task);
+            reject(options.signal?.reason);
+          },
+          { once: true },
+        );
       });
     };
 
-  const armHeartbeat = (task: Task) => {
-    if (task.heartbeatMs === null) return;
-    const timer = setTimeout(() => expire(task), task.heartbeatMs);
+  /** One real timer for the nearer deadline; re-armed when it fires early (long deadlines, clock moves). */
+  const armDeadline = (task: Task) => {
+    if (task.timer !== null) clearTimeout(task.timer);
+    task.timer = null;
+    const deadlines = [task.heartbeatDeadline, task.timeoutDeadline].filter((d): d is number => d !== null);
+    if (!task.open || deadlines.length === 0) return;
+    const wait = Math.min(Math.max(0, Math.min(...deadlines) - clock.nowMs()), MAX_TIMER_MS);
+    const timer = setTimeout(() => {
+      task.timer = null;
+      expire(task);
+      if (task.open) armDeadline(task);
+    }, wait);
     timer.unref?.();
-    task.timers.push(timer);
+    task.timer = timer;
   };
 
-  /** A deadline passed (by the real timer, or by the emulator clock when a client next asks). */
+  // A test that moves the clock past a deadline times the task out at once, as the real wait would.
+  const unsubscribeClock = clock.onChange(() => {
+    for (const task of tasks.values()) if (task.open) expire(task);
+  });
+
+  /** A deadline passed (by the real timer, or by the emulator clock: moved, or read when a client next asks). */
   const expire = (task: Task) => {
     if (!task.open) return;
     const now = clock.nowMs();
@@ -771,15 +805,7 @@ export function createStepFunctions(deps: {
     const task = openTask(input);
     if (task.heartbeatMs !== null) {
       task.heartbeatDeadline = clock.nowMs() + task.heartbeatMs;
-      // Only the timeout's timer stays: the heartbeat's starts over.
-      for (const timer of task.timers) clearTimeout(timer);
-      task.timers = [];
-      armHeartbeat(task);
-      if (task.timeoutDeadline !== null) {
-        const timer = setTimeout(() => expire(task), Math.max(0, task.timeoutDeadline - clock.nowMs()));
-        timer.unref?.();
-        task.timers.push(timer);
-      }
+      armDeadline(task);
     }
     return {};
   };
@@ -842,6 +868,7 @@ export function createStepFunctions(deps: {
       };
     },
     shutdown: () => {
+      unsubscribeClock();
       for (const e of executions.values()) {
         if (e.status !== 'RUNNING') continue;
         const reason = new DOMException('The emulator stopped.', 'AbortError');

@@ -12,13 +12,17 @@ import {
   roleArn,
   type UserRecord,
 } from './model';
-import { type AccountSpec, type KeySpec, type OuSpec, secondsOfDay } from './spec';
+import { type AccountSpec, type KeySpec, type OuSpec, type RemediationRoleSpec, secondsOfDay } from './spec';
 
 const DAY_MS = 86_400_000;
 export const DEFAULT_ROLE_NAME = 'OrgKeyAuditRole';
 export const AUDITOR_ROLE_NAME = 'OrgKeyAuditAuditor';
 /** IAM's role-name pattern. */
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** The role the remediation StackSet puts in each account (docs/remediation.md). */
+export const REMEDIATION_ROLE_NAME = 'org-key-audit-remediation';
+/** The audit-account role it trusts: the RemediateKey Lambda's (infra: org-key-audit-<handler file>). */
+export const REMEDIATE_KEY_ROLE_NAME = 'org-key-audit-remediate-key';
 
 export interface AuditorIdentity {
   readonly accessKeyId: string;
@@ -35,6 +39,10 @@ export interface BuiltOrganization {
   readonly roleName: string;
   /** The audit-account role every audit role trusts; the auditor's long-lived keys are its. */
   readonly auditorRoleName: string;
+  /** The remediation role's name where it is planted; null when the organization has none. */
+  readonly remediationRoleName: string | null;
+  /** The audit-account role the remediation roles trust; null without them. */
+  readonly remediationTrustedRoleArn: string | null;
 }
 
 const LAST_SECOND_OF_DAY = 86_399;
@@ -173,6 +181,8 @@ export function buildOrganization(
     readonly auditorRoleName?: string;
     /** The OU tree; accounts name theirs by path in `ou`. @default none: every account under the root */
     readonly organizationalUnits?: readonly OuSpec[];
+    /** The remediation role: where the audit role is, unless an account says otherwise. @default off */
+    readonly remediationRole?: RemediationRoleSpec | undefined;
   },
 ): BuiltOrganization {
   const [management, audit] = accounts;
@@ -194,6 +204,10 @@ export function buildOrganization(
   const times = createRandom(hashString(`times:${options.seed}`));
   // The tree's ids come from a stream of their own, so the other ids stay what they were for a seed.
   const treeIds = createRandom(hashString(`org-tree:${options.seed}`));
+  const remediation = remediationRoleOf(options.remediationRole, roleName, auditorRoleName);
+  // Its own stream: the ids a seed plants stay the same with the role on or off.
+  const remediationIds = createRandom(hashString(`remediation-role:${options.seed}`));
+  let remediationPlanted = false;
   const org = createOrganization(
     `o-${awsId(random, '').slice(0, 10).toLowerCase()}`,
     management.id,
@@ -248,6 +262,14 @@ export function buildOrganization(
         trustedPrincipals: [auditorArn],
       });
     }
+    if (spec.remediationRole ?? (remediation.enabled && spec.auditRole)) {
+      remediationPlanted = true;
+      account.roles.set(remediation.roleName, {
+        roleName: remediation.roleName,
+        roleId: awsId(remediationIds, 'AROA'),
+        trustedPrincipals: [roleArn(audit.id, remediation.trustedRoleName)],
+      });
+    }
     addAccount(org, account);
   });
 
@@ -285,5 +307,37 @@ export function buildOrganization(
     auditAccountId: audit.id,
     roleName,
     auditorRoleName,
+    remediationRoleName: remediation.enabled || remediationPlanted ? remediation.roleName : null,
+    remediationTrustedRoleArn:
+      remediation.enabled || remediationPlanted ? roleArn(audit.id, remediation.trustedRoleName) : null,
   };
+}
+
+function remediationRoleOf(
+  spec: RemediationRoleSpec | undefined,
+  roleName: string,
+  auditorRoleName: string,
+): { readonly enabled: boolean; readonly roleName: string; readonly trustedRoleName: string } {
+  const settings = typeof spec === 'object' ? spec : {};
+  const resolved = {
+    enabled: spec !== undefined && spec !== false,
+    roleName: settings.roleName ?? REMEDIATION_ROLE_NAME,
+    trustedRoleName: settings.trustedRoleName ?? REMEDIATE_KEY_ROLE_NAME,
+  };
+  for (const [field, value] of [
+    ['roleName', resolved.roleName],
+    ['trustedRoleName', resolved.trustedRoleName],
+  ] as const) {
+    if (!ROLE_NAME.test(value)) {
+      throw new RangeError(
+        `remediationRole.${field} must be an IAM role name (1-64 of [A-Za-z0-9+=,.@_-]); got "${value}"`,
+      );
+    }
+  }
+  if (resolved.roleName === roleName || resolved.roleName === auditorRoleName) {
+    throw new RangeError(
+      `remediationRole.roleName must be a role of its own, not the audit role ${roleName} or the auditor role ${auditorRoleName}`,
+    );
+  }
+  return resolved;
 }

@@ -180,3 +180,97 @@ export function createUser(
   for (const key of keys) registerUserKey(org, account.id, spec.userName, key);
   return keys;
 }
+
+/** A key as IAM holds it now, with its last use (what GetAccessKeyLastUsed would answer). */
+export interface KeyState {
+  readonly userName: string;
+  readonly accessKeyId: string;
+  readonly status: KeyRecord['status'];
+  readonly createdAt: string;
+  readonly lastUsedAt: string | null;
+  readonly lastUsedService: string | null;
+  readonly lastUsedRegion: string | null;
+}
+
+export function describeAccessKey(account: AccountRecord, accessKeyId: string): KeyState {
+  const { userName, key } = findAccessKey(account, accessKeyId);
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    userName,
+    accessKeyId: key.accessKeyId,
+    status: key.status,
+    createdAt: new Date(key.createdAt).toISOString(),
+    lastUsedAt: iso(key.lastUsedAt),
+    lastUsedService: key.lastUsedAt === null ? null : key.lastUsedService,
+    lastUsedRegion: key.lastUsedAt === null ? null : key.lastUsedRegion,
+  };
+}
+
+/**
+ * What a user does to rotate a key: a new active key of the same user, created at `nowMs`, and
+ * the old one deleted (its id is gone, as after DeleteAccessKey). The old one goes first, so a
+ * user already at IAM's two keys can rotate too; a root key is not rotated here.
+ */
+export function rotateAccessKey(
+  org: OrganizationRecord,
+  account: AccountRecord,
+  accessKeyId: string,
+  nowMs: number,
+  random: Random,
+): { readonly userName: string; readonly key: KeyRecord; readonly replaced: string } {
+  const owner = findAccessKey(account, accessKeyId);
+  if (owner.userName === ROOT_USER_NAME) {
+    throw new KeyChangeError(`${accessKeyId} is a root key: delete it and create a user's key instead`, 409);
+  }
+  deleteAccessKey(org, account, accessKeyId);
+  const key = createAccessKey(org, account, owner.userName, nowMs, random);
+  return { userName: owner.userName, key, replaced: accessKeyId };
+}
+
+/** A use of the key at `atMs` (by the service and region given): what its next API call records. */
+export function markAccessKeyUsed(
+  account: AccountRecord,
+  accessKeyId: string,
+  atMs: number,
+  service: string,
+  region: string,
+): KeyOwner {
+  const owner = findAccessKey(account, accessKeyId);
+  if (atMs < owner.key.createdAt) {
+    throw new KeyChangeError(`${accessKeyId} cannot be used before it was created`, 409);
+  }
+  owner.key.lastUsedAt = Math.floor(atMs / 1000) * 1000;
+  owner.key.lastUsedService = service;
+  owner.key.lastUsedRegion = region;
+  return owner;
+}
+
+/** IAM's limits on a user's tags: keys of 1-128 characters, values of 0-256, at most 50. */
+const MAX_USER_TAGS = 50;
+
+/**
+ * TagUser / UntagUser: a string sets a tag (e.g. the exemption tag `org-key-audit:exempt`), null
+ * removes it. Answers the user's tags after the change.
+ */
+export function setUserTags(
+  account: AccountRecord,
+  userName: string,
+  changes: Readonly<Record<string, string | null>>,
+): Readonly<Record<string, string>> {
+  const user = findUser(account, userName);
+  if (user === undefined) throw new KeyChangeError(`account ${account.id} has no user ${userName}`, 404);
+  const tags = new Map(user.tags.map((t) => [t.Key, t.Value]));
+  for (const [key, value] of Object.entries(changes)) {
+    if (key.length < 1 || key.length > 128 || key.toLowerCase().startsWith('aws:')) {
+      throw new KeyChangeError(`tag key "${key}" is not one IAM accepts (1-128 characters, not aws:…)`, 409);
+    }
+    if (value === null) tags.delete(key);
+    else if (value.length > 256)
+      throw new KeyChangeError(`tag ${key}: values are at most 256 characters`, 409);
+    else tags.set(key, value);
+  }
+  if (tags.size > MAX_USER_TAGS)
+    throw new KeyChangeError(`IAM allows at most ${MAX_USER_TAGS} tags per user`, 409);
+  user.tags.splice(0, user.tags.length, ...[...tags].map(([Key, Value]) => ({ Key, Value })));
+  return Object.fromEntries(tags);
+}

@@ -157,6 +157,12 @@ export const accountSpecSchema = z.strictObject({
   ),
   /** Whether the audit role was rolled out (and trusts the auditor). */
   auditRole: z._default(z.boolean(), true),
+  /**
+   * Whether the remediation role was rolled out here (docs/remediation.md). Unset: where the
+   * audit role is, when the organization's `remediationRole` is on; false plants an account
+   * without it, true one with it.
+   */
+  remediationRole: z.optional(z.boolean()),
   rootKeys: z._default(
     z.array(keySpecSchema).check(z.maxLength(2, 'the root user has at most 2 access keys')),
     [],
@@ -168,6 +174,21 @@ export const accountSpecSchema = z.strictObject({
   tags: z.optional(orgTagsSchema),
 });
 
+const roleName = z
+  .string()
+  .check(z.regex(/^[\w+=,.@-]{1,64}$/, 'IAM role names are 1-64 characters of [A-Za-z0-9+=,.@_-]'));
+
+/** The remediation role in the member accounts: on with the defaults (true), or with other names. */
+export const remediationRoleSchema = z.union([
+  z.boolean(),
+  z.strictObject({
+    /** @default 'org-key-audit-remediation' */
+    roleName: z.optional(roleName),
+    /** The audit-account role it trusts. @default 'org-key-audit-remediate-key' (the RemediateKey Lambda's) */
+    trustedRoleName: z.optional(roleName),
+  }),
+]);
+
 export const orgSpecSchema = z
   .strictObject({
     /** ISO-8601; the emulator clock starts here (default: the real now). */
@@ -176,6 +197,8 @@ export const orgSpecSchema = z
     thresholds: z.optional(thresholdOverridesSchema),
     /** The OU tree under the root; accounts name theirs with `ou`. */
     organizationalUnits: z.optional(z.array(ouSpecSchema)),
+    /** Plant the remediation role (approval-gated deactivation) in the accounts. @default false */
+    remediationRole: z.optional(remediationRoleSchema),
     /** accounts[0] is the management account, accounts[1] the audit (delegated administrator) account. */
     accounts: z
       .array(accountSpecSchema)
@@ -238,3 +261,4 @@ export type UserSpec = z.output<typeof userSpecSchema>;
 export type AccountSpec = z.output<typeof accountSpecSchema>;
 export type OrgSpec = z.output<typeof orgSpecSchema>;
 export type OrgTags = z.output<typeof orgTagsSchema>;
+export type RemediationRoleSpec = z.output<typeof remediationRoleSchema>;

@@ -20,6 +20,11 @@ import { buildReport, compareStrings, type Report, reportToCsv } from '../core/r
 import { type MapChildResult, type MapRunRef, type OrganizationEntry, runKeys } from '../core/run-layout';
 import type { Thresholds } from '../core/thresholds';
 import type { OwnerDigest, RunRecords } from './ports';
+import {
+  type DeactivationStart,
+  type ProposeDeactivationsDependencies,
+  proposeDeactivations,
+} from './propose-deactivations';
 import { outcomesFromMap, type RunSummary, reconcileAccounts, summarizeRun } from './reconcile';
 import { type Telemetry, withLogKeys } from './telemetry';
 
@@ -45,6 +50,12 @@ export interface BuildDigestResult {
   /** The manifest of the owners' own digests for PublishDigest; null when no owner gets one. */
   readonly ownerDigestsKey: string | null;
   readonly summary: RunSummary;
+  /** The deactivation request this run opened, for StartDeactivationRequest; requestId null when none. */
+  readonly remediation: {
+    readonly requestId: string | null;
+    readonly keys: number;
+    readonly start: DeactivationStart | null;
+  };
 }
 
 export interface BuildDigestDependencies {
@@ -57,6 +68,8 @@ export interface BuildDigestDependencies {
   readonly consoleRegion?: string | null;
   /** Who owns which finding, and who gets its own digest. @default DEFAULT_OWNER_RULES */
   readonly owners?: OwnerRules;
+  /** Approval-gated deactivation (docs/remediation.md); off when absent or not enabled. */
+  readonly remediation?: ProposeDeactivationsDependencies;
 }
 
 /** An inline Map returns its iteration outputs as they are: they all count as SUCCEEDED children. */
@@ -220,6 +233,17 @@ export async function buildDigest(
       thresholds,
       now,
     });
+    const enabled = deps.remediation?.settings.enabled === true ? deps.remediation : null;
+    const remediation =
+      enabled === null
+        ? null
+        : await proposeDeactivations(enabled, {
+            executionArn: request.executionArn,
+            proposes: !request.input.dryRun && request.input.accountIds === null,
+            audits,
+            changes,
+            now,
+          });
     const report = buildReport(audits, {
       executionName: request.executionName,
       executionArn: request.executionArn,
@@ -235,6 +259,7 @@ export async function buildDigest(
       changes,
       trend,
       owners: ownerRouting(audits, rules),
+      ...(remediation === null ? {} : { remediation: remediation.report }),
     });
     const url = executionUrl(request.executionArn, deps.consoleRegion);
     const links = {
@@ -283,6 +308,11 @@ export async function buildDigest(
         subject: digest.subject,
         changes,
       }),
+      remediation: {
+        requestId: remediation?.start?.requestId ?? null,
+        keys: remediation?.report.opened?.keys.length ?? 0,
+        start: remediation?.start ?? null,
+      },
     };
   });
 }

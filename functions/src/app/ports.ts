@@ -8,6 +8,14 @@ import type { FindingsIndex, PreviousIndex } from '../core/history';
 import type { ListedAccessKey } from '../core/key-reconcile';
 import type { AccountAudit, OrgAccount, PrincipalCredentials } from '../core/model';
 import type { AccountTagCache } from '../core/owners';
+import type {
+  ApprovalTask,
+  DeactivationRequest,
+  ReactivationRecord,
+  RequestMarker,
+  RequestOutcome,
+} from '../core/remediation';
+import type { ListedKey } from '../core/remediation-plan';
 import type { Report } from '../core/report';
 import type { MapRunRef, MapRunResults, OrganizationEntry, ReportKeys } from '../core/run-layout';
 
@@ -168,4 +176,52 @@ export interface RefusedFinding {
 /** Sends the short chat notification (Amazon Q Developer in chat applications); null when off. */
 export interface ChatNotifier {
   notify(request: { readonly subject: string; readonly summary: unknown }): Promise<void>;
+}
+
+/** One member account's key usage, read through the read-only audit role (CheckKey). */
+export interface KeyUsageReader {
+  /** GetAccessKeyLastUsed: `found` false when the key no longer exists; lastUsedAt null when never used. */
+  lastUsed(accessKeyId: string): Promise<{ readonly found: boolean; readonly lastUsedAt: string | null }>;
+  /** The user's tags; null when the user no longer exists. */
+  userTags(userName: string): Promise<Record<string, string> | null>;
+  /** ListAccessKeys for the user; null when the user no longer exists. */
+  listKeys(userName: string): Promise<readonly ListedKey[] | null>;
+}
+
+export interface AuditedAccounts {
+  /** Throws AuditRoleMissingError when the account's audit role cannot be assumed. */
+  open(request: { readonly accountId: string; readonly sessionName: string }): Promise<KeyUsageReader>;
+}
+
+/** One member account's keys, through the remediation role (RemediateKey): the only writer. */
+export interface KeyRemediator {
+  /** ListAccessKeys for the user; null when the user no longer exists. */
+  listKeys(userName: string): Promise<readonly ListedKey[] | null>;
+  /** UpdateAccessKey. */
+  setStatus(userName: string, accessKeyId: string, status: 'Active' | 'Inactive'): Promise<void>;
+}
+
+export interface RemediationAccounts {
+  /** Throws RemediationRoleMissingError when the account's remediation role cannot be assumed. */
+  open(request: { readonly accountId: string; readonly sessionName: string }): Promise<KeyRemediator>;
+}
+
+/** The deactivation requests in the report bucket (docs/remediation.md, "Stored objects"). */
+export interface RemediationRecords {
+  /** Stores a new request and its open marker; `exists` when the id was stored before (a redrive). */
+  createRequest(request: DeactivationRequest, marker: RequestMarker): Promise<'created' | 'exists'>;
+  /** Null when there is none; MalformedDataError naming the key when it cannot be read. */
+  getRequest(requestId: string): Promise<DeactivationRequest | null>;
+  putTask(task: ApprovalTask): Promise<void>;
+  getOutcome(requestId: string): Promise<RequestOutcome | null>;
+  putOutcome(outcome: RequestOutcome): Promise<void>;
+  putMarker(marker: RequestMarker): Promise<void>;
+  /** Every marker, open or closed; a damaged one is a problem (with its key), never a throw. */
+  listMarkers(): Promise<{
+    readonly markers: readonly RequestMarker[];
+    readonly problems: readonly string[];
+  }>;
+  deleteMarker(requestId: string): Promise<void>;
+  putReactivation(record: ReactivationRecord): Promise<void>;
+  listReactivations(requestId: string): Promise<readonly ReactivationRecord[]>;
 }

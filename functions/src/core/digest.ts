@@ -18,6 +18,7 @@ import { findingId, type HistoryFinding, type ResolvedWhy } from './history';
 import { maskAccessKeyId, maskAccessKeyIdsInText } from './mask';
 import type { AccountAudit, Finding } from './model';
 import { SEVERITIES } from './model';
+import type { KeyOutcome, ProposedKey } from './remediation';
 import { compareStrings, type Report } from './report';
 
 export interface DigestLinks {
@@ -80,6 +81,8 @@ export function renderDigest(report: Report, links: DigestLinks, options: Digest
   // What changed leads: it is what a reader acts on; the open list below is the reference.
   const byOwner = showsOwners(report);
   const changes = take(changeBlocks(report, byOwner));
+  // A request waiting on a person, and what a closed one did, come right after what changed.
+  const remediation = take(remediationBlocks(report));
   const findings = take(findingBlocks(report, byOwner));
   const expiring = take(expiringExemptionBlocks(report));
   const routing = take(routingBlocks(report));
@@ -88,6 +91,7 @@ export function renderDigest(report: Report, links: DigestLinks, options: Digest
     ...fixed,
     ...notAudited,
     ...changes,
+    ...remediation,
     ...findings,
     ...expiring,
     ...routing,
@@ -379,6 +383,123 @@ function expiringExemptionBlocks(report: Report): Block[] {
       items: 1,
     });
   }
+  blocks.push({ lines: [''], items: 0 });
+  return blocks;
+}
+
+function proposalWhy(key: ProposedKey): string {
+  return key.why
+    .map((w) =>
+      w.type === 'UNUSED'
+        ? `unused ${count(w.days, 'day')} (criterion ${w.thresholdDays})`
+        : w.type === 'NEVER_USED'
+          ? `never used, ${count(w.days, 'day')} old (criterion ${w.thresholdDays})`
+          : `${count(w.days, 'day')} old (criterion ${w.thresholdDays})`,
+    )
+    .join('; ');
+}
+
+function proposalLine(key: ProposedKey, suffix: string): string {
+  return `    - ${key.accountId}  ${clean(key.userName, 128)}  ${maskAccessKeyId(key.accessKeyId)}  ${proposalWhy(key)}${suffix}`;
+}
+
+function outcomeLine(o: KeyOutcome): string {
+  const detail = o.reason ? `: ${clean(o.reason, 300)}` : '';
+  const error = o.outcome === 'failed' && o.error ? ` (${clean(o.error, 80)})` : '';
+  return `      - ${o.accountId}  ${clean(o.userName, 128)}  ${maskAccessKeyId(o.accessKeyId)}  ${o.outcome}${error}${detail}`;
+}
+
+/**
+ * Approval-gated deactivation (docs/remediation.md): the request this run opened with the exact
+ * commands, the keys announced in advance, the keys already waiting, and what closed requests did.
+ */
+function remediationBlocks(report: Report): Block[] {
+  const r = report.remediation;
+  if (r === undefined) return [];
+  const blocks: Block[] = [];
+  const sections =
+    (r.opened === null ? 0 : 1) +
+    r.upcoming.length +
+    r.awaiting.length +
+    r.closed.length +
+    r.roleMissing.length;
+  if (sections === 0 && r.warnings.length === 0) return [];
+  blocks.push({ lines: ['DEACTIVATION (approval required; see docs/remediation.md)'], items: 0 });
+  if (r.opened !== null) {
+    const { requestId, keys, expiresAt } = r.opened;
+    blocks.push({
+      lines: [
+        `  REQUEST ${requestId}: ${count(keys.length, 'key')} proposed for deactivation, awaiting approval until ${day(expiresAt)}`,
+        `    approve all:  keyaudit approve ${requestId}`,
+        `    approve some: keyaudit approve ${requestId} --except <key id> (or --only <key id>)`,
+        `    reject:       keyaudit reject ${requestId} --reason "<why>"`,
+      ],
+      items: 0,
+    });
+    for (const key of keys) blocks.push({ lines: [proposalLine(key, '')], items: 1 });
+    if (r.deferred > 0) {
+      blocks.push({
+        lines: [`    (${count(r.deferred, 'more key')} due: proposed once this request closes)`],
+        items: 0,
+      });
+    }
+  }
+  if (r.upcoming.length > 0) {
+    blocks.push({ lines: [`  ANNOUNCED (${r.upcoming.length})`], items: 0 });
+    for (const { key, proposedOn } of r.upcoming) {
+      blocks.push({
+        lines: [proposalLine(key, `: will be proposed for deactivation on ${proposedOn}`)],
+        items: 1,
+      });
+    }
+  }
+  if (r.awaiting.length > 0) {
+    blocks.push({ lines: [`  AWAITING A DECISION IN AN OPEN REQUEST (${r.awaiting.length})`], items: 0 });
+    for (const { key, requestId, expiresAt } of r.awaiting) {
+      blocks.push({
+        lines: [proposalLine(key, `: in ${requestId} (expires ${day(expiresAt)})`)],
+        items: 1,
+      });
+    }
+  }
+  for (const closed of r.closed) {
+    const tally = ['deactivated', 'reactivated', 'skipped', 'failed']
+      .map((kind) => [kind, closed.outcomes.filter((o) => o.outcome === kind).length] as const)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${n} ${kind}`)
+      .join(', ');
+    const who = closed.decidedBy === null ? '' : ` by ${clean(closed.decidedBy, 200)}`;
+    const verb =
+      closed.status === 'COMPLETED'
+        ? `approved${who}`
+        : closed.status === 'REJECTED'
+          ? `rejected${who}`
+          : closed.status === 'REFUSED'
+            ? 'refused'
+            : 'expired without a decision; nothing was changed';
+    blocks.push({
+      lines: [
+        `  ${closed.requestId} ${day(closed.closedAt)}: ${verb}${tally === '' ? '' : `: ${tally}`}${closed.reason ? ` (${clean(closed.reason, 300)})` : ''}`,
+      ],
+      items: 0,
+    });
+    for (const o of closed.outcomes) blocks.push({ lines: [outcomeLine(o)], items: 1 });
+    for (const re of closed.reactivations) {
+      blocks.push({
+        lines: [`${outcomeLine(re.outcome)} (reactivation requested by ${clean(re.requestedBy.arn, 200)})`],
+        items: 1,
+      });
+    }
+  }
+  if (r.roleMissing.length > 0) {
+    blocks.push({
+      lines: [
+        `  REMEDIATION ROLE MISSING in ${count(r.roleMissing.length, 'account')}: ${r.roleMissing.join(', ')}: nothing there can be deactivated until the remediation StackSet reaches it`,
+      ],
+      items: 0,
+    });
+  }
+  for (const warning of r.warnings) blocks.push({ lines: [`  note: ${clean(warning, 500)}`], items: 0 });
   blocks.push({ lines: [''], items: 0 });
   return blocks;
 }

@@ -57,6 +57,48 @@ export const FindingsImportFailureMessageSchema = z.object({
   }),
 });
 
+/**
+ * The audit could not start its deactivation request (the ASL's SendRemediationStartFailure);
+ * the audit succeeded. `input` is the StartExecution call to make: it starts the request as is.
+ */
+export const RemediationStartFailureMessageSchema = z.object({
+  kind: z.literal('remediation-start-failure'),
+  executionArn: z.string(),
+  executionName: z.string(),
+  error: errorText,
+  cause: errorText,
+  input: z.object({ stateMachineArn: z.string(), name: z.string(), input: z.unknown() }),
+});
+
+/**
+ * One approved key could not be deactivated or reactivated (remediate-keys.asl.json). Its
+ * `retryInput` is a RemediateKeys input that acts on just that key, once it can be.
+ */
+export const RemediationKeyFailureMessageSchema = z.object({
+  kind: z.literal('remediation-key-failure'),
+  executionArn: z.string(),
+  requestId: z.string(),
+  accountId: z.string(),
+  accessKeyId: z.string(),
+  error: errorText,
+  cause: errorText,
+  retryInput: z.looseObject({
+    action: z.enum(['retry', 'reactivate']),
+    requestId: z.string(),
+    accessKeyId: z.string(),
+  }),
+});
+
+/** A step of a deactivation request failed; `input` is the RemediateKeys execution's input. */
+export const RemediationRequestFailureMessageSchema = z.object({
+  kind: z.literal('remediation-request-failure'),
+  executionArn: z.string(),
+  requestId: z.string(),
+  error: errorText,
+  cause: errorText,
+  input: z.unknown(),
+});
+
 export const EXECUTION_FAILURE_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 export const ExecutionFailureMessageSchema = z.object({
@@ -72,6 +114,9 @@ export const DlqMessageSchema = z.discriminatedUnion('kind', [
   DigestFailureMessageSchema,
   ExecutionFailureMessageSchema,
   FindingsImportFailureMessageSchema,
+  RemediationStartFailureMessageSchema,
+  RemediationKeyFailureMessageSchema,
+  RemediationRequestFailureMessageSchema,
 ]);
 
 export type AccountFailureMessage = z.output<typeof AccountFailureMessageSchema>;
@@ -86,4 +131,7 @@ export const DLQ_MESSAGE_KINDS: readonly DlqMessageKind[] = [
   'digest-failure',
   'execution-failure',
   'findings-import-failure',
+  'remediation-start-failure',
+  'remediation-key-failure',
+  'remediation-request-failure',
 ];

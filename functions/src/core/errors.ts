@@ -80,3 +80,13 @@ export class FindingsImportError extends KeyAuditError {
 
 /** Error names the state machine retries on AuditAccount (with backoff and jitter). */
 export const TRANSIENT_ERROR_NAMES = ['CredentialReportTimeoutError', 'IamThrottledError'] as const;
+
+/** The remediation role cannot be assumed in the member account (not deployed there, or not trusting us). */
+export class RemediationRoleMissingError extends KeyAuditError {
+  override readonly name = 'RemediationRoleMissingError';
+}
+
+/** UpdateAccessKey was accepted but the key did not read back with the status it was set to. */
+export class RemediationNotConfirmedError extends KeyAuditError {
+  override readonly name = 'RemediationNotConfirmedError';
+}

@@ -20,6 +20,8 @@ export * from './model';
 export * from './owner-digests';
 export * from './owners';
 export * from './policy';
+export * from './remediation';
+export * from './remediation-plan';
 export * from './report';
 export * from './run-layout';
 export * from './run-summary';

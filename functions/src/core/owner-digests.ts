@@ -6,6 +6,7 @@
 import type { RunChanges } from './history';
 import type { AccountAudit, Finding } from './model';
 import { type AccountOwner, isRoutedOwner, type OwnerRules, resolveOwner } from './owners';
+import type { RemediationReport } from './remediation';
 import { compareStrings, computeTotals, type OwnerRouting, type Report } from './report';
 
 /** Each finding (exempted ones too) with its owner and the rule that chose it. */
@@ -88,12 +89,36 @@ export function reportForOwner(
     });
   }
   const changes = changesFor(report.changes, owner);
-  const { owners: _routing, trend: _trend, ...rest } = report;
+  const remediation = remediationFor(report.remediation, owner);
+  const { owners: _routing, trend: _trend, remediation: _all, ...rest } = report;
   return {
     ...rest,
     totals: computeTotals(accounts),
     warnings: [],
     accounts,
     ...(changes === undefined ? {} : { changes }),
+    ...(remediation === undefined ? {} : { remediation }),
+  };
+}
+
+/**
+ * An owner hears in advance which of its keys will be, or are, proposed for deactivation; what
+ * closed requests did and which accounts lack the role are the security team's to act on.
+ */
+function remediationFor(
+  remediation: RemediationReport | undefined,
+  owner: string,
+): RemediationReport | undefined {
+  if (remediation === undefined) return undefined;
+  const opened = remediation.opened;
+  const keys = opened === null ? [] : opened.keys.filter((k) => k.owner === owner);
+  return {
+    opened: opened === null || keys.length === 0 ? null : { ...opened, keys },
+    deferred: 0,
+    upcoming: remediation.upcoming.filter((u) => u.key.owner === owner),
+    awaiting: remediation.awaiting.filter((a) => a.key.owner === owner),
+    closed: [],
+    roleMissing: [],
+    warnings: [],
   };
 }

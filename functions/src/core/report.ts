@@ -15,6 +15,7 @@ import {
   SEVERITIES,
   type Severity,
 } from './model';
+import type { RemediationReport } from './remediation';
 
 /** Thresholds as configured for the run; any record, so that partial overrides render too. */
 export type ThresholdsRecord = Readonly<Record<string, unknown>>;
@@ -35,6 +36,8 @@ export interface ReportMeta {
   readonly trend?: readonly TrendPoint[];
   /** Who got which findings (core/owners.ts); left out when not given. */
   readonly owners?: OwnerRouting;
+  /** Approval-gated deactivation; left out when remediation is off. */
+  readonly remediation?: RemediationReport;
 }
 
 /** The owners of this run's findings, and which of them have their own subscription. */
@@ -101,6 +104,8 @@ export interface Report {
   readonly trend?: readonly TrendPoint[];
   /** Owners and their routing; absent in reports older than owners. */
   readonly owners?: OwnerRouting;
+  /** Approval-gated deactivation (docs/remediation.md); absent when it is off. */
+  readonly remediation?: RemediationReport;
 }
 
 /**
@@ -138,6 +143,7 @@ export function buildReport(audits: readonly AccountAudit[], meta: ReportMeta): 
     ...(meta.changes === undefined ? {} : { changes: meta.changes }),
     ...(meta.trend === undefined ? {} : { trend: meta.trend }),
     ...(meta.owners === undefined ? {} : { owners: meta.owners }),
+    ...(meta.remediation === undefined ? {} : { remediation: meta.remediation }),
   };
 }
 

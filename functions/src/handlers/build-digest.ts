@@ -7,8 +7,10 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { type BuildDigestResult, buildDigest } from '../app/build-digest';
 import { s3Client } from '../aws/clients/s3';
+import { RemediationStore } from '../aws/remediation-store';
 import { RunStore } from '../aws/run-store';
 import type { OwnerRules } from '../core/owners';
+import type { RemediationSettings } from '../core/remediation';
 import { parseBuildDigestEvent } from '../core/state-events';
 import type { Thresholds } from '../core/thresholds';
 import { type LambdaContext, lazyHandler } from '../runtime/lazy-handler';
@@ -28,6 +30,8 @@ export interface BuildDigestDeps {
   readonly consoleRegion?: string | null;
   /** Owners and routing (OWNERS_JSON). @default DEFAULT_OWNER_RULES */
   readonly owners?: OwnerRules;
+  /** Approval-gated deactivation (REMEDIATION_JSON). @default off */
+  readonly remediation?: RemediationSettings;
 }
 
 export function makeBuildDigestHandler(deps: BuildDigestDeps) {
@@ -46,6 +50,14 @@ export function makeBuildDigestHandler(deps: BuildDigestDeps) {
         now: deps.now,
         ...(deps.consoleRegion === undefined ? {} : { consoleRegion: deps.consoleRegion }),
         ...(deps.owners === undefined ? {} : { owners: deps.owners }),
+        ...(deps.remediation?.enabled === true
+          ? {
+              remediation: {
+                records: new RemediationStore({ s3: deps.s3, bucket: event.accounts.bucket }),
+                settings: deps.remediation,
+              },
+            }
+          : {}),
       },
       {
         ...event,
@@ -66,5 +78,6 @@ export const handler = lazyHandler((runtime) =>
     now: runtime.now,
     consoleRegion: process.env['AWS_REGION'] ?? null,
     owners: runtime.config.owners,
+    remediation: runtime.config.remediation,
   }),
 );

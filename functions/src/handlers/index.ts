@@ -11,6 +11,7 @@ export {
   makeAuditAccountHandler,
 } from './audit-account';
 export { type BuildDigestDeps, type BuildDigestResult, makeBuildDigestHandler } from './build-digest';
+export { type CheckKeyDeps, type CheckKeyResult, makeCheckKeyHandler } from './check-key';
 export {
   type ImportFindingsDeps,
   type ImportFindingsResult,
@@ -18,4 +19,6 @@ export {
 } from './import-findings';
 export { type ListAccountsDeps, type ListAccountsResult, makeListAccountsHandler } from './list-accounts';
 export { makePublishDigestHandler, type PublishDigestDeps, type PublishDigestResult } from './publish-digest';
+export { makeRecordRemediationHandler, type RecordRemediationDeps } from './record-remediation';
+export { makeRemediateKeyHandler, type RemediateKeyDeps } from './remediate-key';
 export { makeValidateInputHandler, type ValidateInputDeps, type ValidateInputResult } from './validate-input';

@@ -7,6 +7,11 @@ import { DEFAULT_AUDIT_SAFETY_MARGIN_MS, DEFAULT_MAX_AUDIT_ITERATIONS } from '..
 import { InvalidInputError } from '../core/errors';
 import { type ConfigExemption, parseConfigExemptions } from '../core/exemptions';
 import { type OwnerRules, parseOwnerRules } from '../core/owners';
+import {
+  DEFAULT_REMEDIATION,
+  type RemediationSettings,
+  RemediationSettingsSchema,
+} from '../core/remediation';
 import { DEFAULT_THRESHOLDS, resolveThresholds, type Thresholds } from '../core/thresholds';
 
 export const DEFAULT_AUDIT_ROLE_NAME = 'OrgKeyAuditRole';
@@ -35,6 +40,10 @@ export interface HandlerConfig {
   readonly securityHub: { readonly enabled: boolean; readonly region: string | null };
   /** The chat topic (CHAT_TOPIC_ARN); null: no chat notification. */
   readonly chatTopicArn: string | null;
+  /** Approval-gated deactivation (REMEDIATION_JSON; docs/remediation.md): off unless set. */
+  readonly remediation: RemediationSettings;
+  /** The member accounts' remediation role (REMEDIATION_ROLE_NAME); only RemediateKey assumes it. */
+  readonly remediationRoleName: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -100,6 +109,26 @@ function parseSecurityHub(env: Env): HandlerConfig['securityHub'] {
   return { enabled: value.enabled, region: typeof value.region === 'string' ? value.region : null };
 }
 
+export const DEFAULT_REMEDIATION_ROLE_NAME = 'org-key-audit-remediation';
+
+function parseRemediation(env: Env): RemediationSettings {
+  const raw = parseJson(
+    env,
+    'REMEDIATION_JSON',
+    '{"enabled": true, "criteria": {"rotationOverdueDays": 365, "unusedDays": 180, "neverUsedDays": 30}, "noticeDays": 7, "approvalTimeoutSeconds": 604800, "maxKeysPerRequest": 200}',
+  );
+  if (raw === undefined) return DEFAULT_REMEDIATION;
+  const parsed = RemediationSettingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['REMEDIATION_JSON', ...(issue?.path ?? []).map(String)].join('.');
+    throw new InvalidInputError(
+      `${field}: ${issue?.message ?? 'is invalid'}; CDK writes it from the config's remediation section (docs/remediation.md), unset it to turn deactivation off`,
+    );
+  }
+  return parsed.data;
+}
+
 export function configFromEnv(env: Env = process.env): HandlerConfig {
   return {
     reportBucket: optional(env, 'REPORT_BUCKET'),
@@ -130,6 +159,8 @@ export function configFromEnv(env: Env = process.env): HandlerConfig {
     ),
     securityHub: parseSecurityHub(env),
     chatTopicArn: optional(env, 'CHAT_TOPIC_ARN'),
+    remediation: parseRemediation(env),
+    remediationRoleName: optional(env, 'REMEDIATION_ROLE_NAME') ?? DEFAULT_REMEDIATION_ROLE_NAME,
     owners: parseOwnerRules(
       parseJson(env, 'OWNERS_JSON', '{"organizationalUnits": {"ou-ab12-cd34ef56": "payments"}}'),
       'OWNERS_JSON',

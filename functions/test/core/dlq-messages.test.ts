@@ -6,6 +6,9 @@ import {
   DigestFailureMessageSchema,
   DlqMessageSchema,
   FindingsImportFailureMessageSchema,
+  RemediationKeyFailureMessageSchema,
+  RemediationRequestFailureMessageSchema,
+  RemediationStartFailureMessageSchema,
 } from '../../src/core/dlq-messages';
 import { parseExecutionInput } from '../../src/core/execution-input';
 
@@ -37,8 +40,8 @@ const EXECUTION_FAILURE = {
 };
 
 /** The MessageBody of every sqs:sendMessage state, keyed by its kind. */
-function aslBodies(): Map<string, Record<string, unknown>[]> {
-  const path = resolve(import.meta.dirname, '../../../statemachine/audit-organization.asl.json');
+function aslBodies(file = 'audit-organization.asl.json'): Map<string, Record<string, unknown>[]> {
+  const path = resolve(import.meta.dirname, '../../../statemachine', file);
   const bodies = new Map<string, Record<string, unknown>[]>();
   const walk = (node: unknown): void => {
     if (Array.isArray(node)) node.forEach(walk);
@@ -65,7 +68,18 @@ describe('DLQ message bodies', () => {
       'account-failure',
       'digest-failure',
       'findings-import-failure',
+      'remediation-start-failure',
     ]);
+    for (const body of bodies.get('remediation-start-failure') ?? []) {
+      expect(fieldsOf(body).sort()).toEqual(
+        Object.keys(RemediationStartFailureMessageSchema.def.shape).sort(),
+      );
+      expect(fieldsOf(body['input'] as Record<string, unknown>).sort()).toEqual([
+        'input',
+        'name',
+        'stateMachineArn',
+      ]);
+    }
     for (const body of bodies.get('account-failure') ?? []) {
       expect(fieldsOf(body).sort()).toEqual(Object.keys(AccountFailureMessageSchema.def.shape).sort());
       expect(fieldsOf(body['rerunInput'] as Record<string, unknown>).sort()).toEqual([
@@ -86,6 +100,22 @@ describe('DLQ message bodies', () => {
         'executionName',
         'reportKey',
       ]);
+    }
+  });
+
+  it('the deactivation requests name exactly their fields, and retry just one key', () => {
+    const bodies = aslBodies('remediate-keys.asl.json');
+    expect([...bodies.keys()].sort()).toEqual(['remediation-key-failure', 'remediation-request-failure']);
+    for (const body of bodies.get('remediation-key-failure') ?? []) {
+      expect(fieldsOf(body).sort()).toEqual(Object.keys(RemediationKeyFailureMessageSchema.def.shape).sort());
+      const retry = body['retryInput'] as Record<string, unknown>;
+      expect(fieldsOf(retry)).toContain('accessKeyId');
+      expect(['retry', 'reactivate']).toContain(retry['action']);
+    }
+    for (const body of bodies.get('remediation-request-failure') ?? []) {
+      expect(fieldsOf(body).sort()).toEqual(
+        Object.keys(RemediationRequestFailureMessageSchema.def.shape).sort(),
+      );
     }
   });
 

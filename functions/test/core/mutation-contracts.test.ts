@@ -76,12 +76,15 @@ describe('Lambda event messages', () => {
 });
 
 describe('DLQ message bodies', () => {
-  it('the three kinds, each read by its own schema', () => {
+  it('every kind, each read by its own schema', () => {
     expect(DLQ_MESSAGE_KINDS).toEqual([
       'account-failure',
       'digest-failure',
       'execution-failure',
       'findings-import-failure',
+      'remediation-start-failure',
+      'remediation-key-failure',
+      'remediation-request-failure',
     ]);
     const arn = 'arn:aws:states:eu-west-1:111111111111:execution:AuditOrganization:r';
     expect(

@@ -20,4 +20,5 @@ export const SUBSTITUTIONS = {
   DigestFailuresQueueUrl: QUEUES.digestFailures,
   ReportBucket: REPORT_BUCKET,
   ChildExecutionType: 'STANDARD',
+  RemediationStateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:OrgKeyAuditRemediateKeys',
 } as const;

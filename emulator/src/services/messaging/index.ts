@@ -60,6 +60,8 @@ export interface MessagingServices {
       readonly digestFailures: string;
       readonly executionFailures: string;
       readonly scheduler: string;
+      /** RemediationFailuresDlq (docs/remediation.md): there from the start, used only with remediation. */
+      readonly remediationFailures: string;
     };
   };
   /** Handles `/_emulator/{sns,sqs,s3,messaging}/...`; undefined means the path is not ours. */
@@ -85,6 +87,7 @@ export const QUEUE_NAMES = {
   digestFailures: 'org-key-audit-digest-failures',
   executionFailures: 'org-key-audit-execution-failures',
   scheduler: 'org-key-audit-scheduler-dlq',
+  remediationFailures: 'org-key-audit-remediation-failures',
 } as const;
 
 export const TOPIC_NAMES = { digest: 'org-key-audit-digest', alarms: 'org-key-audit-alarms' } as const;
@@ -202,6 +205,9 @@ export function createMessagingServices(options: MessagingOptions): MessagingSer
         },
         get scheduler() {
           return queueUrl(QUEUE_NAMES.scheduler);
+        },
+        get remediationFailures() {
+          return queueUrl(QUEUE_NAMES.remediationFailures);
         },
       },
     },

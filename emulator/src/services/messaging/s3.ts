@@ -205,6 +205,30 @@ export class S3State {
       this.onFault('s3WriteFailure', caller.accountId, 's3', 'PutObject');
       throw injectedFailure();
     }
+    // Conditional writes: `If-None-Match: *` creates only (S3 has supported it since 2024).
+    const ifNoneMatch = headers['if-none-match'];
+    if (ifNoneMatch !== undefined) {
+      if (ifNoneMatch.trim() !== '*') {
+        throw new AwsServiceError(
+          'NotImplemented',
+          'A header you provided implies functionality that is not implemented',
+          501,
+          true,
+          {
+            Header: 'If-None-Match',
+          },
+        );
+      }
+      if (bucket.objects.has(key)) {
+        throw new AwsServiceError(
+          'PreconditionFailed',
+          'At least one of the pre-conditions you specified did not hold',
+          412,
+          true,
+          { Condition: 'If-None-Match' },
+        );
+      }
+    }
     const metadata: Record<string, string> = {};
     const passed: Record<string, string> = {};
     for (const [name, value] of Object.entries(headers)) {
