@@ -122,7 +122,8 @@ describe('recorded calls', () => {
       { service: 'iam', action: 'iam:ListAccessKeys', resource: ALICE_ARN, ...asSession },
       { service: 'iam', action: 'iam:ListUserTags', resource: ALICE_ARN, ...asSession },
       { service: 'iam', action: 'iam:GenerateCredentialReport', resource: '*', ...asSession },
-      { service: 'iam', action: 'iam:GetAccessKeyLastUsed', resource: '*', ...asSession },
+      // IAM authorizes GetAccessKeyLastUsed on the user who owns the key.
+      { service: 'iam', action: 'iam:GetAccessKeyLastUsed', resource: ALICE_ARN, ...asSession },
       // Without a UserName, IAM acts on (and authorizes against) the calling user.
       {
         service: 'iam',

@@ -55,11 +55,12 @@ const send = (body: string, extra: Record<string, unknown> = {}) =>
   sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, ...extra }));
 
 describe('SQS pre-created queues', () => {
-  it('has the four DLQs at <baseUrl>/<account>/<name>', async () => {
+  it('has the five DLQs at <baseUrl>/<account>/<name>', async () => {
     const names = [
       'org-key-audit-account-failures',
       'org-key-audit-digest-failures',
       'org-key-audit-execution-failures',
+      'org-key-audit-remediation-failures',
       'org-key-audit-scheduler-dlq',
     ];
     const { queues } = emu.messaging.resources;
@@ -70,6 +71,7 @@ describe('SQS pre-created queues', () => {
       queues.accountFailures,
       queues.digestFailures,
       queues.executionFailures,
+      queues.remediationFailures,
       queues.scheduler,
     ]).toEqual(names.map((name) => `${emu.url}/${AUDIT_ACCOUNT_ID}/${name}`));
     expect(listed.QueueUrls?.slice().sort()).toEqual(

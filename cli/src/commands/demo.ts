@@ -3,11 +3,13 @@
  * organization on the local emulator, run through the real state machine and the real handlers:
  * yesterday's audit, the key changes people make overnight, and today's audit, whose digest
  * leads with what changed (workflow/demo-days.ts). `--single-day` runs today's audit alone.
+ * `--remediation` shows approval-gated deactivation instead (workflow/demo-remediation.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type RunningEmulator, startEmulator } from '@org-key-audit/emulator';
+import { InvalidInputError } from '@org-key-audit/functions/core';
 import {
   AUDITOR_STACK_NAME,
   auditOrganizationHost,
@@ -24,6 +26,7 @@ import {
   demoExemptions,
   subscribeDemoOwners,
 } from '../workflow/demo-days';
+import { type RemediationDemoSummary, runRemediationDemo } from '../workflow/demo-remediation';
 import { parseIntegerOption } from '../workflow/options';
 import { progressReporter } from '../workflow/progress';
 import { runReport } from '../workflow/report-files';
@@ -86,6 +89,11 @@ export interface DemoOptions {
   readonly port?: number;
   /** Resolves when the served emulator should stop (tests); @default SIGINT or SIGTERM */
   readonly until?: Promise<void>;
+  /**
+   * Approval-gated deactivation end to end on a small planted organization of its own: two
+   * audits 8 days apart, an approval, a reactivation (workflow/demo-remediation.ts).
+   */
+  readonly remediation?: boolean;
 }
 
 export interface DemoResult {
@@ -94,11 +102,33 @@ export interface DemoResult {
   readonly status: 'SUCCEEDED' | 'FAILED';
   readonly output: unknown;
   readonly files: readonly string[];
+  /** With `remediation`: what was proposed, approved, deactivated, skipped and reactivated. */
+  readonly remediation?: RemediationDemoSummary | null;
 }
+
+/** The flags that mean nothing with --remediation, which plants and runs its own two days. */
+const NOT_WITH_REMEDIATION = ['dryRun', 'serve', 'singleDay', 'securityHub', 'port', 'expectOut'] as const;
+const FLAG_NAMES: Record<(typeof NOT_WITH_REMEDIATION)[number], string> = {
+  dryRun: '--dry-run',
+  serve: '--serve',
+  singleDay: '--single-day',
+  securityHub: '--security-hub',
+  port: '--port',
+  expectOut: '--expect-out',
+};
 
 /** What `keyaudit demo` writes into `--out`, read back from the emulator's report bucket. */
 
 export async function runDemo(options: DemoOptions, io: Io, isTty: boolean): Promise<DemoResult> {
+  if (options.remediation === true) {
+    const given = NOT_WITH_REMEDIATION.filter((k) => options[k] !== undefined && options[k] !== false);
+    if (given.length > 0) {
+      throw new InvalidInputError(
+        `--remediation cannot be combined with ${given.map((k) => FLAG_NAMES[k]).join(', ')}: it plants its own organization and runs both audits itself.`,
+      );
+    }
+    return runRemediationDemo({ out: options.out, json: options.json }, io, isTty);
+  }
   const twoDays = options.singleDay !== true && !options.dryRun;
   const todayMs = Date.now();
   // The served state machine runs each execution with the demo's settings, known once it starts.
@@ -378,7 +408,27 @@ export function register(program: Command): void {
       false,
     )
     .option('--port <n>', 'the emulator port with --serve (default: a free one)')
-    .option('--json', 'print the execution output (the digest summary) as JSON instead of the email', false)
+    .addOption(
+      new Option(
+        '--remediation',
+        'show approval-gated deactivation instead: a small planted organization audited twice, 8 days apart, a request approved and one key reactivated; files in --out/remediation',
+      ).conflicts([
+        'accounts',
+        'users',
+        'seed',
+        'dryRun',
+        'singleDay',
+        'securityHub',
+        'serve',
+        'port',
+        'expectOut',
+      ]),
+    )
+    .option(
+      '--json',
+      'print the execution output (the digest summary; with --remediation, remediation-demo.json) as JSON instead of the email',
+      false,
+    )
     .option(
       '--expect-out <file>',
       "write the emulator's planted expectations (findings by account, user, key) here",
@@ -396,6 +446,7 @@ export function register(program: Command): void {
           singleDay: raw['singleDay'] === true,
           securityHub: raw['securityHub'] === true,
           serve: raw['serve'] === true,
+          remediation: raw['remediation'] === true,
           ...(raw['port'] === undefined
             ? {}
             : { port: parseIntegerOption('--port', raw['port'], 1, 65_535) }),

@@ -22,6 +22,8 @@ export const QUEUE_OUTPUTS = [
   ['digest-failures', OUTPUT_KEYS.digestFailuresQueue],
   ['execution-failures', OUTPUT_KEYS.executionFailuresQueue],
   ['scheduler', OUTPUT_KEYS.schedulerDlq],
+  // Only with remediation enabled (docs/remediation.md); listing skips it when the stack lacks it.
+  ['remediation-failures', OUTPUT_KEYS.remediationFailuresQueue],
 ] as const;
 export type QueueName = (typeof QUEUE_OUTPUTS)[number][0];
 
